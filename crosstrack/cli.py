@@ -1,0 +1,48 @@
+"""The `crosstrack` command. Each subcommand lives in its own module with `configure(parser)` and `run(args)`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name -> (module, one-line help). Modules are imported only when their subcommand runs or is described.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "generate": ("crosstrack.generator.command", "write synthetic agency extracts and their ground truth"),
+    "contract": ("crosstrack.contract.command", "render the dbt sources and data dictionary from the contract"),
+    "validate": ("crosstrack.quality.command", "run the data-quality gate on a delivery of extracts"),
+}
+
+
+class CliError(Exception):
+    """A user error: printed as one clear line, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crosstrack", description="Cross-Tracking data warehouse tools")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        module.configure(sub)
+        sub.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.error(f"'{args.command}' is not available in this installation")
+    try:
+        return int(args.run(args) or 0)
+    except CliError as exc:
+        print(f"crosstrack {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
