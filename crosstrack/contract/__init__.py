@@ -113,6 +113,7 @@ class System:
 class Contract:
     version: int
     systems: tuple[System, ...]
+    shared_columns: dict[str, str] = field(default_factory=dict)
 
     @property
     def files(self) -> list[LandingFile]:
@@ -193,7 +194,8 @@ def parse_contract(document: dict[str, Any]) -> Contract:
                 files=files,
             )
         )
-    contract = Contract(version=int(document["contract_version"]), systems=tuple(systems))
+    shared = {k: " ".join(str(v).split()) for k, v in document.get("shared_columns", {}).items()}
+    contract = Contract(version=int(document["contract_version"]), systems=tuple(systems), shared_columns=shared)
     _check_references(contract)
     return contract
 

@@ -1,0 +1,76 @@
+# Cross-Tracking: one-command set-up, demo and tests. Everything runs inside .venv (created from uv.lock).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+
+# The demo: synthetic extracts at DEMO_SCALE (1.0 = the real system's size), cohort windows relative to AS_OF.
+DEMO_SCALE ?= 0.1
+SEED ?= 20170101
+AS_OF ?= 2026-07-01
+DATA ?= data/demo
+WAREHOUSE ?= warehouse/crosstrack.duckdb
+
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+DBT := $(BIN)/dbt
+DBT_FLAGS := --profiles-dir . --project-dir .
+
+.PHONY: help setup demo test lint format render bench clean
+
+help:
+	@echo "make demo   set up, generate synthetic extracts (scale $(DEMO_SCALE)), validate, build, document"
+	@echo "make test   set up, lint SQL and Python, run pytest (including a small-scale dbt build)"
+	@echo "make bench  generate scale 1.0 and time each stage (BENCH_SCALE=... to change)"
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+setup: $(VENV)/.synced
+
+demo: setup
+	rm -rf $(DATA) && mkdir -p $(dir $(WAREHOUSE))
+	$(BIN)/crosstrack generate --scale $(DEMO_SCALE) --seed $(SEED) --as-of $(AS_OF) --out $(DATA)
+	$(BIN)/crosstrack validate --landing $(DATA)/landing --out $(DATA)/quality
+	rm -f $(WAREHOUSE).build
+	CROSSTRACK_DB=$(WAREHOUSE).build CROSSTRACK_LANDING_DIR=$(DATA)/landing \
+	CROSSTRACK_QUARANTINE_FILE=$(DATA)/quality/quarantine.parquet \
+		$(DBT) build $(DBT_FLAGS) --vars '{as_of: "$(AS_OF)"}'
+	CROSSTRACK_DB=$(WAREHOUSE).build CROSSTRACK_LANDING_DIR=$(DATA)/landing \
+	CROSSTRACK_QUARANTINE_FILE=$(DATA)/quality/quarantine.parquet \
+		$(DBT) docs generate $(DBT_FLAGS) --vars '{as_of: "$(AS_OF)"}'
+	mv -f $(WAREHOUSE).build $(WAREHOUSE)
+	$(BIN)/python -m crosstrack.summary --warehouse $(WAREHOUSE) --data $(DATA) --docs target
+
+test: setup lint
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/crosstrack contract check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint models tests analyses
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	$(BIN)/sqlfluff fix models tests analyses
+
+render: setup
+	$(BIN)/crosstrack contract render
+
+bench: setup
+	$(BIN)/python scripts/bench_generate.py --scale $${BENCH_SCALE:-1.0}
+
+clean:
+	rm -rf $(VENV) $(TOOLS) target logs data warehouse/*.duckdb*

@@ -1,0 +1,133 @@
+{#-
+    Every row of one landing file, typed, numbered and, where it cannot be staged, rejected with a reason
+    (SPEC R-EX-2: every landing row is staged or rejected; nothing is dropped).
+
+    A row is rejected, in this order of precedence, when
+      1. the data-quality gate quarantined it (var quarantine_file: its field and reason are kept),
+      2. a required field is empty, or a non-empty field does not parse as its contract type,
+      3. its primary key repeats that of an earlier sound row (the first occurrence is kept).
+    Rows are numbered in file order from 1 (the first line after the header): `landing_row`.
+-#}
+{% macro landing_base(source_name, table_name, file_name, primary_key, flag_true, flag_false, columns) %}
+{%- set quarantine_file = var('quarantine_file', env_var('CROSSTRACK_QUARANTINE_FILE', '')) -%}
+{%- set key_column = (columns | selectattr('as', 'equalto', primary_key) | first) -%}
+with
+
+landing as (
+    select
+        *,
+        row_number() over () as landing_row
+    from {{ source(source_name, table_name) }}
+),
+
+{% if quarantine_file %}
+quarantined as (
+    select
+        landing_row,
+        min(field) as quarantine_field,
+        min(reason) as quarantine_reason,
+        min(value) as quarantine_value
+    from {{ landing_quarantine_relation(quarantine_file) }}
+    where
+        source_system = '{{ source_name }}'
+        and file_name = '{{ file_name }}'
+    group by landing_row
+),
+{% endif %}
+
+trimmed as (
+    select
+        landing_row,
+        {%- for column in columns %}
+        nullif(trim({{ adapter.quote(column.name) }}), '') as raw_{{ column.as }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from landing
+),
+
+typed as (
+    select
+        landing_row,
+        {%- for column in columns %}
+        {{ landing_typed_value(column, 'raw_' ~ column.as, flag_true, flag_false) }} as {{ column.as }},
+        {%- endfor %}
+        case
+            {%- for column in columns %}
+            when {{ landing_value_fails(column, 'raw_' ~ column.as, flag_true, flag_false) }} then '{{ column.name }}'
+            {%- endfor %}
+        end as typing_field,
+        case
+            {%- for column in columns %}
+            when {{ landing_value_fails(column, 'raw_' ~ column.as, flag_true, flag_false) }}
+                then {{ landing_failure_reason(column, 'raw_' ~ column.as, flag_true, flag_false) }}
+            {%- endfor %}
+        end as typing_reason,
+        case
+            {%- for column in columns %}
+            when {{ landing_value_fails(column, 'raw_' ~ column.as, flag_true, flag_false) }}
+                then substring({{ 'raw_' ~ column.as }}, 1, 200)
+            {%- endfor %}
+        end as typing_value
+    from trimmed
+),
+
+checked as (
+    select
+        typed.*,
+        {%- if quarantine_file %}
+        quarantined.quarantine_field,
+        quarantined.quarantine_reason,
+        quarantined.quarantine_value,
+        {%- else %}
+        cast(null as {{ dbt.type_string() }}) as quarantine_field,
+        cast(null as {{ dbt.type_string() }}) as quarantine_reason,
+        cast(null as {{ dbt.type_string() }}) as quarantine_value,
+        {%- endif %}
+        (
+            {%- if quarantine_file %} quarantined.landing_row is null and {% endif -%}
+            typed.typing_reason is null
+        ) as is_sound
+    from typed
+    {%- if quarantine_file %}
+    left join quarantined on typed.landing_row = quarantined.landing_row
+    {%- endif %}
+),
+
+keyed as (
+    select
+        *,
+        min(landing_row) over (partition by is_sound, {{ primary_key }}) as first_landing_row
+    from checked
+),
+
+final as (
+    select
+        landing_row,
+        {%- for column in columns %}
+        {{ column.as }},
+        {%- endfor %}
+        case
+            when quarantine_reason is not null then quarantine_field
+            when typing_reason is not null then typing_field
+            when first_landing_row < landing_row then '{{ key_column.name }}'
+        end as reject_field,
+        case
+            when quarantine_reason is not null then quarantine_reason
+            when typing_reason is not null then typing_reason
+            when first_landing_row < landing_row
+                then 'duplicate primary key (first at landing row '
+                || cast(first_landing_row as {{ dbt.type_string() }}) || ')'
+        end as reject_reason,
+        case
+            when quarantine_reason is not null then quarantine_value
+            when typing_reason is not null then typing_value
+            when first_landing_row < landing_row then substring(cast({{ primary_key }} as {{ dbt.type_string() }}), 1, 200)
+        end as reject_value,
+        case
+            when quarantine_reason is not null then 'quality_gate'
+            when typing_reason is not null or first_landing_row < landing_row then 'staging'
+        end as rejected_by
+    from keyed
+)
+
+select * from final
+{% endmacro %}
