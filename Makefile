@@ -39,17 +39,10 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 setup: $(VENV)/.synced
 
 demo: setup
-	rm -rf $(DATA) && mkdir -p $(dir $(WAREHOUSE))
+	rm -rf $(DATA)
 	$(BIN)/crosstrack generate --scale $(DEMO_SCALE) --seed $(SEED) --as-of $(AS_OF) --out $(DATA)
-	$(BIN)/crosstrack validate --landing $(DATA)/landing --out $(DATA)/quality
-	rm -f $(WAREHOUSE).build
-	CROSSTRACK_DB=$(WAREHOUSE).build CROSSTRACK_LANDING_DIR=$(DATA)/landing \
-	CROSSTRACK_QUARANTINE_FILE=$(DATA)/quality/quarantine.parquet \
-		$(DBT) build $(DBT_FLAGS) --vars '{as_of: "$(AS_OF)"}'
-	CROSSTRACK_DB=$(WAREHOUSE).build CROSSTRACK_LANDING_DIR=$(DATA)/landing \
-	CROSSTRACK_QUARANTINE_FILE=$(DATA)/quality/quarantine.parquet \
-		$(DBT) docs generate $(DBT_FLAGS) --vars '{as_of: "$(AS_OF)"}'
-	mv -f $(WAREHOUSE).build $(WAREHOUSE)
+	$(BIN)/crosstrack build --landing $(DATA)/landing --quality-dir $(DATA)/quality --as-of $(AS_OF) \
+		--warehouse $(WAREHOUSE)
 	$(BIN)/python -m crosstrack.summary --warehouse $(WAREHOUSE) --data $(DATA) --docs target
 
 test: setup lint

@@ -11,6 +11,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("crosstrack.generator.command", "write synthetic agency extracts and their ground truth"),
     "contract": ("crosstrack.contract.command", "render the dbt sources and data dictionary from the contract"),
     "validate": ("crosstrack.quality.command", "run the data-quality gate on a delivery of extracts"),
+    "build": ("crosstrack.build_command", "gate a delivery, build the warehouse into a new file, publish it"),
 }
 
 

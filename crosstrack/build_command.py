@@ -1,0 +1,39 @@
+"""`crosstrack build`: gate a delivery, build the warehouse into a new file, document it, move it into place."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from crosstrack.cli import CliError
+from crosstrack.pipeline import BuildError, build_warehouse
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--landing", type=Path, required=True, help="the delivery: <dir>/<system>/<file>")
+    parser.add_argument("--warehouse", type=Path, default=Path("warehouse/crosstrack.duckdb"), help="DuckDB file")
+    parser.add_argument("--as-of", required=True, help="cohort reference date, YYYY-MM-DD (SPEC section 3)")
+    parser.add_argument("--quality-dir", type=Path, help="run the data-quality gate first, writing its report here")
+    parser.add_argument("--no-docs", action="store_true", help="skip dbt docs generate")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        dt.date.fromisoformat(args.as_of)
+    except ValueError as exc:
+        raise CliError(f"--as-of must be a date YYYY-MM-DD, got {args.as_of!r}") from exc
+    try:
+        result = build_warehouse(
+            landing_dir=args.landing,
+            warehouse=args.warehouse,
+            as_of=args.as_of,
+            quality_dir=args.quality_dir,
+            docs=not args.no_docs,
+        )
+    except BuildError as exc:
+        raise CliError(str(exc)) from exc
+    for stage in result.stages:
+        print(f"{stage.name:<20} {stage.seconds:8.1f} s   peak {stage.peak_rss_mib:8.0f} MiB")
+    print(f"warehouse published at {result.warehouse}")
+    return 0

@@ -1,0 +1,115 @@
+"""Build the warehouse from a delivery: the data-quality gate, `dbt build` into a new file, docs, then publish.
+
+The DuckDB file has one writer or many readers, never both: the build writes `<warehouse>.build` and moves it
+over `<warehouse>` only when every model and test passed, so readers never see a half-built warehouse.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class BuildError(RuntimeError):
+    """A stage of the build failed; the message names the stage and how to see its output."""
+
+
+@dataclass
+class StageTiming:
+    name: str
+    seconds: float
+    peak_rss_mib: float
+
+
+@dataclass
+class BuildResult:
+    warehouse: Path
+    stages: list[StageTiming] = field(default_factory=list)
+
+
+def venv_bin(name: str) -> str:
+    """A console script installed beside the running interpreter (the project's .venv)."""
+    return str(Path(sys.executable).parent / name)
+
+
+def dbt_environment(landing_dir: Path, database: Path, quarantine_file: Path | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    env["DO_NOT_TRACK"] = "1"
+    env["CROSSTRACK_LANDING_DIR"] = str(landing_dir.resolve())
+    env["CROSSTRACK_DB"] = str(database.resolve())
+    env["CROSSTRACK_QUARANTINE_FILE"] = str(quarantine_file.resolve()) if quarantine_file else ""
+    return env
+
+
+def _children_peak_rss_mib() -> float:
+    # ru_maxrss of waited-for children is in KiB on Linux; it is the largest single child so far.
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def run_stage(name: str, command: list[str], env: dict[str, str], quiet: bool) -> StageTiming:
+    started = time.perf_counter()
+    completed = subprocess.run(
+        command,
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE if quiet else None,
+        stderr=subprocess.STDOUT if quiet else None,
+        text=True,
+        check=False,
+    )
+    elapsed = time.perf_counter() - started
+    if completed.returncode != 0:
+        tail = "\n".join((completed.stdout or "").splitlines()[-60:]) if quiet else ""
+        raise BuildError(f"stage '{name}' failed (exit {completed.returncode}): {' '.join(command)}\n{tail}")
+    return StageTiming(name=name, seconds=elapsed, peak_rss_mib=_children_peak_rss_mib())
+
+
+def dbt_command(verb: list[str], as_of: str, *extra: str) -> list[str]:
+    return [
+        venv_bin("dbt"),
+        *verb,
+        "--profiles-dir",
+        str(PROJECT_DIR),
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--vars",
+        f'{{as_of: "{as_of}"}}',
+        *extra,
+    ]
+
+
+def build_warehouse(
+    landing_dir: Path,
+    warehouse: Path,
+    as_of: str,
+    quality_dir: Path | None = None,
+    docs: bool = True,
+    quiet: bool = False,
+    dbt_args: tuple[str, ...] = (),
+) -> BuildResult:
+    """Gate the delivery, build into `<warehouse>.build`, generate docs, move into place."""
+    if not landing_dir.is_dir():
+        raise BuildError(f"no delivery at {landing_dir}: expected <dir>/<system>/<file> (docs/landing_contract.md)")
+    result = BuildResult(warehouse=warehouse)
+    quarantine = None
+    if quality_dir is not None:
+        command = [venv_bin("crosstrack"), "validate", "--landing", str(landing_dir), "--out", str(quality_dir)]
+        result.stages.append(run_stage("validate", command, dict(os.environ), quiet))
+        quarantine = quality_dir / "quarantine.parquet"
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    staging_file = warehouse.with_name(warehouse.name + ".build")
+    staging_file.unlink(missing_ok=True)
+    env = dbt_environment(landing_dir, staging_file, quarantine)
+    result.stages.append(run_stage("dbt build", dbt_command(["build"], as_of, *dbt_args), env, quiet))
+    if docs:
+        result.stages.append(run_stage("dbt docs generate", dbt_command(["docs", "generate"], as_of), env, quiet))
+    os.replace(staging_file, warehouse)  # atomic on one file system
+    return result
