@@ -39,8 +39,13 @@ def venv_bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
-def dbt_environment(landing_dir: Path, database: Path, quarantine_file: Path | None) -> dict[str, str]:
+def dbt_environment(
+    landing_dir: Path, database: Path, quarantine_file: Path | None, target_path: Path | None = None
+) -> dict[str, str]:
     env = dict(os.environ)
+    if target_path is not None:
+        env["DBT_TARGET_PATH"] = str(target_path.resolve())
+        env["DBT_LOG_PATH"] = str((target_path / "logs").resolve())
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     env["DO_NOT_TRACK"] = "1"
     env["CROSSTRACK_LANDING_DIR"] = str(landing_dir.resolve())
@@ -94,6 +99,7 @@ def build_warehouse(
     docs: bool = True,
     quiet: bool = False,
     dbt_args: tuple[str, ...] = (),
+    target_path: Path | None = None,
 ) -> BuildResult:
     """Gate the delivery, build into `<warehouse>.build`, generate docs, move into place."""
     if not landing_dir.is_dir():
@@ -107,7 +113,7 @@ def build_warehouse(
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     staging_file = warehouse.with_name(warehouse.name + ".build")
     staging_file.unlink(missing_ok=True)
-    env = dbt_environment(landing_dir, staging_file, quarantine)
+    env = dbt_environment(landing_dir, staging_file, quarantine, target_path)
     result.stages.append(run_stage("dbt build", dbt_command(["build"], as_of, *dbt_args), env, quiet))
     if docs:
         result.stages.append(run_stage("dbt docs generate", dbt_command(["docs", "generate"], as_of), env, quiet))
