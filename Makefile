@@ -63,7 +63,7 @@ render: setup
 	$(BIN)/crosstrack contract render
 
 bench: setup
-	$(BIN)/python scripts/bench_generate.py --scale $${BENCH_SCALE:-1.0}
+	$(BIN)/python scripts/bench_build.py --scale $${BENCH_SCALE:-1.0}
 
 clean:
 	rm -rf $(VENV) $(TOOLS) target logs data warehouse/*.duckdb*

@@ -7,7 +7,6 @@ over `<warehouse>` only when every model and test passed, so readers never see a
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -54,27 +53,22 @@ def dbt_environment(
     return env
 
 
-def _children_peak_rss_mib() -> float:
-    # ru_maxrss of waited-for children is in KiB on Linux; it is the largest single child so far.
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-
-
-def run_stage(name: str, command: list[str], env: dict[str, str], quiet: bool) -> StageTiming:
+def run_stage(name: str, command: list[str], env: dict[str, str] | None, quiet: bool) -> StageTiming:
+    """Run one stage as a child process; its own wall time and peak memory (ru_maxrss of that child)."""
     started = time.perf_counter()
-    completed = subprocess.run(
-        command,
-        cwd=PROJECT_DIR,
-        env=env,
-        stdout=subprocess.PIPE if quiet else None,
-        stderr=subprocess.STDOUT if quiet else None,
-        text=True,
-        check=False,
-    )
+    output = subprocess.PIPE if quiet else None
+    with subprocess.Popen(
+        command, cwd=PROJECT_DIR, env=env, stdout=output, stderr=subprocess.STDOUT if quiet else None, text=True
+    ) as process:
+        captured = process.stdout.read() if process.stdout else ""
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
     elapsed = time.perf_counter() - started
-    if completed.returncode != 0:
-        tail = "\n".join((completed.stdout or "").splitlines()[-60:]) if quiet else ""
-        raise BuildError(f"stage '{name}' failed (exit {completed.returncode}): {' '.join(command)}\n{tail}")
-    return StageTiming(name=name, seconds=elapsed, peak_rss_mib=_children_peak_rss_mib())
+    if process.returncode != 0:
+        tail = "\n".join(captured.splitlines()[-60:])
+        raise BuildError(f"stage '{name}' failed (exit {process.returncode}): {' '.join(command)}\n{tail}")
+    # ru_maxrss is in KiB on Linux.
+    return StageTiming(name=name, seconds=elapsed, peak_rss_mib=usage.ru_maxrss / 1024)
 
 
 def dbt_command(verb: list[str], as_of: str, *extra: str) -> list[str]:
