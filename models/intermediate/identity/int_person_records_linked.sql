@@ -51,16 +51,19 @@ sid_checked as (
             else false
         end as has_consistent_sid,
         case
-            when records.last_name_key is not null
+            when
+                records.last_name_key is not null
                 and records.first_name_key is not null
                 and records.birth_date is not null
-                then records.last_name_key || '|' || records.first_name_key || '|'
-                || cast(records.birth_date as {{ dbt.type_string() }})
+                then
+                    records.last_name_key || '|' || records.first_name_key || '|'
+                    || cast(records.birth_date as {{ dbt.type_string() }})
         end as demographic_key,
         case
             when records.last_name_key is not null and records.first_name_key is not null
-                then records.last_name_key || '|' || records.first_name_key || '|'
-                || cast({{ swap_day_month('records.birth_date') }} as {{ dbt.type_string() }})
+                then
+                    records.last_name_key || '|' || records.first_name_key || '|'
+                    || cast({{ swap_day_month('records.birth_date') }} as {{ dbt.type_string() }})
         end as swapped_demographic_key
     from records
     left join sid_usual_profiles on records.sid = sid_usual_profiles.sid
