@@ -15,6 +15,7 @@ SEED ?= 20170101
 AS_OF ?= 2026-07-01
 DATA ?= data/demo
 WAREHOUSE ?= warehouse/crosstrack.duckdb
+PUBLISHED ?= warehouse/public
 
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
@@ -42,8 +43,8 @@ demo: setup
 	rm -rf $(DATA)
 	$(BIN)/crosstrack generate --scale $(DEMO_SCALE) --seed $(SEED) --as-of $(AS_OF) --out $(DATA)
 	$(BIN)/crosstrack build --landing $(DATA)/landing --quality-dir $(DATA)/quality --as-of $(AS_OF) \
-		--warehouse $(WAREHOUSE)
-	$(BIN)/python -m crosstrack.summary --warehouse $(WAREHOUSE) --data $(DATA) --docs target
+		--warehouse $(WAREHOUSE) --publish-dir $(PUBLISHED)
+	$(BIN)/python -m crosstrack.summary --warehouse $(WAREHOUSE) --data $(DATA) --docs target --published $(PUBLISHED)
 
 test: setup lint
 	$(BIN)/pytest

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from crosstrack.cli import CliError
 from crosstrack.pipeline import BuildError, build_warehouse
+from crosstrack.publish import PublishError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -16,6 +17,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as-of", required=True, help="cohort reference date, YYYY-MM-DD (SPEC section 3)")
     parser.add_argument("--quality-dir", type=Path, help="run the data-quality gate first, writing its report here")
     parser.add_argument("--no-docs", action="store_true", help="skip dbt docs generate")
+    parser.add_argument(
+        "--publish-dir", type=Path, help="then publish the public layer here (crosstrack_public.duckdb and parquet/)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,10 +34,12 @@ def run(args: argparse.Namespace) -> int:
             as_of=args.as_of,
             quality_dir=args.quality_dir,
             docs=not args.no_docs,
+            publish_dir=args.publish_dir,
         )
-    except BuildError as exc:
+    except (BuildError, PublishError) as exc:
         raise CliError(str(exc)) from exc
     for stage in result.stages:
-        print(f"{stage.name:<20} {stage.seconds:8.1f} s   peak {stage.peak_rss_mib:8.0f} MiB")
+        memory = "" if stage.peak_rss_mib != stage.peak_rss_mib else f"   peak {stage.peak_rss_mib:8.0f} MiB"
+        print(f"{stage.name:<20} {stage.seconds:8.1f} s{memory}")
     print(f"warehouse published at {result.warehouse}")
     return 0

@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crosstrack.publish import publish
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -94,6 +96,7 @@ def build_warehouse(
     quiet: bool = False,
     dbt_args: tuple[str, ...] = (),
     target_path: Path | None = None,
+    publish_dir: Path | None = None,
 ) -> BuildResult:
     """Gate the delivery, build into `<warehouse>.build`, generate docs, move into place."""
     if not landing_dir.is_dir():
@@ -112,4 +115,8 @@ def build_warehouse(
     if docs:
         result.stages.append(run_stage("dbt docs generate", dbt_command(["docs", "generate"], as_of), env, quiet))
     os.replace(staging_file, warehouse)  # atomic on one file system
+    if publish_dir is not None:
+        started = time.perf_counter()
+        publish(warehouse, publish_dir)
+        result.stages.append(StageTiming("publish", time.perf_counter() - started, peak_rss_mib=float("nan")))
     return result

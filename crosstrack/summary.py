@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warehouse", type=Path, required=True)
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--docs", type=Path, required=True)
+    parser.add_argument("--published", type=Path, help="the published public layer")
     args = parser.parse_args(argv)
     print()
     print("Cross-Tracking demo finished.")
@@ -64,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  extracts (landing):   {(args.data / 'landing').resolve()}")
     print(f"  ground truth:         {(args.data / 'truth').resolve()}")
     print(f"  data-quality report:  {(args.data / 'quality' / 'report.html').resolve()}")
+    if args.published:
+        print(f"  public release:       {(args.published / 'crosstrack_public.duckdb').resolve()}  (+ parquet/)")
     total = landing_rows(args.data)
     if total:
         print(f"  landing rows:         {total:,}")

@@ -1,0 +1,101 @@
+"""Publish the public layer: a DuckDB file and Parquet files that hold only the `public` schema's tables.
+
+Readers (the API, BI tools, downloads) open the published copy, never the warehouse a build writes. The copy is
+written beside its destination and moved into place in one rename, so a reader sees the old release or the new
+one, never a half-written file. Privacy is structural (SPEC R-PUB-1): only tables of the `public` schema are
+copied, and publication refuses any column whose name marks person-level data.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+PUBLIC_SCHEMA = "public"
+
+# Column names that denote person-level data (SPEC R-PUB-1): identifiers, names, birth dates, exact event dates.
+PERSON_LEVEL_COLUMN = re.compile(
+    r"(^|_)(sid|person_key|first_name|last_name|birth_date|docket_number|landing_row)($|_)"
+    r"|_id$"
+    r"|^(admission|release|booking|filing|arraignment|conviction|assessment|event|disposition)_(date|at)$"
+)
+
+
+class PublishError(RuntimeError):
+    """Publication refused: the message names the table and column."""
+
+
+@dataclass(frozen=True)
+class PublishedRelease:
+    database: Path
+    parquet_dir: Path
+    tables: tuple[str, ...]
+
+
+def person_level_columns(columns: dict[str, list[str]]) -> list[str]:
+    """`table.column` for every column whose name marks person-level data."""
+    return [
+        f"{table}.{column}"
+        for table, names in sorted(columns.items())
+        for column in names
+        if PERSON_LEVEL_COLUMN.search(column.lower())
+    ]
+
+
+def _public_columns(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, list[str]]:
+    rows = con.execute(
+        "select table_name, column_name from information_schema.columns "
+        "where table_catalog = ? and table_schema = ? order by table_name, ordinal_position",
+        [catalog, PUBLIC_SCHEMA],
+    ).fetchall()
+    columns: dict[str, list[str]] = {}
+    for table, column in rows:
+        columns.setdefault(table, []).append(column)
+    return columns
+
+
+def publish(warehouse: Path, out_dir: Path) -> PublishedRelease:
+    """Copy the public schema of `warehouse` to `out_dir/crosstrack_public.duckdb` and `out_dir/parquet/<table>.parquet`."""
+    if not warehouse.exists():
+        raise PublishError(f"no warehouse at {warehouse}: build it first (crosstrack build)")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    database = out_dir / "crosstrack_public.duckdb"
+    parquet_dir = out_dir / "parquet"
+    next_database = out_dir / "crosstrack_public.next.duckdb"
+    next_parquet = out_dir / "parquet.next"
+    next_database.unlink(missing_ok=True)
+    shutil.rmtree(next_parquet, ignore_errors=True)
+    next_parquet.mkdir()
+
+    con = duckdb.connect(str(next_database))
+    try:
+        con.execute(f"attach '{warehouse}' as warehouse (read_only)")
+        columns = _public_columns(con, "warehouse")
+        offending = person_level_columns(columns)
+        if offending:
+            raise PublishError(f"person-level columns in the public schema: {', '.join(offending)}")
+        con.execute(f"create schema {PUBLIC_SCHEMA}")
+        for table in columns:
+            con.execute(f'create table {PUBLIC_SCHEMA}."{table}" as select * from warehouse.{PUBLIC_SCHEMA}."{table}"')
+            con.execute(f"copy {PUBLIC_SCHEMA}.\"{table}\" to '{next_parquet / (table + '.parquet')}' (format parquet)")
+        con.execute("detach warehouse")
+    except Exception:
+        con.close()
+        next_database.unlink(missing_ok=True)
+        shutil.rmtree(next_parquet, ignore_errors=True)
+        raise
+    con.close()
+
+    os.replace(next_database, database)  # atomic: readers see the old file or the new one
+    previous = out_dir / "parquet.previous"
+    shutil.rmtree(previous, ignore_errors=True)
+    if parquet_dir.exists():
+        os.replace(parquet_dir, previous)
+    os.replace(next_parquet, parquet_dir)
+    shutil.rmtree(previous, ignore_errors=True)
+    return PublishedRelease(database=database, parquet_dir=parquet_dir, tables=tuple(columns))

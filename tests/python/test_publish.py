@@ -1,0 +1,64 @@
+"""Publication copies only public tables, refuses person-level columns, and replaces the release atomically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from crosstrack.publish import PublishError, person_level_columns, publish
+
+
+def _warehouse(path: Path, public_sql: str) -> Path:
+    con = duckdb.connect(str(path))
+    con.execute("create schema cohorts")
+    con.execute("create table cohorts.custodial_snapshots as select 'K1' as person_key, 3 as days_in_custody")
+    con.execute("create schema public")
+    con.execute(public_sql)
+    con.close()
+    return path
+
+
+def test_only_the_public_schema_is_published(tmp_path):
+    warehouse = _warehouse(
+        tmp_path / "w.duckdb",
+        "create table public.pub_custody as select 2022 as snapshot_year, 'DOC' as agency_code, 12 as record_count",
+    )
+    release = publish(warehouse, tmp_path / "out")
+    con = duckdb.connect(str(release.database), read_only=True)
+    tables = con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+    con.close()
+    assert tables == [("public", "pub_custody")]
+    assert sorted(p.name for p in release.parquet_dir.iterdir()) == ["pub_custody.parquet"]
+
+
+@pytest.mark.parametrize(
+    "column", ["person_key", "sid", "birth_date", "docket_number", "admission_date", "ims_offender_id"]
+)
+def test_a_person_level_column_in_the_public_schema_stops_publication(tmp_path, column):
+    warehouse = _warehouse(tmp_path / "w.duckdb", f"create table public.pub_leak as select 'x' as {column}")
+    with pytest.raises(PublishError, match=f"pub_leak.{column}"):
+        publish(warehouse, tmp_path / "out")
+    assert not (tmp_path / "out" / "crosstrack_public.duckdb").exists()
+
+
+def test_aggregate_column_names_are_not_mistaken_for_person_level():
+    columns = {"pub_x": ["snapshot_date", "release_year", "record_count", "age_group", "is_suppressed"]}
+    assert person_level_columns(columns) == []
+
+
+def test_a_reader_of_the_old_release_is_not_disturbed_by_a_new_one(tmp_path):
+    warehouse = _warehouse(tmp_path / "w.duckdb", "create table public.pub_a as select 1 as record_count")
+    first = publish(warehouse, tmp_path / "out")
+    reader = duckdb.connect(str(first.database), read_only=True)
+    con = duckdb.connect(str(warehouse))
+    con.execute("create or replace table public.pub_a as select 2 as record_count")
+    con.close()
+    publish(warehouse, tmp_path / "out")
+    assert reader.execute("select record_count from public.pub_a").fetchall() == [(1,)]
+    reader.close()
+    fresh = duckdb.connect(str(first.database), read_only=True)
+    assert fresh.execute("select record_count from public.pub_a").fetchall() == [(2,)]
+    fresh.close()
+    assert not (tmp_path / "out" / "crosstrack_public.next.duckdb").exists()
