@@ -60,7 +60,7 @@ def _public_columns(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, l
 
 
 def publish(warehouse: Path, out_dir: Path) -> PublishedRelease:
-    """Copy the public schema of `warehouse` to `out_dir/crosstrack_public.duckdb` and `out_dir/parquet/<table>.parquet`."""
+    """Copy the public schema of `warehouse` to `out_dir/crosstrack_public.duckdb` and `out_dir/parquet/`."""
     if not warehouse.exists():
         raise PublishError(f"no warehouse at {warehouse}: build it first (crosstrack build)")
     out_dir.mkdir(parents=True, exist_ok=True)
