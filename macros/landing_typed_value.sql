@@ -5,7 +5,7 @@
     {%- elif column.type == 'code' -%}
         upper({{ raw }})
     {%- elif column.type == 'integer' -%}
-        {{ dbt.safe_cast(raw, api.Column.translate_type('integer')) }}
+        {{ try_cast_integer(raw) }}
     {%- elif column.type == 'date' -%}
         {{ try_parse_date(raw, column.format) }}
     {%- elif column.type == 'timestamp' -%}

@@ -1,0 +1,72 @@
+-- SPEC R-CHG-2 (with R-OFF-5): the governing offense of each admission, for sentenced people.
+-- Where IMS flags one, that one. Otherwise the first felony charge that resulted in a sentence to incarceration,
+-- on the docket with the earliest filing date and the lowest docket number; if there is none, the first
+-- misdemeanor charge on the docket with the earliest filing date, lowest charge number. The citation reported
+-- is the amended one when the charge was amended.
+with
+
+charges as (
+    select * from {{ ref('int_charges_conformed') }}
+),
+
+candidates as (
+    select
+        *,
+        case
+            when is_governing_flag then 1
+            when severity = 'Felony' then 2
+            when severity = 'Misdemeanor' then 3
+            else 4
+        end as selection_tier
+    from charges
+    where
+        is_governing_flag
+        or is_sentenced_to_incarceration
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by admission_key
+            order by
+                selection_tier,
+                filing_date nulls last,
+                -- felonies: lowest docket number first; misdemeanors: lowest charge number first
+                case when selection_tier = 3 then charge_number end nulls last,
+                docket_number nulls last,
+                charge_number nulls last,
+                source_charge_id
+        ) as selection_rank
+    from candidates
+),
+
+final as (
+    select
+        admission_key,
+        source_system,
+        source_admission_id,
+        source_charge_id,
+        docket_number,
+        filing_date,
+        charge_number,
+        statute_citation,
+        amended_statute_citation,
+        is_amended,
+        reported_statute_citation,
+        offense_key,
+        offense_type,
+        offense_sub_type,
+        is_offense_mapped,
+        severity,
+        case selection_tier
+            when 1 then 'ims_governing_flag'
+            when 2 then 'first_felony'
+            when 3 then 'first_misdemeanor'
+            else 'first_charge_of_unknown_severity'
+        end as selection_basis
+    from ranked
+    where selection_rank = 1
+)
+
+select * from final
