@@ -70,7 +70,7 @@ def test_each_unparseable_value_injected_by_the_generator_is_rejected_at_its_row
         for c in f.columns
         if c.type in {"date", "timestamp", "integer", "flag"}
     }
-    malformed = faults[faults["kind"].str.contains("malformed")]
+    malformed = faults[faults["fault_kind"].str.contains("malformed")]
     malformed = malformed[
         [key in typed_columns for key in zip(malformed["system"], malformed["file"], malformed["column"], strict=True)]
     ]
@@ -128,6 +128,7 @@ def test_columns_delivered_in_another_order_stage_the_same(built_warehouse, tmp_
         landing_dir=delivery,
         warehouse=rebuilt,
         as_of=built_warehouse.as_of,
+        quality_dir=tmp_path / "quality" if built_warehouse.quality else None,
         docs=False,
         quiet=True,
         dbt_args=("--select", f"{landing_file.base_model}", "--exclude", "test_type:unit"),

@@ -1,0 +1,1 @@
+"""Synthetic agency extracts and their ground truth (`crosstrack generate`); see docs/generator.md."""

@@ -1,0 +1,158 @@
+"""Render typed frames to the contract's text format and write RFC-4180 CSV (quoting only where needed, LF)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from crosstrack.contract import Column, LandingFile, System
+from crosstrack.generator.frames import NA_DAY, day
+from crosstrack.generator.values import FLAG_NA, NA_INT, NA_TS
+
+FIRST_DAY = day("1900-01-01")
+LAST_DAY = day("2100-12-31")
+WRITE_CHUNK_ROWS = 1_000_000
+SPECIAL = '",\r\n'  # characters that make a CSV field need quotes
+
+
+class MissingGeneratorValue(RuntimeError):
+    """A contract column the generator has no value for (the contract changed: the generator must follow)."""
+
+
+@cache
+def _date_strings(fmt: str) -> pa.Array:
+    days = np.arange(FIRST_DAY, LAST_DAY + 1).astype("datetime64[D]")
+    return pc.strftime(pa.array(days).cast(pa.timestamp("s")), format=fmt)
+
+
+@cache
+def _time_strings(fmt: str) -> pa.Array:
+    seconds = np.arange(86400).astype("datetime64[s]")
+    return pc.strftime(pa.array(seconds), format=fmt)
+
+
+def _split_timestamp_format(fmt: str) -> tuple[str, str, str]:
+    """'%Y-%m-%d %H:%M:%S' -> ('%Y-%m-%d', ' ', '%H:%M:%S'); the time part must start at %H."""
+    at = fmt.index("%H")
+    date_part = fmt[:at].rstrip(" T")
+    return date_part, fmt[len(date_part) : at], fmt[at:]
+
+
+def render_dates(days: np.ndarray, fmt: str) -> pa.Array:
+    days = np.asarray(days, dtype=np.int64)
+    missing = days == NA_DAY
+    if (~missing & ((days < FIRST_DAY) | (days > LAST_DAY))).any():
+        raise ValueError("a generated date is outside 1900-2100")
+    index = pa.array(np.where(missing, 0, days - FIRST_DAY), mask=missing)
+    return _date_strings(fmt).take(index)
+
+
+def render_timestamps(seconds: np.ndarray, fmt: str) -> pa.Array:
+    seconds = np.asarray(seconds, dtype=np.int64)
+    missing = seconds == NA_TS
+    date_fmt, separator, time_fmt = _split_timestamp_format(fmt)
+    days = np.where(missing, NA_DAY, seconds // 86400)
+    date_text = render_dates(days, date_fmt)
+    time_text = _time_strings(time_fmt).take(pa.array(np.where(missing, 0, seconds % 86400)))
+    return pc.binary_join_element_wise(date_text, time_text, separator)
+
+
+def render_column(column: Column, system: System, values) -> pa.Array:
+    """The column's values as contract text (null = empty field)."""
+    if column.type == "date":
+        return render_dates(values, column.parse_format(system))
+    if column.type == "timestamp":
+        return render_timestamps(values, column.parse_format(system))
+    if column.type == "integer":
+        values = np.asarray(values, dtype=np.int64)
+        return pc.cast(pa.array(values, mask=values == NA_INT), pa.string())
+    if column.type == "flag":
+        values = np.asarray(values, dtype=np.int8)
+        text = np.where(values == 1, system.flag_true, system.flag_false)
+        return pa.array(text, mask=values == FLAG_NA, type=pa.string())
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.Array):
+        values = values.cast(pa.string())
+        return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+    values = np.asarray(values).astype(str)
+    return pa.array(values, mask=values == "", type=pa.string())
+
+
+def render_file(landing_file: LandingFile, system: System, frame: dict) -> dict[str, pa.Array]:
+    """Contract column name -> text array, in contract order; fails on a column the generator cannot fill."""
+    missing = [c.staged_as for c in landing_file.columns if c.staged_as not in frame]
+    if missing:
+        raise MissingGeneratorValue(f"{landing_file.relative_path}: no generator value for {missing}")
+    return {c.name: render_column(c, system, frame[c.staged_as]) for c in landing_file.columns}
+
+
+def _quote_where_needed(text: pa.Array) -> pa.Array:
+    if text.null_count == len(text):
+        return pc.fill_null(text, "")
+    needs = pc.match_substring_regex(text, '[",\r\n]')
+    if not pc.any(needs).as_py():
+        return pc.fill_null(text, "")
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+    return pc.fill_null(pc.if_else(needs, quoted, text), "")
+
+
+def _csv_field(name: str) -> str:
+    return f'"{name.replace(chr(34), chr(34) * 2)}"' if any(ch in name for ch in '",\r\n') else name
+
+
+def write_csv(
+    path: Path, columns: dict[str, pa.Array], order: np.ndarray | None = None, plain: frozenset[str] = frozenset()
+) -> int:
+    """Write header + rows (optionally in a given row order); returns the number of data records.
+
+    Columns named in `plain` are known to hold no comma, quote or line break (formatted dates, numbers,
+    flags) and skip the quoting check.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    names = list(columns)
+    n = len(order) if order is not None else (len(columns[names[0]]) if names else 0)
+    with path.open("wb") as out:
+        out.write((",".join(_csv_field(c) for c in names) + "\n").encode("utf-8"))
+        for begin in range(0, n, WRITE_CHUNK_ROWS):
+            stop = min(n, begin + WRITE_CHUNK_ROWS)
+            if order is not None:
+                rows = pa.array(order[begin:stop])
+                chunk = [columns[c].take(rows) for c in names]
+            else:
+                chunk = [columns[c].slice(begin, stop - begin) for c in names]
+            parts = [
+                pc.fill_null(values, "") if name in plain else _quote_where_needed(values)
+                for name, values in zip(names, chunk, strict=True)
+            ]
+            lines = pc.binary_join_element_wise(*parts, ",")
+            text = pc.binary_join_element_wise(lines, pa.scalar(""), "\n")  # "line" + LF + ""
+            out.write(_concatenated_bytes(text))
+    return n
+
+
+def _concatenated_bytes(text: pa.Array) -> bytes:
+    text = text.cast(pa.large_string()) if len(text) else text
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    offsets_buf, data_buf = text.buffers()[1], text.buffers()[2]
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64, count=len(text) + 1 + text.offset)[text.offset :]
+    if data_buf is None:
+        return b""
+    return data_buf.to_pybytes()[offsets[0] : offsets[-1]]
+
+
+def plain_columns(landing_file: LandingFile, system: System) -> frozenset[str]:
+    """Columns whose rendered text can never need quoting (their format has no special character)."""
+    plain = set()
+    for column in landing_file.columns:
+        dated = column.type in ("date", "timestamp")
+        if column.type in ("integer", "flag") or (
+            dated and not any(ch in column.parse_format(system) for ch in SPECIAL)
+        ):
+            plain.add(column.name)
+    return frozenset(plain)
