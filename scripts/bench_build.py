@@ -9,13 +9,12 @@ tests) within 5 minutes and 8 GiB. This prints figures; it asserts nothing (spee
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import shutil
 import sys
 from pathlib import Path
 
-from crosstrack.pipeline import StageTiming, build_warehouse, run_stage, venv_bin
+from crosstrack.pipeline import StageTiming, build_warehouse, gate_available, run_stage, venv_bin
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     manifest = json.loads((data / "truth" / "manifest.json").read_text(encoding="utf-8"))
     rows = sum(int(n) for n in manifest.get("row_counts", {}).values())
 
-    gate = not args.no_gate and importlib.util.find_spec("crosstrack.quality.command") is not None
+    gate = not args.no_gate and gate_available() is not None
     result = build_warehouse(
         landing_dir=data / "landing",
         warehouse=args.out / "crosstrack.duckdb",

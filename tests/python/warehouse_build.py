@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from crosstrack.pipeline import build_warehouse, venv_bin
+from crosstrack.pipeline import build_warehouse, gate_available, venv_bin
 
 TEST_SCALE = "0.01"
 TEST_SEED = "7"
@@ -38,7 +37,7 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
         check=True,
         capture_output=True,
     )
-    quality = root / "quality" if importlib.util.find_spec("crosstrack.quality.command") else None
+    quality = root / "quality" if gate_available() else None
     database = root / "crosstrack.duckdb"
     build_warehouse(
         landing_dir=data / "landing",
