@@ -162,24 +162,28 @@ def render_staging_model(landing_file: LandingFile) -> str:
     )
 
 
+def _staged_column_entries(
+    contract: Contract, landing_file: LandingFile, shared: set[str], with_tests: bool
+) -> list[dict[str, object]]:
+    key = landing_file.column(landing_file.primary_key).staged_as
+    entries = []
+    for c in landing_file.columns:
+        entry: dict[str, object] = {"name": c.staged_as, "description": _column_description(contract, c, shared)}
+        if with_tests and c.staged_as == key:
+            entry["data_tests"] = ["unique", "not_null"]
+        elif with_tests and c.required:
+            entry["data_tests"] = ["not_null"]
+        if c.pii:
+            entry["config"] = {"meta": {"pii": True}}
+        entries.append(entry)
+    return entries
+
+
 def render_models_yaml(contract: Contract, system: System) -> str:
     shared = set(shared_staged_names(contract))
     models = []
     for landing_file in system.files:
-        key = landing_file.column(landing_file.primary_key).staged_as
-        columns = []
-        for c in landing_file.columns:
-            entry: dict[str, object] = {
-                "name": c.staged_as,
-                "description": _column_description(contract, c, shared),
-            }
-            if c.staged_as == key:
-                entry["data_tests"] = ["unique", "not_null"]
-            elif c.required:
-                entry["data_tests"] = ["not_null"]
-            if c.pii:
-                entry["config"] = {"meta": {"pii": True}}
-            columns.append(entry)
+        columns = _staged_column_entries(contract, landing_file, shared, with_tests=True)
         columns.append({"name": "landing_row", "description": '{{ doc("landing_row") }}'})
         models.append(
             {
@@ -208,6 +212,7 @@ def render_models_yaml(contract: Contract, system: System) -> str:
                 "and, for a row that cannot be staged, the field and reason (SPEC R-EX-2).",
                 "columns": [
                     {"name": "landing_row", "description": '{{ doc("landing_row") }}'},
+                    *_staged_column_entries(contract, landing_file, shared, with_tests=False),
                     {"name": "reject_field", "description": '{{ doc("landing_reject_field") }}'},
                     {"name": "reject_reason", "description": '{{ doc("landing_reject_reason") }}'},
                     {"name": "reject_value", "description": '{{ doc("landing_reject_value") }}'},
