@@ -6,6 +6,7 @@ over `<warehouse>` only when every model and test passed, so readers never see a
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import os
 import subprocess
@@ -113,7 +114,10 @@ def build_warehouse(
     result = BuildResult(warehouse=warehouse)
     quarantine = None
     if quality_dir is not None:
+        # The extract date bounds "impossible" future dates: never earlier than the cohort as-of.
+        extract_date = max(as_of, dt.date.today().isoformat())
         command = [venv_bin("crosstrack"), "validate", "--landing", str(landing_dir), "--out", str(quality_dir)]
+        command += ["--as-of", extract_date]
         result.stages.append(run_stage("validate", command, dict(os.environ), quiet))
         quarantine = quality_dir / "quarantine.parquet"
     warehouse.parent.mkdir(parents=True, exist_ok=True)
@@ -124,6 +128,10 @@ def build_warehouse(
     if docs:
         result.stages.append(run_stage("dbt docs generate", dbt_command(["docs", "generate"], as_of), env, quiet))
     os.replace(staging_file, warehouse)  # atomic on one file system
+    if quality_dir is not None:
+        # SPEC R-EX-2: received = quarantined + rejected + staged for every file, or the build fails loudly.
+        command = [venv_bin("crosstrack"), "validate", "--reconcile", str(warehouse), "--out", str(quality_dir)]
+        result.stages.append(run_stage("reconcile", command, dict(os.environ), quiet))
     if publish_dir is not None:
         started = time.perf_counter()
         publish(warehouse, publish_dir)

@@ -1,0 +1,110 @@
+"""`crosstrack validate`: the data-quality gate on a delivery, or the reconciliation of a built warehouse.
+
+    crosstrack validate --landing DIR --out DIR [--previous MANIFEST_OR_DIR] [--chunk-rows N] [--as-of DATE]
+    crosstrack validate --reconcile DB_PATH --out DIR      (DIR: where the gate wrote its outputs)
+    crosstrack validate --sid-capture DB_PATH --out DIR    (SPEC R-RPT-2, writes DIR/sid_capture.csv)
+
+Exit codes: 0 delivery accepted (rows may be quarantined), 2 usage error, 3 delivery rejected (structural
+problem: nothing may be loaded), 4 reconciliation does not balance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from crosstrack.cli import CliError
+from crosstrack.quality.gate import GateOptions, GateResult, run_gate, write_outputs
+from crosstrack.quality.rules import GateSettings
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--landing", type=Path, help="delivery: DIR/<system>/<file> (or DIR/landing/<system>/<file>)")
+    parser.add_argument("--out", type=Path, required=True, help="where to write quarantine, manifest and report")
+    parser.add_argument("--previous", type=Path, help="manifest.json of the previous delivery (or its directory)")
+    parser.add_argument("--chunk-rows", type=int, default=250_000, help="rows per chunk (default 250000)")
+    parser.add_argument(
+        "--as-of", help="extract date of the delivery: reference for plausible dates and ages (default: today)"
+    )
+    parser.add_argument("--future-margin-days", type=int, default=31, help="dates up to as-of plus this are plausible")
+    parser.add_argument("--volume-ratio", type=float, default=2.0, help="row count within this factor of the previous")
+    parser.add_argument(
+        "--no-gx", action="store_true", help="skip the Great Expectations suites (row checks still run)"
+    )
+    parser.add_argument("--gx-max-rows", type=int, help="Great Expectations validates at most N rows per file")
+    parser.add_argument("--reconcile", type=Path, metavar="DB_PATH", help="reconcile a built warehouse instead")
+    parser.add_argument("--sid-capture", type=Path, metavar="DB_PATH", help="SID capture report of a built warehouse")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.reconcile is not None:
+        from crosstrack.quality.reconcile import run_reconciliation
+
+        return run_reconciliation(args.reconcile, args.out)
+    if args.sid_capture is not None:
+        from crosstrack.quality.sid_capture import run_sid_capture
+
+        return run_sid_capture(args.sid_capture, args.out)
+    options = _options(args)
+    result = run_gate(options)
+    write_outputs(result)
+    _print_summary(result)
+    return result.exit_code
+
+
+def _options(args: argparse.Namespace) -> GateOptions:
+    if args.landing is None:
+        raise CliError("--landing DIR is required (or --reconcile DB_PATH)")
+    landing = _landing_dir(args.landing)
+    if args.chunk_rows < 1:
+        raise CliError("--chunk-rows must be a positive number")
+    if args.volume_ratio < 1:
+        raise CliError("--volume-ratio must be 1 or more")
+    if args.previous is not None and not (args.previous.is_file() or (args.previous / "manifest.json").is_file()):
+        raise CliError(f"--previous {args.previous}: no manifest.json there")
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
+    except ValueError as exc:
+        raise CliError(f"--as-of {args.as_of!r}: expected YYYY-MM-DD") from exc
+    settings = GateSettings(as_of=as_of, future_margin_days=args.future_margin_days, volume_ratio=args.volume_ratio)
+    return GateOptions(
+        landing_dir=landing,
+        out_dir=args.out,
+        settings=settings,
+        previous_manifest=args.previous,
+        chunk_rows=args.chunk_rows,
+        use_gx=not args.no_gx,
+        gx_max_rows=args.gx_max_rows,
+    )
+
+
+def _landing_dir(path: Path) -> Path:
+    if not path.is_dir():
+        raise CliError(f"--landing {path}: not a directory")
+    nested = path / "landing"
+    return nested if nested.is_dir() else path
+
+
+def _print_summary(result: GateResult) -> None:
+    out = result.options.out_dir
+    if not result.accepted:
+        print(
+            f"delivery REJECTED: {len(result.problems)} structural problem(s); nothing may be loaded", file=sys.stderr
+        )
+        for problem in result.problems:
+            print(f"  {problem.message()}", file=sys.stderr)
+        print(f"report: {out / 'report.html'}", file=sys.stderr)
+        return
+    received = sum(o.rows for o in result.files)
+    quarantined = sum(o.quarantined_rows for o in result.files)
+    print(f"delivery accepted: {received} rows received, {quarantined} quarantined, in {result.seconds:.1f} s")
+    for outcome in result.files:
+        if outcome.quarantined_rows or outcome.warnings.counts or outcome.volume_warning:
+            warned = sum(outcome.warnings.counts.values())
+            extra = f"; volume: {outcome.volume_warning}" if outcome.volume_warning else ""
+            print(f"  {outcome.facts.relative_path}: {outcome.quarantined_rows} quarantined, {warned} warnings{extra}")
+    if result.unexpected_files:
+        print(f"  ignored, not in the contract: {', '.join(result.unexpected_files)}")
+    print(f"quarantine: {out / 'quarantine.parquet'}; report: {out / 'report.html'}")

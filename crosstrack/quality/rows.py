@@ -1,0 +1,286 @@
+"""Row-level checks, vectorized per chunk: which rows are quarantined and why, and which values only warn.
+
+Quarantine (the row is kept out of staging, SPEC R-EX-2: counted with its reason):
+    required value missing; value not an integer; unparseable or impossible date; integer out of the contract's
+    range; end date before its start date in the same row; duplicate primary key (first occurrence kept);
+    value too long; formula-like string (CSV injection).
+Warning only (recorded in the report, the row is loaded and conformed downstream):
+    code not in the contract's code set (staging upper-cases and trims it; the conformed layer maps it).
+A flag value other than the system's two flag values is quarantined: staging could not type it.
+
+Rows are numbered as the staging layer numbers them: `landing_row` is the 1-based data-record number in the
+file, header excluded (a quoted line break does not start a new record).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from crosstrack.quality.rules import FORMULA_PATTERN, FORMULA_RE, INTEGER_PATTERN, ColumnPlan, FilePlan
+
+VALUE_CHARS = 200
+SAMPLES_PER_WARNING = 5
+BLOCK_BYTES = 32 << 20  # a record must fit in one block: a 1 MB field is fine
+PARSED_PREFIX = "__parsed__"
+QUARANTINE_COLUMNS = ["source_system", "file_name", "landing_row", "field", "reason", "value"]
+
+REASON_REQUIRED = "required value missing"
+REASON_NOT_INTEGER = "not an integer"
+REASON_DUPLICATE_KEY = "duplicate primary key (first occurrence kept)"
+REASON_FORMULA = "formula-like value (possible CSV injection)"
+
+
+def parsed_name(column: str) -> str:
+    """The name of a column's typed copy in the frame the expectation suite validates."""
+    return f"{PARSED_PREFIX}{column}"
+
+
+def neutralize(value: str) -> str:
+    """Truncate to 200 characters and defuse a spreadsheet formula with a leading apostrophe (OWASP)."""
+    value = value[:VALUE_CHARS]
+    return "'" + value if FORMULA_RE.match(value) else value
+
+
+@dataclass
+class RaggedRow:
+    landing_row: int
+    expected: int
+    actual: int
+
+
+@dataclass
+class Warnings:
+    """Counts and a few samples per (field, reason) of values that warn but do not quarantine."""
+
+    counts: dict[tuple[str, str], int] = field(default_factory=dict)
+    samples: dict[tuple[str, str], list[tuple[int, str]]] = field(default_factory=dict)
+
+    def add(self, column: str, reason: str, rows: np.ndarray, values: np.ndarray) -> None:
+        key = (column, reason)
+        self.counts[key] = self.counts.get(key, 0) + len(rows)
+        kept = self.samples.setdefault(key, [])
+        for row, value in zip(rows[: SAMPLES_PER_WARNING - len(kept)], values, strict=False):
+            kept.append((int(row), neutralize(str(value))))
+
+
+@dataclass
+class ChunkResult:
+    failures: pd.DataFrame  # landing_row, field, reason, value
+    frame_for_expectations: pd.DataFrame
+
+
+def iter_chunks(
+    path: Path, header: list[str], chunk_rows: int, on_ragged: Callable[[RaggedRow], None]
+) -> Iterator[tuple[int, pd.DataFrame]]:
+    """(first landing_row, chunk of up to `chunk_rows` rows as strings, empty field = "").
+
+    pyarrow's single-threaded reader numbers every record, so ragged rows (too few or too many fields) are
+    reported with their row; they are skipped here and reject the delivery (the caller decides).
+    """
+
+    def handle_invalid(row: pacsv.InvalidRow) -> str:
+        on_ragged(RaggedRow(int(row.number or 0) - 1, row.expected_columns, row.actual_columns))
+        return "skip"
+
+    reader = pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(use_threads=False, block_size=BLOCK_BYTES),
+        parse_options=pacsv.ParseOptions(
+            newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=handle_invalid
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(header, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    next_row = 1
+    pending: list[pa.RecordBatch] = []
+    pending_rows = 0
+    for batch in reader:
+        pending.append(batch)
+        pending_rows += batch.num_rows
+        while pending_rows >= chunk_rows:
+            table = pa.Table.from_batches(pending)
+            yield next_row, table.slice(0, chunk_rows).to_pandas()
+            next_row += chunk_rows
+            rest = table.slice(chunk_rows)
+            pending, pending_rows = rest.to_batches(), rest.num_rows
+    if pending_rows:
+        yield next_row, pa.Table.from_batches(pending).to_pandas()
+
+
+def blank_rows(chunk: pd.DataFrame, first_row: int) -> list[int]:
+    """Rows where every field is empty: blank lines, which would shift row numbers between tools."""
+    empty = (chunk == "").all(axis=1).to_numpy()
+    return [first_row + int(i) for i in np.flatnonzero(empty)]
+
+
+def _failures(rows: np.ndarray, column: str, reason: str, values: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "landing_row": rows.astype("int64"),
+            "field": column,
+            "reason": reason,
+            "value": [neutralize(str(v)) for v in values],
+        }
+    )
+
+
+class ChunkChecker:
+    """Runs one file's row checks on one chunk; collects quarantine rows, warnings and a typed frame."""
+
+    def __init__(self, plan: FilePlan, warnings: Warnings) -> None:
+        self.plan = plan
+        self.warnings = warnings
+
+    def check(self, chunk: pd.DataFrame, first_row: int) -> ChunkResult:
+        self.first_row = first_row
+        self.found: list[pd.DataFrame] = []
+        # staging trims before it types (macros/landing_base.sql): so do the checks and the expectations
+        trimmed = {name: chunk[name].str.strip() for name in self.plan.expected_header}
+        typed: dict[str, pd.Series] = {}
+        for column_plan in self.plan.columns:
+            parsed = self._check_column(trimmed[column_plan.name], column_plan)
+            if parsed is not None:
+                typed[parsed_name(column_plan.name)] = parsed
+        for pair in self.plan.ordering:
+            self._check_order(trimmed, typed, pair.start.name, pair.end.name, pair.reason)
+        failures = pd.concat(self.found, ignore_index=True) if self.found else _empty_failures()
+        frame = pd.DataFrame(trimmed).replace("", None)
+        for name, series in typed.items():
+            frame[name] = series
+        return ChunkResult(failures=failures, frame_for_expectations=frame)
+
+    def _flag(self, mask: pd.Series | np.ndarray, series: pd.Series, reason: str) -> None:
+        index = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if len(index):
+            rows = self.first_row + index
+            self.found.append(_failures(rows, str(series.name), reason, series.to_numpy()[index]))
+
+    def _check_column(self, series: pd.Series, plan: ColumnPlan) -> pd.Series | None:
+        column = plan.column
+        present = (series != "").to_numpy()
+        too_long = (series.str.len() > self.plan.settings.max_field_chars).to_numpy()
+        self._flag(too_long, series, f"value too long (over {self.plan.settings.max_field_chars} characters)")
+        usable = present & ~too_long
+        if column.required:
+            self._flag(~present, series, REASON_REQUIRED)
+        if column.type == "integer":
+            return self._check_integer(series, plan, usable)
+        if plan.is_temporal:
+            return self._check_date(series, plan, usable)
+        if plan.allowed_values is not None:
+            unknown = usable & ~series.isin(plan.allowed_values).to_numpy()
+            if column.type == "flag":  # staging cannot type it: quarantine
+                self._flag(unknown, series, f"not a flag value (expected {' or '.join(plan.allowed_values)})")
+            elif unknown.any():
+                index = np.flatnonzero(unknown)
+                what = f"code not in code set {column.code_set}"
+                self.warnings.add(column.name, what, self.first_row + index, series.to_numpy()[index])
+        if column.type == "string":
+            self._flag(usable & series.str.match(FORMULA_PATTERN).to_numpy(dtype=bool), series, REASON_FORMULA)
+        return None
+
+    def _check_integer(self, series: pd.Series, plan: ColumnPlan, usable: np.ndarray) -> pd.Series:
+        is_integer = series.str.fullmatch(INTEGER_PATTERN).to_numpy(dtype=bool)
+        self._flag(usable & ~is_integer, series, REASON_NOT_INTEGER)
+        numbers = pd.to_numeric(series.where(usable & is_integer), errors="coerce")
+        if plan.column.range is not None:
+            low, high = plan.column.range
+            outside = ((numbers < low) | (numbers > high)).to_numpy(dtype=bool)
+            self._flag(outside, series, f"out of range [{low}, {high}]")
+        return numbers
+
+    def _check_date(self, series: pd.Series, plan: ColumnPlan, usable: np.ndarray) -> pd.Series:
+        fmt = plan.parse_format or ""
+        parsed = pd.to_datetime(series.where(usable), format=fmt, errors="coerce")
+        kind = "timestamp" if plan.column.type == "timestamp" else "date"
+        self._flag(usable & parsed.isna().to_numpy(), series, f"unparseable {kind} (expected format {fmt})")
+        bounds = plan.date_bounds
+        if bounds is not None:
+            self._flag((parsed < pd.Timestamp(bounds.earliest)).to_numpy(dtype=bool), series, bounds.reason_early)
+            latest = pd.Timestamp(bounds.latest) + pd.Timedelta(days=1)  # the whole last day
+            self._flag((parsed >= latest).to_numpy(dtype=bool), series, bounds.reason_late)
+        return parsed
+
+    def _check_order(
+        self, trimmed: dict[str, pd.Series], typed: dict[str, pd.Series], start: str, end: str, reason: str
+    ) -> None:
+        before = (typed[parsed_name(end)] < typed[parsed_name(start)]).to_numpy(dtype=bool)
+        self._flag(before, trimmed[end], reason)
+
+
+def _empty_failures() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "landing_row": pd.Series(dtype="int64"),
+            "field": pd.Series(dtype="str"),
+            "reason": pd.Series(dtype="str"),
+            "value": pd.Series(dtype="str"),
+        }
+    )
+
+
+@dataclass
+class KeyTracker:
+    """Primary-key hashes of every row seen, to find duplicates across chunks (exactly checked afterwards)."""
+
+    hashes: list[np.ndarray] = field(default_factory=list)
+    rows: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, keys: pd.Series, first_row: int) -> None:
+        keys = keys.str.strip()
+        present = (keys != "").to_numpy()
+        index = np.flatnonzero(present)
+        values = keys.to_numpy(dtype=object)[index]
+        self.hashes.append(pd.util.hash_array(values))
+        self.rows.append(first_row + index)
+
+    def candidate_rows(self) -> tuple[np.ndarray, set[int]]:
+        """Rows whose key hash was seen on an earlier row, and the set of hashes involved."""
+        if not self.hashes:
+            return np.array([], dtype="int64"), set()
+        hashes = np.concatenate(self.hashes)
+        rows = np.concatenate(self.rows)
+        _, first = np.unique(hashes, return_index=True)
+        later = np.ones(len(hashes), dtype=bool)
+        later[first] = False
+        return rows[later], {int(h) for h in hashes[later]}
+
+
+def duplicate_key_failures(path: Path, plan: FilePlan, tracker: KeyTracker, unsound_rows: np.ndarray) -> pd.DataFrame:
+    """Exact duplicate primary keys (all but the first occurrence), from a second read of the key column."""
+    candidates, wanted = tracker.candidate_rows()
+    if not len(candidates):
+        return _empty_failures()
+    key = plan.primary_key
+    wanted_hashes = np.array(sorted(wanted), dtype="uint64")
+    rows: list[np.ndarray] = []
+    values: list[np.ndarray] = []
+    reader = pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(use_threads=False, block_size=BLOCK_BYTES),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+        convert_options=pacsv.ConvertOptions(
+            include_columns=[key], column_types={key: pa.string()}, strings_can_be_null=False
+        ),
+    )
+    next_row = 1
+    for batch in reader:
+        keys = batch.column(0).to_pandas().str.strip().to_numpy(dtype=object)
+        hit = np.isin(pd.util.hash_array(keys), wanted_hashes) & (keys != "")
+        rows.append(next_row + np.flatnonzero(hit))
+        values.append(keys[hit])
+        next_row += batch.num_rows
+    found = pd.DataFrame({"landing_row": np.concatenate(rows), "value": np.concatenate(values)})
+    found = found[~found["landing_row"].isin(unsound_rows)]
+    duplicated = found[found["value"].duplicated(keep="first")]
+    return _failures(duplicated["landing_row"].to_numpy(), key, REASON_DUPLICATE_KEY, duplicated["value"].to_numpy())

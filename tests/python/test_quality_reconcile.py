@@ -1,0 +1,160 @@
+"""Reconciliation (SPEC R-EX-2) and SID capture (SPEC R-RPT-2) reports, on small hand-made warehouses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from crosstrack.cli import main
+from crosstrack.contract import load_contract
+from crosstrack.quality.gate import GateOptions, run_gate, write_outputs
+from crosstrack.quality.reconcile import EXIT_UNBALANCED, reconcile
+from crosstrack.quality.rules import GateSettings
+from crosstrack.quality.sample_delivery import write_sample_delivery
+from crosstrack.quality.sid_capture import person_sources, sid_capture
+
+ROWS = 12
+
+
+@pytest.fixture(scope="module")
+def gated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A delivery with two quarantined rows in parole/lscmi.csv, gated; returns the gate's output directory."""
+    root = tmp_path_factory.mktemp("gated")
+    landing = write_sample_delivery(root / "landing", rows=ROWS)
+    path = landing / "parole/lscmi.csv"
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    score = header.index("total_score")
+    for row in (3, 4):
+        fields = lines[row].split(",")
+        fields[score] = "99"
+        lines[row] = ",".join(fields)
+    path.write_text("\n".join(lines) + "\n")
+    out = root / "q"
+    settings = GateSettings(as_of=pd.Timestamp("2026-07-01").date())
+    write_outputs(run_gate(GateOptions(landing_dir=landing, out_dir=out, settings=settings, use_gx=False)))
+    return out
+
+
+def build_fake_warehouse(path: Path, gate_dir: Path, staging_rejects: dict[str, list[int]], short: str = "") -> None:
+    """staging.stg_* with the rows the gate passed minus staging's own rejects, and stg_landing__rejects."""
+    quarantine = pd.read_parquet(gate_dir / "quarantine.parquet")
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema staging")
+        con.execute(
+            "create table staging.stg_landing__rejects (source_system varchar, file_name varchar, landing_row bigint,"
+            " reject_field varchar, reject_reason varchar, reject_value varchar, rejected_by varchar)"
+        )
+        for landing_file in load_contract().files:
+            name = landing_file.relative_path
+            gone = set(quarantine[quarantine["file_name"] == landing_file.file_name]["landing_row"])
+            for row in gone:
+                con.execute(
+                    "insert into staging.stg_landing__rejects"
+                    " values (?, ?, ?, 'f', 'gate reason', 'v', 'quality_gate')",
+                    [landing_file.system, landing_file.file_name, row],
+                )
+            for row in staging_rejects.get(name, []):
+                gone.add(row)
+                reason = f"duplicate primary key (first at landing row {row - 1})"
+                con.execute(
+                    "insert into staging.stg_landing__rejects values (?, ?, ?, 'f', ?, 'v', 'staging')",
+                    [landing_file.system, landing_file.file_name, row, reason],
+                )
+            kept = [r for r in range(1, ROWS + 1) if r not in gone]
+            if name == short:
+                kept = kept[1:]
+            con.execute(f"create table staging.{landing_file.staging_model} (landing_row bigint)")
+            con.executemany(f"insert into staging.{landing_file.staging_model} values (?)", [[r] for r in kept])
+
+
+def test_every_received_row_is_staged_quarantined_or_rejected(gated: Path, tmp_path: Path) -> None:
+    database = tmp_path / "wh.duckdb"
+    build_fake_warehouse(database, gated, {"ims/IMS_CHARGE.csv": [5, 9]})
+    results = {r.file: r for r in reconcile(database, gated)}
+    assert all(r.balanced for r in results.values())
+    lscmi = results["parole/lscmi.csv"]
+    assert (lscmi.received, lscmi.quarantined, lscmi.rejected, lscmi.staged) == (ROWS, 2, 0, ROWS - 2)
+    assert lscmi.quarantined_by_reason == {"out of range [0, 43]": 2}
+    charges = results["ims/IMS_CHARGE.csv"]
+    assert (charges.quarantined, charges.rejected, charges.staged) == (0, 2, ROWS - 2)
+    assert charges.rejected_by_reason == {"duplicate primary key (first occurrence kept)": 2}
+    assert charges.in_marts == "not yet available"
+
+
+def test_a_lost_row_makes_the_reconciliation_fail(
+    gated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "wh.duckdb"
+    build_fake_warehouse(database, gated, {}, short="oms/Booking.csv")
+    out = tmp_path / "rec"
+    out.mkdir()
+    for name in ("quarantine.parquet", "manifest.json"):
+        (out / name).write_bytes((gated / name).read_bytes())
+    assert main(["validate", "--reconcile", str(database), "--out", str(out)]) == EXIT_UNBALANCED
+    assert "does NOT balance for 1 file(s): oms/Booking.csv" in capsys.readouterr().err
+    written = json.loads((out / "reconciliation.json").read_text())
+    assert written["balanced"] is False
+    booking = next(f for f in written["files"] if f["file"] == "oms/Booking.csv")
+    assert (booking["received"], booking["staged"], booking["balanced"]) == (ROWS, ROWS - 1, False)
+
+
+def build_person_warehouse(path: Path, with_identity: bool) -> None:
+    """Four OMS Barnstable records entered in 2019 (one well-formed SID, one malformed, two missing)."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema staging")
+        for source in person_sources():
+            agency = f", {source.agency} varchar" if source.agency else ""
+            con.execute(f"create table staging.{source.person_model} ({source.record_id} varchar, sid varchar{agency})")
+            if source.event_model != source.person_model:
+                con.execute(
+                    f"create table staging.{source.event_model} ({source.event_key} varchar, {source.event_date} date)"
+                )
+            else:
+                con.execute(f"alter table staging.{source.person_model} add column {source.event_date} date")
+        con.execute(
+            "insert into staging.stg_oms__inmates values ('B1', '1234567', 'BAR'), ('B2', 'SID-12', 'BAR'),"
+            " ('B3', '', 'BAR'), ('B4', null, 'BAR')"
+        )
+        con.execute(
+            "insert into staging.stg_oms__bookings values ('B1', '2019-03-01'), ('B1', '2021-01-01'),"
+            " ('B2', '2019-05-01'), ('B3', '2019-06-01'), ('B4', '2019-07-01')"
+        )
+        if with_identity:
+            con.execute("create schema intermediate")
+            con.execute(
+                "create table intermediate.int_person_records_linked as select * from (values"
+                " ('oms', 'B1', true), ('oms', 'B2', false), ('oms', 'B3', false), ('oms', 'B4', false))"
+                " as t(source_system, source_record_id, has_consistent_sid)"
+            )
+
+
+@pytest.mark.parametrize("with_identity", [False, True])
+def test_sid_capture_counts_present_and_well_formed_sids_per_agency_and_year(
+    tmp_path: Path, with_identity: bool
+) -> None:
+    database = tmp_path / "wh.duckdb"
+    build_person_warehouse(database, with_identity)
+    with duckdb.connect(str(database), read_only=True) as con:
+        rows = sid_capture(con)
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row.source_system, row.agency, row.year) == ("oms", "BAR", 2019)
+    assert (row.records, row.with_sid, row.well_formed_sid) == (4, 2, 1)
+    assert row.well_formed_share == 0.25
+    assert row.agreeing_share == (0.25 if with_identity else None)
+
+
+def test_sid_capture_command_writes_the_csv(tmp_path: Path) -> None:
+    database = tmp_path / "wh.duckdb"
+    build_person_warehouse(database, with_identity=False)
+    assert main(["validate", "--sid-capture", str(database), "--out", str(tmp_path / "out")]) == 0
+    written = pd.read_csv(tmp_path / "out/sid_capture.csv")
+    assert written[["source_system", "agency", "year", "records", "well_formed_sid"]].values.tolist() == [
+        ["oms", "BAR", 2019, 4, 1]
+    ]
+    assert written["agreeing_share"].tolist() == ["not yet available"]
