@@ -107,8 +107,12 @@ def build_warehouse(
     dbt_args: tuple[str, ...] = (),
     target_path: Path | None = None,
     publish_dir: Path | None = None,
+    reconcile: bool = True,
 ) -> BuildResult:
-    """Gate the delivery, build into `<warehouse>.build`, generate docs, move into place."""
+    """Gate the delivery, build into `<warehouse>.build`, generate docs, move into place, reconcile, publish.
+
+    `reconcile=False` is for partial builds (a `--select` in dbt_args), where most staging models are absent.
+    """
     if not landing_dir.is_dir():
         raise BuildError(f"no delivery at {landing_dir}: expected <dir>/<system>/<file> (docs/landing_contract.md)")
     result = BuildResult(warehouse=warehouse)
@@ -128,7 +132,7 @@ def build_warehouse(
     if docs:
         result.stages.append(run_stage("dbt docs generate", dbt_command(["docs", "generate"], as_of), env, quiet))
     os.replace(staging_file, warehouse)  # atomic on one file system
-    if quality_dir is not None:
+    if quality_dir is not None and reconcile:
         # SPEC R-EX-2: received = quarantined + rejected + staged for every file, or the build fails loudly.
         command = [venv_bin("crosstrack"), "validate", "--reconcile", str(warehouse), "--out", str(quality_dir)]
         result.stages.append(run_stage("reconcile", command, dict(os.environ), quiet))

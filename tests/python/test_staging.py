@@ -133,6 +133,7 @@ def test_columns_delivered_in_another_order_stage_the_same(built_warehouse, tmp_
         quiet=True,
         dbt_args=("--select", f"{landing_file.base_model}", "--exclude", "test_type:unit"),
         target_path=tmp_path / "target",
+        reconcile=False,
     )
     sql = f"select * exclude (reject_value) from staging.{landing_file.base_model} order by landing_row"
     assert _query(rebuilt, sql) == _query(built_warehouse.database, sql)
