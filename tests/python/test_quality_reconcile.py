@@ -15,7 +15,7 @@ from crosstrack.quality.gate import GateOptions, run_gate, write_outputs
 from crosstrack.quality.reconcile import EXIT_UNBALANCED, reconcile
 from crosstrack.quality.rules import GateSettings
 from crosstrack.quality.sample_delivery import write_sample_delivery
-from crosstrack.quality.sid_capture import person_sources, sid_capture
+from crosstrack.quality.sid_capture import sid_capture_report
 
 ROWS = 12
 
@@ -103,58 +103,44 @@ def test_a_lost_row_makes_the_reconciliation_fail(
     assert (booking["received"], booking["staged"], booking["balanced"]) == (ROWS, ROWS - 1, False)
 
 
-def build_person_warehouse(path: Path, with_identity: bool) -> None:
-    """Four OMS Barnstable records entered in 2019 (one well-formed SID, one malformed, two missing)."""
-    with duckdb.connect(str(path)) as con:
-        con.execute("create schema staging")
-        for source in person_sources():
-            agency = f", {source.agency} varchar" if source.agency else ""
-            con.execute(f"create table staging.{source.person_model} ({source.record_id} varchar, sid varchar{agency})")
-            if source.event_model != source.person_model:
-                con.execute(
-                    f"create table staging.{source.event_model} ({source.event_key} varchar, {source.event_date} date)"
-                )
-            else:
-                con.execute(f"alter table staging.{source.person_model} add column {source.event_date} date")
-        con.execute(
-            "insert into staging.stg_oms__inmates values ('B1', '1234567', 'BAR'), ('B2', 'SID-12', 'BAR'),"
-            " ('B3', '', 'BAR'), ('B4', null, 'BAR')"
-        )
-        con.execute(
-            "insert into staging.stg_oms__bookings values ('B1', '2019-03-01'), ('B1', '2021-01-01'),"
-            " ('B2', '2019-05-01'), ('B3', '2019-06-01'), ('B4', '2019-07-01')"
-        )
-        if with_identity:
-            con.execute("create schema intermediate")
+@pytest.mark.warehouse
+def test_sid_capture_reads_the_one_definition_in_the_warehouse(built_warehouse) -> None:
+    # SPEC R-RPT-2: the report reads restricted.sid_capture_summary; its totals agree with the staged person records.
+    rows = sid_capture_report(built_warehouse.database)
+    with duckdb.connect(str(built_warehouse.database), read_only=True) as con:
+        staged = dict(
             con.execute(
-                "create table intermediate.int_person_records_linked as select * from (values"
-                " ('oms', 'B1', true), ('oms', 'B2', false), ('oms', 'B3', false), ('oms', 'B4', false))"
-                " as t(source_system, source_record_id, has_consistent_sid)"
-            )
+                "select source_system, count(*) from intermediate.int_person_records_unioned group by 1"
+            ).fetchall()
+        )
+        with_sid = dict(
+            con.execute(
+                "select source_system, count(sid) from intermediate.int_person_records_unioned group by 1"
+            ).fetchall()
+        )
+    by_system: dict[str, list[int]] = {}
+    for row in rows:
+        totals = by_system.setdefault(row.source_system, [0, 0])
+        totals[0] += row.records
+        totals[1] += row.with_sid
+        assert row.agreeing_sid is not None and row.agreeing_sid <= row.with_sid
+        assert row.well_formed_sid <= row.with_sid
+    assert {system: tuple(t) for system, t in by_system.items()} == {
+        system: (staged[system], with_sid[system]) for system in staged
+    }
+    assert any(row.with_sid < row.records for row in rows), "no record lacks a SID: the report is vacuous"
 
 
-@pytest.mark.parametrize("with_identity", [False, True])
-def test_sid_capture_counts_present_and_well_formed_sids_per_agency_and_year(
-    tmp_path: Path, with_identity: bool
-) -> None:
-    database = tmp_path / "wh.duckdb"
-    build_person_warehouse(database, with_identity)
-    with duckdb.connect(str(database), read_only=True) as con:
-        rows = sid_capture(con)
-    assert len(rows) == 1
-    row = rows[0]
-    assert (row.source_system, row.agency, row.year) == ("oms", "BAR", 2019)
-    assert (row.records, row.with_sid, row.well_formed_sid) == (4, 2, 1)
-    assert row.well_formed_share == 0.25
-    assert row.agreeing_share == (0.25 if with_identity else None)
-
-
-def test_sid_capture_command_writes_the_csv(tmp_path: Path) -> None:
-    database = tmp_path / "wh.duckdb"
-    build_person_warehouse(database, with_identity=False)
-    assert main(["validate", "--sid-capture", str(database), "--out", str(tmp_path / "out")]) == 0
+@pytest.mark.warehouse
+def test_sid_capture_command_writes_the_csv(built_warehouse, tmp_path: Path) -> None:
+    assert main(["validate", "--sid-capture", str(built_warehouse.database), "--out", str(tmp_path / "out")]) == 0
     written = pd.read_csv(tmp_path / "out/sid_capture.csv")
-    assert written[["source_system", "agency", "year", "records", "well_formed_sid"]].values.tolist() == [
-        ["oms", "BAR", 2019, 4, 1]
-    ]
-    assert written["agreeing_share"].tolist() == ["not yet available"]
+    assert written["records"].sum() == sum(r.records for r in sid_capture_report(built_warehouse.database))
+    assert written["agreeing_share"].between(0, 1).all()
+
+
+def test_sid_capture_of_a_warehouse_without_the_summary_is_a_clear_error(tmp_path: Path, capsys) -> None:
+    database = tmp_path / "empty.duckdb"
+    duckdb.connect(str(database)).close()
+    assert main(["validate", "--sid-capture", str(database), "--out", str(tmp_path / "out")]) == 2
+    assert "restricted.sid_capture_summary" in capsys.readouterr().err
