@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -131,6 +132,11 @@ def build_warehouse(
     result.stages.append(run_stage("dbt build", dbt_command(["build"], as_of, *dbt_args), env, quiet))
     if docs:
         result.stages.append(run_stage("dbt docs generate", dbt_command(["docs", "generate"], as_of), env, quiet))
+        report = quality_dir / "report.html" if quality_dir else None
+        if report is not None and report.exists():
+            # The data-quality report is published next to the dbt docs site.
+            docs_dir = Path(env.get("DBT_TARGET_PATH") or PROJECT_DIR / "target")
+            shutil.copyfile(report, docs_dir / "data_quality_report.html")
     os.replace(staging_file, warehouse)  # atomic on one file system
     if quality_dir is not None and reconcile:
         # SPEC R-EX-2: received = quarantined + rejected + staged for every file, or the build fails loudly.

@@ -44,7 +44,7 @@ def headline_counts(warehouse: Path) -> list[tuple[str, str]]:
 
 
 def landing_rows(data: Path) -> int:
-    manifest = data / "truth" / "manifest.json"
+    manifest = data / "manifest.json"
     if not manifest.exists():
         return 0
     counts = json.loads(manifest.read_text(encoding="utf-8")).get("row_counts", {})
@@ -62,16 +62,17 @@ def main(argv: list[str] | None = None) -> int:
     print("Cross-Tracking demo finished.")
     print(f"  warehouse (DuckDB):   {args.warehouse.resolve()}")
     print(f"  dbt docs:             {(args.docs / 'index.html').resolve()}  (serve: .venv/bin/dbt docs serve)")
+    print(f"  data-quality report:  {(args.docs / 'data_quality_report.html').resolve()}")
     print(f"  extracts (landing):   {(args.data / 'landing').resolve()}")
     print(f"  ground truth:         {(args.data / 'truth').resolve()}")
-    print(f"  data-quality report:  {(args.data / 'quality' / 'report.html').resolve()}")
+    print(f"  gate output:          {(args.data / 'quality').resolve()}  (quarantine, manifest, reconciliation)")
     if args.published:
         print(f"  public release:       {(args.published / 'crosstrack_public.duckdb').resolve()}  (+ parquet/)")
     total = landing_rows(args.data)
     if total:
         print(f"  landing rows:         {total:,}")
     for label, value in headline_counts(args.warehouse):
-        print(f"  {label + ':':<22}{value}")
+        print(f"  {label + ':':<24}{value}")
     return 0
 
 

@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     generate = [venv_bin("crosstrack"), "generate", "--scale", args.scale, "--seed", args.seed]
     generate += ["--as-of", args.as_of, "--out", str(data)]
     stages: list[StageTiming] = [run_stage("generate", generate, env=None, quiet=True)]
-    manifest = json.loads((data / "truth" / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))
     rows = sum(int(n) for n in manifest.get("row_counts", {}).values())
 
     gate = not args.no_gate and gate_available() is not None
