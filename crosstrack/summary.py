@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     if total:
         print(f"  landing rows:         {total:,}")
     for label, value in headline_counts(args.warehouse):
-        print(f"  {label + ':':<24}{value}")
+        print(f"  {label + ':':<21} {value}")
     return 0
 
 
