@@ -23,12 +23,7 @@ ranked as (
         *,
         row_number() over (
             partition by admission_key
-            order by
-                selection_tier,
-                filing_date nulls last,
-                charge_number nulls last,
-                docket_number nulls last,
-                source_charge_id
+            order by {{ leading_charge_order() }}
         ) as selection_rank
     from candidates
 ),

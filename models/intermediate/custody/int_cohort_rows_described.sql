@@ -97,7 +97,7 @@ doc_facility_types as (
 ),
 
 -- SPEC R-CHG-3 narrowed to the dockets open on the cohort date (filed by then, a charge not yet disposed of);
--- the order is int_leading_charges_selected's: felony first, earliest filing date, lowest charge number
+-- the order is the one macro leading_charge_order (felony first, earliest filing date, lowest charge number)
 pretrial_charges as (
     select
         described_rows.cohort_row_key,
@@ -128,12 +128,7 @@ open_docket_charges as (
         severity,
         row_number() over (
             partition by cohort, cohort_row_key
-            order by
-                case when severity = 'Felony' then 1 when severity = 'Misdemeanor' then 2 else 3 end,
-                filing_date nulls last,
-                charge_number nulls last,
-                docket_number nulls last,
-                source_charge_id
+            order by {{ leading_charge_order() }}
         ) as leading_rank
     from pretrial_charges
     where
