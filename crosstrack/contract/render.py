@@ -251,6 +251,29 @@ def render_rejects_model(contract: Contract) -> str:
     )
 
 
+def render_row_counts_model(contract: Contract) -> str:
+    selects = "\n    union all\n".join(
+        "    select\n"
+        f"        '{f.system}' as source_system,\n"
+        f"        '{f.file_name}' as file_name,\n"
+        f"        (select count(*) from {{{{ source('{f.system}', '{f.table_name}') }}}}) as landing_rows,\n"
+        f"        (select count(*) from {{{{ ref('{f.staging_model}') }}}}) as staged_rows"
+        for f in contract.files
+    )
+    return (
+        f"-- {GENERATED}\n"
+        "-- Per landing file: rows in the file itself and rows staged (SPEC R-EX-2), for the reconciliation test.\n"
+        "with\n\n"
+        "row_counts as (\n"
+        f"{selects}\n"
+        "),\n\n"
+        "final as (\n"
+        "    select * from row_counts\n"
+        ")\n\n"
+        "select * from final\n"
+    )
+
+
 def render_doc_blocks(contract: Contract) -> str:
     blocks = []
     for name in shared_staged_names(contract):
@@ -329,6 +352,7 @@ def rendered_files(contract: Contract) -> dict[Path, str]:
             files[folder / "base" / f"{landing_file.base_model}.sql"] = render_base_model(system, landing_file)
             files[folder / f"{landing_file.staging_model}.sql"] = render_staging_model(landing_file)
     files[staging / "stg_landing__rejects.sql"] = render_rejects_model(contract)
+    files[staging / "stg_landing__row_counts.sql"] = render_row_counts_model(contract)
     files[staging / "_landing__columns.md"] = render_doc_blocks(contract)
     files[Path("docs/landing_contract.md")] = render_data_dictionary(contract)
     return files

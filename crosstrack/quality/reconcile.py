@@ -6,9 +6,10 @@ Per landing file:
     rejected        rows the staging layer rejected on its own (`staging.stg_landing__rejects`, rejected_by
                     'staging'), by reason
     staged          rows of `staging.stg_<system>__<entity>`
-    excluded        rows excluded from the cohorts by reason (SPEC R-EX-1): not yet available
-    in the marts    rows that reached a cohort mart: not yet available (the cohort marts come in a later issue)
-The delivery balances when received = quarantined + rejected + staged for every file; otherwise exit 4.
+    excluded        staged rows that reached no mart, by reason (`restricted.landing_reconciliation`)
+    in the marts    staged rows that reached a mart (`restricted.landing_reconciliation`)
+The delivery balances when received = quarantined + rejected + staged and staged = in the marts + excluded for
+every file; otherwise exit 4. A warehouse built without the marts reports the last two "not yet available".
 
 The warehouse is opened read-only (one writer or many readers, never both).
 """
@@ -31,6 +32,7 @@ EXIT_BALANCED = 0
 EXIT_UNBALANCED = 4
 NOT_YET = "not yet available"
 REJECTS_RELATION = "staging.stg_landing__rejects"
+MARTS_RELATION = ("restricted", "landing_reconciliation")
 GATE_REJECTER = "quality_gate"
 
 
@@ -43,15 +45,21 @@ class FileReconciliation:
     staged: int | None
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
-    excluded_by_reason: str = NOT_YET
-    in_marts: str = NOT_YET
+    excluded_by_reason: dict[str, int] | None = None
+    in_marts: int | None = None
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def excluded(self) -> int | None:
+        return None if self.excluded_by_reason is None else sum(self.excluded_by_reason.values())
 
     @property
     def balanced(self) -> bool:
         if self.received is None or self.staged is None:
             return False
-        return self.received == self.quarantined + self.rejected + self.staged
+        if self.received != self.quarantined + self.rejected + self.staged:
+            return False
+        return self.in_marts is None or self.staged == self.in_marts + (self.excluded or 0)
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "balanced": self.balanced}
@@ -113,6 +121,25 @@ def _staging_reject_rows(
     return staging, gate
 
 
+def _mart_dispositions(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, dict[str, int]]]:
+    """Per `<system>/<file>`: staged rows in the marts, and excluded rows by reason."""
+    if not _relation_exists(con, *MARTS_RELATION):
+        return {}
+    rows = con.execute(
+        "select source_system || '/' || file_name, disposition, reason, sum(row_count) "
+        f"from {'.'.join(MARTS_RELATION)} where disposition in ('in_marts', 'excluded') group by all"
+    ).fetchall()
+    result: dict[str, tuple[int, dict[str, int]]] = {}
+    for name, disposition, reason, count in rows:
+        in_marts, excluded = result.get(name, (0, {}))
+        if disposition == "in_marts":
+            in_marts += int(count)
+        else:
+            excluded[reason] = excluded.get(reason, 0) + int(count)
+        result[name] = (in_marts, excluded)
+    return result
+
+
 def _received(manifest_file: Path | None) -> dict[str, int]:
     if manifest_file is None or not manifest_file.is_file():
         return {}
@@ -134,12 +161,17 @@ def reconcile(database: Path, gate_dir: Path | None = None) -> list[FileReconcil
         staging_only = [(f, r, why) for f, r, why in staging_rows if r not in quarantined.get(f, set())]
         rejected, rejected_reasons = _rows_by_reason(staging_only)
         applied, _ = _rows_by_reason(gate_rows_in_staging)
-        return [
+        marts = _mart_dispositions(con)
+        results = [
             _file_reconciliation(
                 con, lf, received, quarantined, quarantined_reasons, rejected, rejected_reasons, applied
             )
             for lf in load_contract().files
         ]
+    for result in results:
+        if marts:
+            result.in_marts, result.excluded_by_reason = marts.get(result.file, (0, {}))
+    return results
 
 
 def _file_reconciliation(
@@ -185,15 +217,20 @@ def format_table(results: list[FileReconciliation]) -> str:
             str(r.rejected),
             str(r.staged),
             "yes" if r.balanced else "NO",
-            r.excluded_by_reason,
-            r.in_marts,
+            NOT_YET if r.excluded is None else str(r.excluded),
+            NOT_YET if r.in_marts is None else str(r.in_marts),
         ]
         for r in results
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
     for r in results:
-        for kind, reasons in (("quarantined", r.quarantined_by_reason), ("rejected", r.rejected_by_reason)):
+        kinds = (
+            ("quarantined", r.quarantined_by_reason),
+            ("rejected", r.rejected_by_reason),
+            ("excluded", r.excluded_by_reason or {}),
+        )
+        for kind, reasons in kinds:
             lines.extend(f"    {r.file} {kind}: {count} {reason}" for reason, count in reasons.items())
         lines.extend(f"    {r.file} note: {note}" for note in r.notes)
     return "\n".join(lines)
@@ -208,7 +245,16 @@ def write_reconciliation(results: list[FileReconciliation], out_dir: Path) -> No
         writer.writerow(HEADER)
         for r in results:
             writer.writerow(
-                [r.file, r.received, r.quarantined, r.rejected, r.staged, r.balanced, r.excluded_by_reason, r.in_marts]
+                [
+                    r.file,
+                    r.received,
+                    r.quarantined,
+                    r.rejected,
+                    r.staged,
+                    r.balanced,
+                    NOT_YET if r.excluded is None else r.excluded,
+                    NOT_YET if r.in_marts is None else r.in_marts,
+                ]
             )
 
 
