@@ -79,45 +79,20 @@ final as (
         first_rearraignment_date,
         first_reconviction_date,
         first_reincarceration_date,
-        followup_1y_end_date <= cast('{{ var("as_of") }}' as date) as has_complete_followup_1y,
+        -- SPEC R-RCD-3: an N-year flag is null until its whole follow-up window has passed by as_of
+        -- (one expression for every window and measure; the linter cannot follow the loop's indentation)
+        -- noqa: disable=LT02
+        {%- for years in [1, 2, 3] %}
+        followup_{{ years }}y_end_date <= cast('{{ var("as_of") }}' as date) as has_complete_followup_{{ years }}y,
+            {%- set last_window = loop.last %}
+            {%- for measure in ['rearraignment', 'reconviction', 'reincarceration'] %}
         case
-            when followup_1y_end_date > cast('{{ var("as_of") }}' as date) then null
-            else coalesce(first_rearraignment_date <= followup_1y_end_date, false)
-        end as is_rearraignment_within_1y,
-        case
-            when followup_1y_end_date > cast('{{ var("as_of") }}' as date) then null
-            else coalesce(first_reconviction_date <= followup_1y_end_date, false)
-        end as is_reconviction_within_1y,
-        case
-            when followup_1y_end_date > cast('{{ var("as_of") }}' as date) then null
-            else coalesce(first_reincarceration_date <= followup_1y_end_date, false)
-        end as is_reincarceration_within_1y,
-        followup_2y_end_date <= cast('{{ var("as_of") }}' as date) as has_complete_followup_2y,
-        case
-            when followup_2y_end_date > cast('{{ var("as_of") }}' as date) then null
-            else coalesce(first_rearraignment_date <= followup_2y_end_date, false)
-        end as is_rearraignment_within_2y,
-        case
-            when followup_2y_end_date > cast('{{ var("as_of") }}' as date) then null
-            else coalesce(first_reconviction_date <= followup_2y_end_date, false)
-        end as is_reconviction_within_2y,
-        case
-            when followup_2y_end_date > cast('{{ var("as_of") }}' as date) then null
-            else coalesce(first_reincarceration_date <= followup_2y_end_date, false)
-        end as is_reincarceration_within_2y,
-        followup_3y_end_date <= cast('{{ var("as_of") }}' as date) as has_complete_followup_3y,
-        case
-            when followup_3y_end_date > cast('{{ var("as_of") }}' as date) then null
-            else coalesce(first_rearraignment_date <= followup_3y_end_date, false)
-        end as is_rearraignment_within_3y,
-        case
-            when followup_3y_end_date > cast('{{ var("as_of") }}' as date) then null
-            else coalesce(first_reconviction_date <= followup_3y_end_date, false)
-        end as is_reconviction_within_3y,
-        case
-            when followup_3y_end_date > cast('{{ var("as_of") }}' as date) then null
-            else coalesce(first_reincarceration_date <= followup_3y_end_date, false)
-        end as is_reincarceration_within_3y
+            when followup_{{ years }}y_end_date > cast('{{ var("as_of") }}' as date) then null
+            else coalesce(first_{{ measure }}_date <= followup_{{ years }}y_end_date, false)
+        end as is_{{ measure }}_within_{{ years }}y{{ '' if (last_window and loop.last) else ',' }}
+            {%- endfor %}
+        {%- endfor %}
+    -- noqa: enable=LT02
     from followed_up
 )
 
