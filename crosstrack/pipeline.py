@@ -7,7 +7,6 @@ over `<warehouse>` only when every model and test passed, so readers never see a
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -36,14 +35,6 @@ class StageTiming:
 class BuildResult:
     warehouse: Path
     stages: list[StageTiming] = field(default_factory=list)
-
-
-def gate_available() -> bool:
-    """The data-quality gate (crosstrack validate) is installed."""
-    try:
-        return importlib.util.find_spec("crosstrack.quality.command") is not None
-    except ModuleNotFoundError:
-        return False
 
 
 def venv_bin(name: str) -> str:

@@ -14,7 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from crosstrack.pipeline import StageTiming, build_warehouse, gate_available, run_stage, venv_bin
+from crosstrack.pipeline import StageTiming, build_warehouse, run_stage, venv_bin
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,12 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))
     rows = sum(int(n) for n in manifest.get("row_counts", {}).values())
 
-    gate = not args.no_gate and gate_available() is not None
     result = build_warehouse(
         landing_dir=data / "landing",
         warehouse=args.out / "crosstrack.duckdb",
         as_of=args.as_of,
-        quality_dir=args.out / "quality" if gate else None,
+        quality_dir=None if args.no_gate else args.out / "quality",
         docs=False,
         quiet=True,
         target_path=args.out / "target",

@@ -4,7 +4,6 @@ quarantine reason, and every received row is either quarantined or passed (SPEC 
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import shutil
 from collections.abc import Callable
@@ -452,8 +451,6 @@ HARD_FAULTS = {"duplicate_row", "impossible_date", "malformed_value"}
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if importlib.util.find_spec("crosstrack.generator.command") is None:
-        pytest.skip("crosstrack generate is not available")
     out = tmp_path_factory.mktemp("generated")
     args = ["generate", "--scale", "0.005", "--seed", "11", "--as-of", AS_OF, "--out", str(out), "--force"]
     assert main(args) == 0

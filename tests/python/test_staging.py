@@ -128,7 +128,7 @@ def test_columns_delivered_in_another_order_stage_the_same(built_warehouse, tmp_
         landing_dir=delivery,
         warehouse=rebuilt,
         as_of=built_warehouse.as_of,
-        quality_dir=tmp_path / "quality" if built_warehouse.quality else None,
+        quality_dir=tmp_path / "quality",
         docs=False,
         quiet=True,
         dbt_args=("--select", f"{landing_file.base_model}", "--exclude", "test_type:unit"),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crosstrack.pipeline import build_warehouse, gate_available, venv_bin
+from crosstrack.pipeline import build_warehouse, venv_bin
 
 TEST_SCALE = "0.01"
 TEST_SEED = "7"
@@ -19,7 +19,7 @@ TEST_AS_OF = "2026-07-01"
 class BuiltWarehouse:
     landing: Path
     truth: Path
-    quality: Path | None
+    quality: Path
     database: Path
     target: Path
     as_of: str
@@ -37,7 +37,7 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
         check=True,
         capture_output=True,
     )
-    quality = root / "quality" if gate_available() else None
+    quality = root / "quality"
     database = root / "crosstrack.duckdb"
     build_warehouse(
         landing_dir=data / "landing",
