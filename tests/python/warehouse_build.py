@@ -23,6 +23,11 @@ class BuiltWarehouse:
     database: Path
     target: Path
     as_of: str
+    published: Path  # the publish step's folder: crosstrack_public.duckdb and parquet/
+
+    @property
+    def public_database(self) -> Path:
+        return self.published / "crosstrack_public.duckdb"
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +52,7 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
         docs=True,
         quiet=True,
         target_path=root / "target",
+        publish_dir=root / "public",
     )
     return BuiltWarehouse(
         landing=data / "landing",
@@ -55,4 +61,5 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
         database=database,
         target=root / "target",
         as_of=TEST_AS_OF,
+        published=root / "public",
     )
