@@ -22,12 +22,13 @@ export DO_NOT_TRACK := 1
 DBT := $(BIN)/dbt
 DBT_FLAGS := --profiles-dir . --project-dir .
 
-.PHONY: help setup demo test lint format render bench clean
+.PHONY: help setup demo test lint format render bench bench-api audit serve browser clean
 
 help:
 	@echo "make demo   set up, generate synthetic extracts (scale $(DEMO_SCALE)), validate, build, document"
 	@echo "make test   set up, lint SQL and Python, run pytest (including a small-scale dbt build)"
 	@echo "make bench  generate scale 1.0 and time each stage (BENCH_SCALE=... to change)"
+	@echo "make serve  run the API and the query builder on http://127.0.0.1:8000 (after make demo)"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -46,8 +47,12 @@ demo: setup
 		--warehouse $(WAREHOUSE) --publish-dir $(PUBLISHED)
 	$(BIN)/python -m crosstrack.summary --warehouse $(WAREHOUSE) --data $(DATA) --docs target --published $(PUBLISHED)
 
-test: setup lint
+test: setup lint browser
 	$(BIN)/pytest
+
+# Debian's chromium, for the query-page browser test.
+browser:
+	@bash scripts/ensure_chromium.sh
 
 lint: setup
 	$(BIN)/crosstrack contract check
@@ -62,9 +67,24 @@ format: setup
 
 render: setup
 	$(BIN)/crosstrack contract render
+	CROSSTRACK_DB=:memory: $(DBT) run-operation public_models_yaml $(DBT_FLAGS) --quiet --args '{layer: public}' \
+		> models/public/_public__models.yml
+	CROSSTRACK_DB=:memory: $(DBT) run-operation public_models_yaml $(DBT_FLAGS) --quiet --args '{layer: intermediate}' \
+		> models/intermediate/publication/_public_cells__models.yml
 
 bench: setup
 	$(BIN)/python scripts/bench_build.py --scale $${BENCH_SCALE:-1.0}
+
+# Load on the API: 20 clients for 30 s on mixed queries against the published release.
+bench-api: setup
+	$(BIN)/python scripts/bench_api.py --public-db $(PUBLISHED)/crosstrack_public.duckdb --clients 20 --duration 30
+
+# Disclosure audit of the published release (docs/public_layer.md).
+audit: setup
+	$(BIN)/python scripts/audit_disclosure.py --warehouse $(WAREHOUSE) --public $(PUBLISHED)/crosstrack_public.duckdb
+
+serve: setup
+	$(BIN)/crosstrack serve --public-db $(PUBLISHED)/crosstrack_public.duckdb --warehouse $(WAREHOUSE)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) target logs data warehouse/*.duckdb*

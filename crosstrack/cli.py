@@ -12,6 +12,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "contract": ("crosstrack.contract.command", "render the dbt sources and data dictionary from the contract"),
     "validate": ("crosstrack.quality.command", "run the data-quality gate on a delivery of extracts"),
     "build": ("crosstrack.build_command", "gate a delivery, build the warehouse into a new file, publish it"),
+    "serve": ("crosstrack.serve_command", "run the API: public aggregates and the audited restricted timeline"),
+    "apikey": ("crosstrack.apikey_command", "add, list or revoke API keys for the restricted endpoints"),
 }
 
 

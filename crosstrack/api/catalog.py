@@ -1,0 +1,217 @@
+"""The public catalog: which cohorts, dimensions, values and metrics the public release offers.
+
+Everything the API offers is read from the catalog tables of the published file (pub_cohorts, pub_dimensions,
+pub_metrics, pub_release); nothing about the cube is hard-coded here. A catalog entry is offered only when its
+table and column really exist in the file, so every identifier that reaches SQL is one of these whitelisted names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import duckdb
+
+from crosstrack.api.database import ATTACHED_AS, DatabaseUnavailable, fetch_all
+
+PUBLIC_SCHEMA = "public"
+CATALOG_TABLES = ("pub_cohorts", "pub_dimensions", "pub_metrics", "pub_release")
+# A name we are willing to put into SQL as a quoted identifier (it must also be in the catalog and the table).
+SAFE_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+@dataclass(frozen=True)
+class Dimension:
+    name: str
+    label: str
+    description: str
+    is_partition: bool
+    requires_offender_status: str | None  # SPEC R-CHG-4: offered only with offender_status:<this value>
+    values: tuple[str, ...]  # in value_order
+    value_order: dict[str, int] = field(hash=False, compare=False)
+
+    def order_of(self, value: str | None) -> tuple[int, str]:
+        text = "" if value is None else str(value)
+        return (self.value_order.get(text, len(self.value_order)), text)
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    label: str
+    description: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class Cohort:
+    name: str
+    table_name: str
+    label: str
+    description: str
+    partition_columns: tuple[str, ...]
+    max_dimensions: int
+    dimensions: dict[str, Dimension]  # partition columns first, then in the table's column order
+    metrics: dict[str, Metric]  # in metric_order
+
+    @property
+    def grouping_dimensions(self) -> list[Dimension]:
+        return [dimension for dimension in self.dimensions.values() if not dimension.is_partition]
+
+
+@dataclass(frozen=True)
+class Release:
+    as_of: str | None
+    published_at: str | None
+    suppression_threshold: int | None
+    max_dimensions: int | None
+
+
+@dataclass(frozen=True)
+class Catalog:
+    release: Release
+    cohorts: dict[str, Cohort]
+
+
+def qualified_table(table_name: str) -> str:
+    """`db.public."<table>"` for a table name taken from the catalog (never from a request)."""
+    if not SAFE_IDENTIFIER.match(table_name):
+        raise ValueError(f"unsafe table name {table_name!r}")
+    return f'{ATTACHED_AS}.{PUBLIC_SCHEMA}."{table_name}"'
+
+
+def quoted(column: str) -> str:
+    if not SAFE_IDENTIFIER.match(column):
+        raise ValueError(f"unsafe column name {column!r}")
+    return f'"{column}"'
+
+
+def _iso(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _table_columns(cursor: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    rows = fetch_all(
+        cursor,
+        "select table_name, column_name from information_schema.columns "
+        "where table_catalog = ? and table_schema = ? order by table_name, ordinal_position",
+        [ATTACHED_AS, PUBLIC_SCHEMA],
+    )
+    columns: dict[str, list[str]] = {}
+    for table, column in rows:
+        columns.setdefault(table, []).append(column)
+    return columns
+
+
+def load_catalog(connection: duckdb.DuckDBPyConnection) -> Catalog:
+    """Read the catalog tables; raises DatabaseUnavailable when the file carries no catalog."""
+    cursor = connection.cursor()
+    columns = _table_columns(cursor)
+    missing = [table for table in CATALOG_TABLES if table not in columns]
+    if missing:
+        raise DatabaseUnavailable(f"the public release has no catalog (missing {', '.join(missing)})")
+
+    release_rows = fetch_all(
+        cursor,
+        f"select as_of, published_at, suppression_threshold, max_dimensions from {qualified_table('pub_release')}",
+    )
+    as_of, published_at, threshold, max_dimensions = release_rows[0] if release_rows else (None,) * 4
+    release = Release(_iso(as_of), _iso(published_at), threshold, max_dimensions)
+
+    # Optional ordering columns (the contract's tables may carry them): used when present.
+    dimension_order = "dimension_order" if "dimension_order" in columns["pub_dimensions"] else "null"
+    dimension_rows = fetch_all(
+        cursor,
+        "select cohort, dimension, label, description, is_partition, requires_offender_status, value, value_order, "
+        f"{dimension_order} from {qualified_table('pub_dimensions')} order by cohort, dimension, value_order, value",
+    )
+    metric_rows = fetch_all(
+        cursor,
+        f"select cohort, metric, label, description, unit from {qualified_table('pub_metrics')} "
+        "order by cohort, metric_order, metric",
+    )
+    cohort_order = "cohort_order, rowid" if "cohort_order" in columns["pub_cohorts"] else "rowid"
+    cohort_rows = fetch_all(
+        cursor,
+        "select cohort, table_name, label, description, partition_columns, max_dimensions "
+        f"from {qualified_table('pub_cohorts')} order by {cohort_order}",
+    )
+
+    cohorts: dict[str, Cohort] = {}
+    for name, table_name, label, description, partition_text, cohort_max in cohort_rows:
+        table_columns = columns.get(table_name)
+        if (
+            not table_columns
+            or not SAFE_IDENTIFIER.match(table_name)
+            or not {"dimensions", "is_suppressed"} <= set(table_columns)
+        ):
+            continue  # a catalog entry without its cube table is not offered
+        partitions = tuple(part.strip() for part in (partition_text or "").split(",") if part.strip())
+        dimensions = _cohort_dimensions(name, partitions, dimension_rows, table_columns)
+        metrics = {
+            metric: Metric(metric, metric_label or metric, metric_description or "", unit or "")
+            for cohort, metric, metric_label, metric_description, unit in metric_rows
+            if cohort == name and metric in table_columns and SAFE_IDENTIFIER.match(metric)
+        }
+        cohorts[name] = Cohort(
+            name=name,
+            table_name=table_name,
+            label=label or name,
+            description=description or "",
+            partition_columns=tuple(part for part in partitions if part in dimensions),
+            max_dimensions=int(cohort_max if cohort_max is not None else release.max_dimensions or 3),
+            dimensions=dimensions,
+            metrics=metrics,
+        )
+    return Catalog(release=release, cohorts=cohorts)
+
+
+def _cohort_dimensions(
+    cohort: str, partitions: tuple[str, ...], rows: list[tuple], table_columns: list[str]
+) -> dict[str, Dimension]:
+    collected: dict[str, dict] = {}
+    for row_cohort, name, label, description, is_partition, requires, value, value_order, order in rows:
+        if row_cohort != cohort or name not in table_columns or not SAFE_IDENTIFIER.match(name):
+            continue
+        entry = collected.setdefault(
+            name,
+            {
+                "label": label or name,
+                "description": description or "",
+                "is_partition": bool(is_partition) or name in partitions,
+                "requires": requires,
+                "order": order,
+                "values": [],
+            },
+        )
+        if value is not None:
+            entry["values"].append((value_order if value_order is not None else 0, str(value)))
+    # Partition columns first (in partition order), then by dimension_order when given, else table column order.
+    ordered = sorted(
+        collected,
+        key=lambda name: (
+            0 if name in partitions else 1,
+            partitions.index(name) if name in partitions else 0,
+            collected[name]["order"] if collected[name]["order"] is not None else 0,
+            table_columns.index(name),
+        ),
+    )
+    dimensions: dict[str, Dimension] = {}
+    for name in ordered:
+        entry = collected[name]
+        values = tuple(value for _, value in sorted(entry["values"]))
+        dimensions[name] = Dimension(
+            name=name,
+            label=entry["label"],
+            description=entry["description"],
+            is_partition=entry["is_partition"],
+            requires_offender_status=entry["requires"],
+            values=values,
+            value_order={value: index for index, value in enumerate(values)},
+        )
+    return dimensions

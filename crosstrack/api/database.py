@@ -1,0 +1,112 @@
+"""A read-only DuckDB file that is reopened when publication replaces it.
+
+Publication moves a new file into place with os.replace (crosstrack/publish.py), so the path keeps its name but
+points to a new inode. Each request stats the path (cheap) and, when the inode, modification time or size changed,
+opens the new file; requests already running keep their cursor on the old one until they finish.
+
+Each generation is a fresh in-memory DuckDB instance that ATTACHes the file READ_ONLY and then switches off file
+system access: an in-memory instance is never shared through DuckDB's instance cache (so a reopen really sees the
+new file), and the connection can reach nothing but the one attached file, whatever SQL it is handed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import duckdb
+
+ATTACHED_AS = "db"
+
+T = TypeVar("T")
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The file is missing or cannot be opened (the API answers 503)."""
+
+
+@dataclass(frozen=True)
+class _Generation(Generic[T]):
+    identity: tuple[int, int, int, int]
+    connection: duckdb.DuckDBPyConnection
+    derived: T  # what is read once per file (the public catalog), rebuilt on reopen
+
+
+def _file_identity(path: Path) -> tuple[int, int, int, int]:
+    stat = path.stat()
+    return (stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection with `path` attached READ_ONLY as `db`, external access off, configuration locked."""
+    connection = duckdb.connect(":memory:")
+    try:
+        literal = str(path).replace("'", "''")  # ATTACH takes no bound parameter; the path is ours, not a user's
+        connection.execute(f"attach '{literal}' as {ATTACHED_AS} (read_only)")
+        connection.execute("set enable_external_access = false")
+        connection.execute("set lock_configuration = true")
+    except duckdb.Error:
+        connection.close()
+        raise
+    return connection
+
+
+class ReadOnlyDatabase(Generic[T]):
+    """One read-only connection to `path`, reopened when the file is replaced; `cursor()` hands out one per request.
+
+    `derive(connection)` runs once per opened file (e.g. reading the catalog); its result comes with each cursor.
+    """
+
+    def __init__(self, path: Path, derive: Callable[[duckdb.DuckDBPyConnection], T], label: str) -> None:
+        self.path = path
+        self._derive = derive
+        self._label = label
+        self._lock = threading.Lock()
+        self._generation: _Generation[T] | None = None
+
+    def cursor(self) -> tuple[duckdb.DuckDBPyConnection, T]:
+        """A fresh cursor on the current file and what was derived from it. Raises DatabaseUnavailable."""
+        try:
+            identity = _file_identity(self.path)
+        except OSError as exc:
+            raise DatabaseUnavailable(f"the {self._label} is not available") from exc
+        with self._lock:
+            generation = self._generation
+            if generation is None or generation.identity != identity:
+                generation = self._open(identity)
+                # The previous connection is not closed here: a request still reading it holds its cursor, and
+                # the old instance goes away with the last reference.
+                self._generation = generation
+            return generation.connection.cursor(), generation.derived
+
+    def derived(self) -> T:
+        """What was derived from the current file (reopening it if it was replaced), without a cursor."""
+        cursor, derived = self.cursor()
+        cursor.close()
+        return derived
+
+    def _open(self, identity: tuple[int, int, int, int]) -> _Generation[T]:
+        try:
+            connection = open_read_only(self.path)
+        except duckdb.Error as exc:
+            raise DatabaseUnavailable(f"the {self._label} cannot be opened") from exc
+        try:
+            derived = self._derive(connection)
+        except Exception:
+            connection.close()
+            raise
+        return _Generation(identity=identity, connection=connection, derived=derived)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._generation is not None:
+                self._generation.connection.close()
+                self._generation = None
+
+
+def fetch_all(cursor: duckdb.DuckDBPyConnection, sql: str, parameters: list[Any] | None = None) -> list[tuple]:
+    """Run one statement and fetch its whole result (DuckDB: finish one result before starting the next)."""
+    return cursor.execute(sql, parameters or []).fetchall()

@@ -1,0 +1,13 @@
+"""The one error the API answers with: a status, a message that says why, and the parameter at fault."""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    """Answered as `{"error": message, "parameter": parameter}` with `status` (400 unless said otherwise)."""
+
+    def __init__(self, message: str, parameter: str | None, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.parameter = parameter
+        self.status = status

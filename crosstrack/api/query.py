@@ -1,0 +1,285 @@
+"""The public query: validate a request against the catalog, then look up the published cells.
+
+SPEC R-API-1: a user picks a cohort, dimensions and filters and gets a table, from a URL that can be saved and
+run again. The answer is exactly the cube rows of one grouping set (sorted(dims | non-partition filter dims)),
+with each filter column equal to its value; nothing is summed, differenced or recomputed, so every number is one
+the publication step already suppressed (SPEC R-PUB-2, R-PUB-3). User input reaches SQL only as bound
+parameters; identifiers come from the catalog whitelist.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import io
+import re
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from crosstrack.api.catalog import Catalog, Cohort, Dimension, qualified_table, quoted
+from crosstrack.api.database import fetch_all
+from crosstrack.api.errors import ApiError
+
+QUERY_PARAMETERS = ("cohort", "dims", "filter", "metrics", "format")
+FORMATS = ("json", "csv")
+OFFENDER_STATUS = "offender_status"
+SUPPRESSION_COLUMN = "is_suppressed"
+MAX_PARAMETER_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    role: str  # partition | dimension | metric | suppression
+    unit: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "label": self.label, "role": self.role, "unit": self.unit}
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    cohort: Cohort
+    dims: tuple[str, ...]  # as requested, in order
+    filters: tuple[tuple[str, str], ...]  # (dimension, value) as requested, in order
+    metrics: tuple[str, ...]
+    metrics_given: bool
+    format: str
+
+    @property
+    def grouping_set(self) -> tuple[str, ...]:
+        """The cube's `dimensions` key: requested and filtered non-partition dimensions, sorted."""
+        filtered = {name for name, _ in self.filters if not self.cohort.dimensions[name].is_partition}
+        return tuple(sorted(set(self.dims) | filtered))
+
+    @property
+    def grouped_columns(self) -> tuple[str, ...]:
+        """Requested dimensions in request order, then the filtered ones not already requested."""
+        extra = [name for name, _ in self.filters if name in self.grouping_set and name not in self.dims]
+        return (*self.dims, *extra)
+
+    @property
+    def columns(self) -> list[Column]:
+        cohort = self.cohort
+        dimensions = cohort.dimensions
+        return [
+            *(Column(name, dimensions[name].label, "partition") for name in cohort.partition_columns),
+            *(Column(name, dimensions[name].label, "dimension") for name in self.grouped_columns),
+            *(Column(name, cohort.metrics[name].label, "metric", cohort.metrics[name].unit) for name in self.metrics),
+            Column(SUPPRESSION_COLUMN, "Suppressed", "suppression"),
+        ]
+
+    def canonical_query(self, format_: str | None = None) -> str:
+        """The query string that asks this again: filters sorted by dimension, defaults left out."""
+        pairs: list[tuple[str, str]] = [("cohort", self.cohort.name)]
+        if self.dims:
+            pairs.append(("dims", ",".join(self.dims)))
+        pairs.extend(("filter", f"{name}:{value}") for name, value in sorted(self.filters))
+        if self.metrics_given:
+            pairs.append(("metrics", ",".join(self.metrics)))
+        chosen = format_ or self.format
+        if chosen != "json":
+            pairs.append(("format", chosen))
+        return urllib.parse.urlencode(pairs, safe=",:")
+
+    def csv_filename(self) -> str:
+        parts = [self.cohort.name, "-".join(self.dims) or "total"]
+        parts.extend(f"{name}-{value}" for name, value in sorted(self.filters))
+        return re.sub(r"[^A-Za-z0-9_.-]+", "-", "crosstrack_" + "_".join(parts)) + ".csv"
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    request: QueryRequest
+    columns: list[Column]
+    rows: list[dict[str, Any]]
+
+
+def _single(params: list[tuple[str, str]], name: str) -> str | None:
+    values = [value for key, value in params if key == name]
+    if len(values) > 1:
+        raise ApiError(f"'{name}' is given {len(values)} times; give it once", name)
+    return values[0] if values else None
+
+
+def _names(text: str, parameter: str) -> list[str]:
+    names = [part.strip() for part in text.split(",")]
+    if any(not name for name in names):
+        raise ApiError(f"'{parameter}' is a comma-separated list of names without empty entries", parameter)
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ApiError(f"'{parameter}' names {', '.join(duplicates)} more than once", parameter)
+    return names
+
+
+def _known(names: list[str], offered: list[str], what: str, cohort: str) -> str:
+    shown = ", ".join(offered) if offered else "none"
+    return f"unknown {what} {', '.join(repr(name) for name in names)} for cohort '{cohort}'; offered: {shown}"
+
+
+def parse_query(catalog: Catalog, params: list[tuple[str, str]]) -> QueryRequest:
+    """Validate the raw query parameters (every repetition kept) against the catalog. Raises ApiError."""
+    unknown = sorted({key for key, _ in params if key not in QUERY_PARAMETERS})
+    if unknown:
+        raise ApiError(
+            f"unknown query parameter {', '.join(repr(key) for key in unknown)}; "
+            f"allowed: {', '.join(QUERY_PARAMETERS)}",
+            unknown[0],
+        )
+    for key, value in params:
+        if len(value) > MAX_PARAMETER_LENGTH:
+            raise ApiError(f"'{key}' is longer than {MAX_PARAMETER_LENGTH} characters", key)
+
+    cohort_name = _single(params, "cohort")
+    if not cohort_name:
+        raise ApiError("'cohort' is required; see /api/v1/cohorts for the cohorts offered", "cohort")
+    cohort = catalog.cohorts.get(cohort_name)
+    if cohort is None:
+        raise ApiError(f"unknown cohort {cohort_name!r}; offered: {', '.join(catalog.cohorts) or 'none'}", "cohort")
+
+    format_ = (_single(params, "format") or "json").lower()
+    if format_ not in FORMATS:
+        raise ApiError(f"unknown format {format_!r}; offered: {', '.join(FORMATS)}", "format")
+
+    dims = _parse_dims(cohort, _single(params, "dims"))
+    filters = _parse_filters(cohort, [value for key, value in params if key == "filter"])
+    metrics_text = _single(params, "metrics")
+    metrics = _parse_metrics(cohort, metrics_text)
+    request = QueryRequest(cohort, tuple(dims), tuple(filters), tuple(metrics), bool(metrics_text), format_)
+
+    grouping_set = request.grouping_set
+    if len(grouping_set) > cohort.max_dimensions:
+        parameter = "dims" if len(dims) > cohort.max_dimensions else "filter"
+        raise ApiError(
+            f"at most {cohort.max_dimensions} dimensions per query, counting filtered dimensions other than "
+            f"{', '.join(cohort.partition_columns) or 'the partition columns'}; this query has "
+            f"{len(grouping_set)}: {', '.join(grouping_set)}",
+            parameter,
+        )
+    _check_offender_status(request)
+    return request
+
+
+def _parse_dims(cohort: Cohort, text: str | None) -> list[str]:
+    if text is None or not text.strip():
+        return []
+    dims = _names(text, "dims")
+    unknown = [name for name in dims if name not in cohort.dimensions]
+    if unknown:
+        offered = [dimension.name for dimension in cohort.grouping_dimensions]
+        raise ApiError(_known(unknown, offered, "dimension", cohort.name), "dims")
+    partitions = [name for name in dims if cohort.dimensions[name].is_partition]
+    if partitions:
+        raise ApiError(
+            f"{', '.join(partitions)} is a partition column: every row already carries it; "
+            f"narrow it with filter={partitions[0]}:<value>",
+            "dims",
+        )
+    return dims
+
+
+def _parse_filters(cohort: Cohort, texts: list[str]) -> list[tuple[str, str]]:
+    filters: list[tuple[str, str]] = []
+    for text in texts:
+        name, separator, value = text.partition(":")
+        name, value = name.strip(), value.strip()
+        if not separator or not name or not value:
+            raise ApiError(f"filter {text!r} is not 'dimension:value'", "filter")
+        dimension = cohort.dimensions.get(name)
+        if dimension is None:
+            raise ApiError(_known([name], list(cohort.dimensions), "filter dimension", cohort.name), "filter")
+        if value not in dimension.value_order:
+            raise ApiError(
+                f"unknown value {value!r} for {name} in cohort '{cohort.name}'; "
+                f"offered: {', '.join(dimension.values) or 'none'}",
+                "filter",
+            )
+        if any(existing == name for existing, _ in filters):
+            raise ApiError(f"{name} is filtered more than once; give one value per dimension", "filter")
+        filters.append((name, value))
+    return filters
+
+
+def _parse_metrics(cohort: Cohort, text: str | None) -> list[str]:
+    if text is None or not text.strip():
+        return list(cohort.metrics)
+    metrics = _names(text, "metrics")
+    unknown = [name for name in metrics if name not in cohort.metrics]
+    if unknown:
+        raise ApiError(_known(unknown, list(cohort.metrics), "metric", cohort.name), "metrics")
+    return metrics
+
+
+def _check_offender_status(request: QueryRequest) -> None:
+    """SPEC R-CHG-4: governing offense dimensions need offender_status:Sentenced, leading charge ones Pretrial."""
+    status = dict(request.filters).get(OFFENDER_STATUS)
+    dimensions = request.cohort.dimensions
+    for name in request.grouping_set:
+        required = dimensions[name].requires_offender_status
+        if required and status != required:
+            given = f"the query has offender_status:{status}" if status else "the query does not filter it"
+            raise ApiError(
+                f"{name} is offered only for one offender status, {required} (SPEC R-CHG-4): add "
+                f"filter={OFFENDER_STATUS}:{required}; {given}",
+                "dims" if name in request.dims else "filter",
+            )
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    return value
+
+
+def run_query(cursor: duckdb.DuckDBPyConnection, request: QueryRequest) -> QueryResult:
+    """Look up the published cells of the request's grouping set, ordered by partition then dimension values."""
+    cohort = request.cohort
+    columns = request.columns
+    select = ", ".join(quoted(column.name) for column in columns)
+    conditions = ['"dimensions" = ?']
+    parameters: list[Any] = [",".join(request.grouping_set)]
+    for name, value in request.filters:
+        conditions.append(f"cast({quoted(name)} as varchar) = ?")
+        parameters.append(value)
+    sql = f"select {select} from {qualified_table(cohort.table_name)} where {' and '.join(conditions)}"
+    names = [column.name for column in columns]
+    metric_names = [column.name for column in columns if column.role == "metric"]
+    rows: list[dict[str, Any]] = []
+    for record in fetch_all(cursor, sql, parameters):
+        row = {name: _json_value(value) for name, value in zip(names, record, strict=True)}
+        # R-PUB-2: suppressed is not zero. A suppressed cell (or one whose flag is missing) carries no statistic.
+        if row[SUPPRESSION_COLUMN] is not False:
+            row[SUPPRESSION_COLUMN] = True
+            row.update(dict.fromkeys(metric_names))
+        rows.append(row)
+    ordering: list[Dimension] = [
+        cohort.dimensions[column.name] for column in columns if column.role in ("partition", "dimension")
+    ]
+    rows.sort(key=lambda row: [dimension.order_of(row[dimension.name]) for dimension in ordering])
+    return QueryResult(request=request, columns=columns, rows=rows)
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def result_csv(result: QueryResult) -> str:
+    """The same columns and numbers as the JSON rows; a suppressed value is an empty field with is_suppressed true."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    names = [column.name for column in result.columns]
+    writer.writerow(names)
+    for row in result.rows:
+        writer.writerow([_csv_value(row[name]) for name in names])
+    return buffer.getvalue()

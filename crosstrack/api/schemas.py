@@ -1,0 +1,96 @@
+"""Response shapes, for the OpenAPI document (/openapi.json, /docs) and the schema checks of the tests."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+Cell = str | int | float | bool | None
+
+
+class ErrorResponse(BaseModel):
+    error: str = Field(description="What is wrong and, where it helps, what is offered instead.")
+    parameter: str | None = Field(description="The query parameter, path parameter or header at fault.")
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [{"error": "unknown cohort 'jail'; offered: custodial, ...", "parameter": "cohort"}]
+        }
+    }
+
+
+class HealthResponse(BaseModel):
+    status: str = Field(description="`ok` when the public release can be read.")
+    as_of: str | None = Field(description="Cohort reference date of the public release.")
+    published_at: str | None = Field(description="When the public release was published.")
+
+
+class CatalogDimension(BaseModel):
+    dimension: str
+    label: str
+    description: str
+    is_partition: bool = Field(description="A partition column: every row carries it; it can be filtered, not grouped.")
+    requires_offender_status: str | None = Field(
+        description="SPEC R-CHG-4: the dimension is offered only with the filter offender_status:<this value>."
+    )
+    values: list[str] = Field(description="The values a filter may name, in display order.")
+
+
+class CatalogMetric(BaseModel):
+    metric: str
+    label: str
+    description: str
+    unit: str = Field(description="records, days, enrollments or proportion.")
+
+
+class CatalogCohort(BaseModel):
+    cohort: str
+    label: str
+    description: str
+    table: str = Field(description="The public table (also published as Parquet) the cohort is read from.")
+    partition_columns: list[str]
+    max_dimensions: int = Field(description="Most non-partition dimensions (grouped or filtered) in one query.")
+    dimensions: list[CatalogDimension]
+    metrics: list[CatalogMetric]
+
+
+class CatalogResponse(BaseModel):
+    as_of: str | None = Field(description="Cohort reference date of the release.")
+    published_at: str | None
+    suppression_threshold: int | None = Field(description="SPEC R-PUB-2: fewer records than this are suppressed.")
+    max_dimensions: int | None
+    cohorts: list[CatalogCohort]
+
+
+class QueryColumn(BaseModel):
+    name: str
+    label: str
+    role: str = Field(description="partition, dimension, metric or suppression.")
+    unit: str | None
+
+
+class Suppression(BaseModel):
+    threshold: int | None
+    note: str
+
+
+class QueryResponse(BaseModel):
+    cohort: str
+    dimensions: list[str] = Field(description="The grouped dimensions, as requested.")
+    filters: dict[str, str] = Field(description="dimension -> value.")
+    metrics: list[str]
+    grouping_set: list[str] = Field(description="Requested and filtered non-partition dimensions, sorted.")
+    columns: list[QueryColumn]
+    rows: list[dict[str, Cell]] = Field(
+        description="One object per published cell: partition columns, dimensions, metrics, is_suppressed."
+    )
+    row_count: int
+    as_of: str | None
+    suppression: Suppression
+    query_url: str = Field(description="This query as a URL that can be saved and run again (SPEC R-API-1).")
+    csv_url: str = Field(description="The same query as a CSV download (SPEC R-API-2).")
+
+
+class TimelineResponse(BaseModel):
+    person_key: str
+    event_count: int
+    events: list[dict[str, Cell]] = Field(description="Rows of restricted.person_timeline, in event_sequence order.")

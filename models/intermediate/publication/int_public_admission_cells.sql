@@ -1,0 +1,3 @@
+-- SPEC R-PUB-2, R-PUB-3: every cell of the admissions cube with its true count and statistics (restricted; the public
+-- cube suppresses them). Generated from the cube definition in macros/public_cubes.sql.
+{{ public_cells('admissions') }}

@@ -1,0 +1,55 @@
+-- SPEC R-RCD-1..3 and section 10: one record per release to the community and follow-up window N (1, 2, 3
+-- years) whose whole window has passed by as_of; rates are never computed on incomplete follow-up. The
+-- cohort is sentenced by definition, so the governing offense needs no offender-status filter (R-CHG-4).
+with
+
+recidivism as (
+    select * from {{ ref('recidivism') }}
+),
+
+agencies as (
+    select * from {{ ref('dim_agency') }}
+),
+
+facility_types as (
+    select * from {{ ref('dim_facility_type') }}
+),
+
+followups as (
+    {%- for years in [1, 2, 3] %}
+        select
+            release_key,
+            {{ years }} as followup_years,
+            is_rearraignment_within_{{ years }}y as is_rearraignment,
+            is_reconviction_within_{{ years }}y as is_reconviction,
+            is_reincarceration_within_{{ years }}y as is_reincarceration
+        from recidivism
+        where has_complete_followup_{{ years }}y
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
+),
+
+final as (
+    select
+        cast(extract(year from recidivism.release_date) as integer) as release_year,
+        followups.followup_years,
+        coalesce(agencies.agency_name, 'Unknown') as agency,
+        coalesce(facility_types.facility_type, 'Unknown') as facility_type,
+        coalesce(recidivism.release_type, 'Unknown') as release_type,
+        {{ public_person_dimensions('recidivism') }},
+        coalesce(recidivism.offense_type, 'Unknown') as governing_offense_type,
+        coalesce(recidivism.offense_sub_type, 'Unknown') as governing_offense_sub_type,
+        coalesce(recidivism.offense_severity, 'Unknown') as governing_offense_severity,
+        followups.is_rearraignment,
+        followups.is_reconviction,
+        followups.is_reincarceration,
+        {{ record_fingerprint('recidivism.release_key') }} as record_fingerprint
+    from followups
+    inner join recidivism on followups.release_key = recidivism.release_key
+    left join agencies on recidivism.agency_code = agencies.agency_code
+    left join facility_types on recidivism.facility_type_code = facility_types.facility_type_code
+)
+
+select * from final
