@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  gate output:          {(args.data / 'quality').resolve()}  (quarantine, manifest, reconciliation)")
     if args.published:
         print(f"  public release:       {(args.published / 'crosstrack_public.duckdb').resolve()}  (+ parquet/)")
+        print("  API + query builder:  make serve, then http://127.0.0.1:8000/")
     total = landing_rows(args.data)
     if total:
         print(f"  landing rows:         {total:,}")

@@ -54,8 +54,16 @@
     {%- set programs = [
         {'name': 'program_enrollments', 'label': 'Program enrollments', 'unit': 'enrollments', 'sql': 'sum(program_enrollment_count)', 'description': 'Enrollments begun in the window of R-PRG-1; the record count includes people with none (R-PRG-2).'},
     ] -%}
-    {%- for group in ['beh', 'edu', 'sup', 'work', 'reinvestment', 'religious'] -%}
-        {%- do programs.append({'name': group ~ '_enrollments', 'label': group.capitalize() ~ ' program enrollments', 'unit': 'enrollments', 'sql': 'sum(' ~ group ~ '_enrollment_count)', 'description': 'Enrollments in the ' ~ group.capitalize() ~ ' program group (R-PSI-1, R-PRG-2).'}) -%}
+    {%- set program_groups = {
+        'beh': 'Behavioral health / mental health / substance use',
+        'edu': 'Educational and vocational',
+        'sup': 'Support / mentorship',
+        'work': 'Work assignment',
+        'reinvestment': 'Community reinvestment',
+        'religious': 'Religious / spiritual',
+    } -%}
+    {%- for group, group_label in program_groups.items() -%}
+        {%- do programs.append({'name': group ~ '_enrollments', 'label': group_label ~ ' enrollments', 'unit': 'enrollments', 'sql': 'sum(' ~ group ~ '_enrollment_count)', 'description': 'Enrollments in the ' ~ group_label ~ ' program group (R-PSI-1, R-PRG-2).'}) -%}
     {%- endfor -%}
     {%- set recidivism_rates = [] -%}
     {%- for measure in ['rearraignment', 'reconviction', 'reincarceration'] -%}

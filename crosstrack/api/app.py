@@ -9,6 +9,8 @@ permitted role was verified; every restricted access, allowed or refused, is wri
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,7 +29,7 @@ from crosstrack.api.catalog import Catalog, load_catalog
 from crosstrack.api.database import ATTACHED_AS, DatabaseUnavailable, ReadOnlyDatabase, fetch_all
 from crosstrack.api.errors import ApiError
 from crosstrack.api.keys import RESTRICTED_READERS, KeyStore, KeyStoreError
-from crosstrack.api.query import parse_query, result_csv, run_query
+from crosstrack.api.query import QueryRequest, parse_query, result_csv, run_query
 from crosstrack.api.settings import ApiSettings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -113,6 +115,54 @@ def _restricted_warehouse(settings: ApiSettings) -> ReadOnlyDatabase[None]:
     return ReadOnlyDatabase(settings.warehouse, lambda connection: None, "restricted warehouse")
 
 
+class ResponseCache:
+    """Performance only: the rendered answers of /api/v1/query for the release being served, least recently used
+    dropped first (at most `max_bytes` in all, none larger than `max_entry_bytes`).
+
+    A published file never changes; a new publication is a new file, which comes with a new catalog object. An
+    answer is stored with the catalog it was computed from and given only to a request holding that same catalog,
+    and the first request on a new catalog empties the cache, so a reopened release never sees an old answer.
+    """
+
+    def __init__(self, max_bytes: int = 32 * 1024 * 1024, max_entry_bytes: int = 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self.max_entry_bytes = max_entry_bytes
+        self._lock = threading.Lock()
+        self._catalog: Catalog | None = None
+        self._entries: OrderedDict[tuple, tuple[bytes, str, dict[str, str]]] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, catalog: Catalog, key: tuple) -> tuple[bytes, str, dict[str, str]] | None:
+        with self._lock:
+            if catalog is not self._catalog:
+                self._catalog = catalog
+                self._entries.clear()
+                self._bytes = 0
+                return None
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, catalog: Catalog, key: tuple, entry: tuple[bytes, str, dict[str, str]]) -> None:
+        size = len(entry[0])
+        if size > self.max_entry_bytes:
+            return
+        with self._lock:
+            if catalog is not self._catalog or key in self._entries:
+                return
+            self._entries[key] = entry
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _, (dropped, _, _) = self._entries.popitem(last=False)
+                self._bytes -= len(dropped)
+
+
+def _answer_key(base: str, parsed: QueryRequest) -> tuple:
+    """Everything the answer depends on besides the release: request order of dims and filters shapes the columns."""
+    return (base, parsed.cohort.name, parsed.dims, parsed.filters, parsed.metrics, parsed.metrics_given, parsed.format)
+
+
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
     """The API over the files named in `settings` (default: ApiSettings.from_env())."""
     settings = settings or ApiSettings.from_env()
@@ -120,6 +170,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     restricted = _restricted_warehouse(settings)
     keys = KeyStore(settings.keys_file)
     audit = AuditLog(settings.audit_log)
+    answers = ResponseCache()
 
     app = FastAPI(
         title="Cross-Tracking API",
@@ -134,6 +185,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.public = public
     app.state.restricted = restricted
+    app.state.answers = answers
 
     @app.exception_handler(ApiError)
     def api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -240,15 +292,27 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         cursor, catalog = public.cursor()
         try:
             parsed = parse_query(catalog, request.query_params.multi_items())
-            result = run_query(cursor, parsed)
+            base = str(request.url_for("query"))
+            key = _answer_key(base, parsed)
+            cached = answers.get(catalog, key)
+            if cached is None:
+                cached = _query_answer(cursor, catalog, parsed, base)
+                answers.put(catalog, key, cached)
         finally:
             cursor.close()
-        base = str(request.url_for("query"))
+        content, media_type, headers = cached
+        return Response(content, media_type=media_type, headers=headers)
+
+    def _query_answer(
+        cursor: duckdb.DuckDBPyConnection, catalog: Catalog, parsed: QueryRequest, base: str
+    ) -> tuple[bytes, str, dict[str, str]]:
+        """The rendered answer: CSV (SPEC R-API-2) or the JSON document."""
+        result = run_query(cursor, parsed)
         if parsed.format == "csv":
-            return Response(
-                result_csv(result),
-                media_type="text/csv; charset=utf-8",
-                headers={"Content-Disposition": f'attachment; filename="{parsed.csv_filename()}"'},
+            return (
+                result_csv(result).encode("utf-8"),
+                "text/csv; charset=utf-8",
+                {"Content-Disposition": f'attachment; filename="{parsed.csv_filename()}"'},
             )
         threshold = catalog.release.suppression_threshold
         body = {
@@ -265,7 +329,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             "query_url": f"{base}?{parsed.canonical_query('json')}",
             "csv_url": f"{base}?{parsed.canonical_query('csv')}",
         }
-        return JSONResponse(body)
+        return JSONResponse(body).body, "application/json", {}
 
     # ---- restricted -----------------------------------------------------------------------------------------
 

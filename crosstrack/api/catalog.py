@@ -54,6 +54,10 @@ class Cohort:
     max_dimensions: int
     dimensions: dict[str, Dimension]  # partition columns first, then in the table's column order
     metrics: dict[str, Metric]  # in metric_order
+    # Performance only: the first and last rowid of each grouping set (`dimensions` value) in the cube table, read
+    # once per opened file. A lookup adds `rowid between first and last` to its conditions, so DuckDB scans only
+    # that stretch (publication writes a grouping set's rows together). None: not known, scan the whole table.
+    row_ranges: dict[str, tuple[int, int]] | None = field(default=None, hash=False, compare=False, repr=False)
 
     @property
     def grouping_dimensions(self) -> list[Dimension]:
@@ -167,8 +171,20 @@ def load_catalog(connection: duckdb.DuckDBPyConnection) -> Catalog:
             max_dimensions=int(cohort_max if cohort_max is not None else release.max_dimensions or 3),
             dimensions=dimensions,
             metrics=metrics,
+            row_ranges=_row_ranges(cursor, table_name),
         )
     return Catalog(release=release, cohorts=cohorts)
+
+
+def _row_ranges(cursor: duckdb.DuckDBPyConnection, table_name: str) -> dict[str, tuple[int, int]] | None:
+    """Where each grouping set lies in the cube table (first and last rowid); None when the table has no rowid."""
+    try:
+        rows = fetch_all(
+            cursor, f'select "dimensions", min(rowid), max(rowid) from {qualified_table(table_name)} group by all'
+        )
+    except duckdb.Error:
+        return None
+    return {key: (first, last) for key, first, last in rows if key is not None}
 
 
 def _cohort_dimensions(

@@ -21,7 +21,6 @@ from typing import Any
 import duckdb
 
 from crosstrack.api.catalog import Catalog, Cohort, Dimension, qualified_table, quoted
-from crosstrack.api.database import fetch_all
 from crosstrack.api.errors import ApiError
 
 QUERY_PARAMETERS = ("cohort", "dims", "filter", "metrics", "format")
@@ -238,26 +237,50 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+# DuckDB result types whose Python values are not JSON values as they are (dates, timestamps, decimals).
+_CONVERTED_TYPES = ("DATE", "TIME", "DECIMAL")
+
+
 def run_query(cursor: duckdb.DuckDBPyConnection, request: QueryRequest) -> QueryResult:
     """Look up the published cells of the request's grouping set, ordered by partition then dimension values."""
     cohort = request.cohort
     columns = request.columns
+    grouping_key = ",".join(request.grouping_set)
+    ranges = cohort.row_ranges
+    if ranges is not None and grouping_key not in ranges:
+        return QueryResult(request=request, columns=columns, rows=[])  # the cube has no cell of this grouping set
     select = ", ".join(quoted(column.name) for column in columns)
     conditions = ['"dimensions" = ?']
-    parameters: list[Any] = [",".join(request.grouping_set)]
+    parameters: list[Any] = [grouping_key]
+    if ranges is not None:
+        # Performance only: the stretch of the table that holds this grouping set (the conditions stay complete).
+        conditions.insert(0, "rowid between ? and ?")
+        parameters[:0] = ranges[grouping_key]
     for name, value in request.filters:
         conditions.append(f"cast({quoted(name)} as varchar) = ?")
         parameters.append(value)
     sql = f"select {select} from {qualified_table(cohort.table_name)} where {' and '.join(conditions)}"
+    result = cursor.execute(sql, parameters)
+    converted = [
+        position
+        for position, description in enumerate(result.description)
+        if str(description[1]).upper().startswith(_CONVERTED_TYPES)
+    ]
+    records = result.fetchall()
     names = [column.name for column in columns]
     metric_names = [column.name for column in columns if column.role == "metric"]
+    suppressed_metrics = dict.fromkeys(metric_names)
     rows: list[dict[str, Any]] = []
-    for record in fetch_all(cursor, sql, parameters):
-        row = {name: _json_value(value) for name, value in zip(names, record, strict=True)}
+    for record in records:
+        if converted:
+            record = list(record)
+            for position in converted:
+                record[position] = _json_value(record[position])
+        row = dict(zip(names, record, strict=True))
         # R-PUB-2: suppressed is not zero. A suppressed cell (or one whose flag is missing) carries no statistic.
         if row[SUPPRESSION_COLUMN] is not False:
             row[SUPPRESSION_COLUMN] = True
-            row.update(dict.fromkeys(metric_names))
+            row.update(suppressed_metrics)
         rows.append(row)
     ordering: list[Dimension] = [
         cohort.dimensions[column.name] for column in columns if column.role in ("partition", "dimension")
