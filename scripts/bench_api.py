@@ -47,9 +47,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(public_db: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(public_db: Path, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     command = [venv_bin("crosstrack"), "serve", "--public-db", str(public_db), "--host", "127.0.0.1"]
-    command += ["--port", str(port)]
+    command += ["--port", str(port), "--workers", str(workers)]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -184,13 +184,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of load (default 30)")
     parser.add_argument("--queries", type=int, default=500, help="distinct queries in the mix (default 500)")
     parser.add_argument("--seed", type=int, default=20170101)
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes (default 1)")
     args = parser.parse_args(argv)
     if not args.public_db.exists():
         parser.error(f"{args.public_db} does not exist (make demo publishes it)")
 
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    server = start_server(args.public_db, port)
+    server = start_server(args.public_db, port, args.workers)
     try:
         catalog = wait_until_up(base_url, server)
         queries = build_queries(catalog, args.queries, args.seed)

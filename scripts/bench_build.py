@@ -1,4 +1,4 @@
-"""Benchmark the whole pipeline at a scale: generate, validate, dbt build. Prints wall time and peak memory per stage.
+"""Benchmark the whole pipeline at a scale: generate, validate, dbt build, publish; wall time and peak memory per stage.
 
     .venv/bin/python scripts/bench_build.py --scale 1.0
 
@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         docs=False,
         quiet=True,
         target_path=args.out / "target",
+        publish_dir=args.out / "public",
     )
     stages += result.stages
 
