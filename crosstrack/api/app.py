@@ -37,8 +37,10 @@ API_KEY_HEADER = "X-API-Key"
 PERSON_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 SUPPRESSION_NOTE = (
     "SPEC R-PUB-2: a cell with fewer than {threshold} records is suppressed: its metrics are null and is_suppressed "
-    "is true. Suppressed is not zero. A cell with no records has no row. Cells are published as they are, never "
-    "recomputed, so suppressed values cannot be recovered by combining responses (SPEC R-PUB-3)."
+    "is true. Suppressed is not zero. A cell with no records has no row. Record and enrollment counts of shown cells "
+    "are perturbed, the same way every time the same records are counted, so that suppressed values cannot be worked "
+    "out by combining responses (SPEC R-PUB-3); parts may not add up exactly to totals. Means, medians and rates "
+    "are exact."
 )
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
