@@ -1,5 +1,5 @@
 """Disclosure audit: an intruder's attack on the published cubes (SPEC R-PUB-3), written apart from the code that
-perturbs and suppresses them. Used by the tests (tests/python/test_public_layer.py) and by
+perturbs and suppresses them. Used by the tests (tests/python/test_public_layer.py, test_api_release.py) and by
 scripts/audit_disclosure.py.
 
 The intruder holds every published cell (from the public file or from API responses) and knows how a cube is
@@ -17,13 +17,18 @@ release counted in the releases and the recidivism cubes).
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
 
 Key = tuple[str, str, tuple[tuple[str, str], ...]]  # (cohort, partition, ((dimension, value), ...) sorted)
+
+# The disclosure-risk target of docs/public_layer.md: an intruder who uses the published numbers is right about a
+# suppressed count at most 5 points more often than one who guesses blind.
+MAX_ADVANTAGE = 0.05
 
 
 @dataclass
@@ -179,3 +184,33 @@ def one_partition_per_cohort(cells: dict) -> dict:
     for cohort, partition, _ in cells:
         latest[cohort] = max(latest.get(cohort, partition), partition)
     return {key: value for key, value in cells.items() if key[1] == latest[key[0]]}
+
+
+def differencing_estimates(cells: dict[Key, float | None]) -> list[tuple[Key, float]]:
+    """The attack of two responses, a total with and without a filter: for every relation in which one child alone
+    is suppressed, the parent minus the shown children (one estimate per relation, so a cell can get several)."""
+    estimates = []
+    for equation in equations_of(cells):
+        hidden = [key for key in equation if cells[key] is None]
+        if len(hidden) == 1 and equation[hidden[0]] == 1:
+            estimates.append((hidden[0], -sum(sign * cells[key] for key, sign in equation.items() if key != hidden[0])))
+    return estimates
+
+
+def same_records_equalities(keys: Iterable[Key], truth: dict[Key, tuple[int, int]]) -> list[tuple[Key, Key]]:
+    """Pairs of cells that hold the same records (same true count and fingerprint): what a strong intruder knows."""
+    by_records: dict[tuple[int, int], list[Key]] = {}
+    for key in keys:
+        by_records.setdefault(truth[key], []).append(key)
+    return [(group[0], other) for group in by_records.values() for other in group[1:]]
+
+
+def intruder_rates(estimates: Iterable[tuple[Key, float]], true_count: dict[Key, int]) -> tuple[float, float, int]:
+    """(how often the intruder's estimate, rounded and kept within 1..4, is the true count; how often the best blind
+    guess, the most common true count, is; how many estimates)."""
+    pairs = [(min(4, max(1, round(estimate))), true_count[key]) for key, estimate in estimates]
+    if not pairs:
+        return 0.0, 0.0, 0
+    hits = sum(guess == truth for guess, truth in pairs) / len(pairs)
+    blind = Counter(truth for _, truth in pairs).most_common(1)[0][1] / len(pairs)
+    return hits, blind, len(pairs)

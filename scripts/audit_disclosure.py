@@ -14,25 +14,17 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 from crosstrack.disclosure_audit import (
     attack,
-    equations_of,
+    differencing_estimates,
+    intruder_rates,
     one_partition_per_cohort,
     published_cells,
     restricted_cells,
+    same_records_equalities,
 )
-
-
-def hit_rate(estimates: dict, truth: dict) -> tuple[float, float, int]:
-    keys = [key for key in estimates if truth[key][0] < 5]
-    if not keys:
-        return 0.0, 0.0, 0
-    hits = sum(min(4, max(1, round(estimates[key]))) == truth[key][0] for key in keys) / len(keys)
-    blind = Counter(truth[key][0] for key in keys).most_common(1)[0][1] / len(keys)
-    return hits, blind, len(keys)
 
 
 def main() -> int:
@@ -53,24 +45,19 @@ def main() -> int:
         f"{sum(abs(v - c) / c for v, c in shown if c >= 100) / max(1, sum(1 for _, c in shown if c >= 100)):.2%}"
     )
 
-    differences = {}
-    for equation in equations_of(published):
-        hidden = [key for key in equation if published[key] is None]
-        if len(hidden) == 1 and equation[hidden[0]] == 1:
-            differences[hidden[0]] = -sum(s * published[k] for k, s in equation.items() if k != hidden[0])
-    hits, blind, n = hit_rate(differences, truth)
-    print(f"differencing two responses: {n:,} suppressed cells estimated; right {hits:.1%} (blind guess {blind:.1%})")
+    true_count = {key: count for key, (count, _) in truth.items()}
+    hits, blind, n = intruder_rates(differencing_estimates(published), true_count)
+    print(
+        f"differencing two responses: {n:,} estimates of suppressed cells; right {hits:.1%} (blind guess {blind:.1%})"
+    )
 
     subset = one_partition_per_cohort(published)
-    by_records: dict = {}
-    for key in subset:
-        by_records.setdefault(truth[key], []).append(key)
-    equalities = [(keys[0], other) for keys in by_records.values() for other in keys[1:]]
-    result = attack(subset, extra_equalities=equalities)
-    hits, blind, n = hit_rate(result.recovered, truth)
+    result = attack(subset, extra_equalities=same_records_equalities(subset, truth))
+    small = [(key, value) for key, value in result.recovered.items() if true_count[key] < 5]
+    hits, blind, n = intruder_rates(small, true_count)
     print(
         f"all relations at once (latest partition of each cohort, {result.unknowns:,} unknowns, "
-        f"{result.equations:,} equations): {n:,} suppressed cells pinned; right {hits:.1%} (blind guess {blind:.1%})"
+        f"{result.equations:,} equations): {n:,} suppressed cells pinned; right {hits:.1%} (blind {blind:.1%})"
     )
     primary_only = {key: (None if count < 5 else count) for key, (count, _) in one_partition_per_cohort(truth).items()}
     baseline = attack(primary_only)

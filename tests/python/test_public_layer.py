@@ -3,23 +3,28 @@ person-level data in the published file (R-PUB-1)."""
 
 from __future__ import annotations
 
-from collections import Counter
-
 import duckdb
 import pytest
 
 from crosstrack.disclosure_audit import (
+    MAX_ADVANTAGE,
     Key,
     attack,
-    equations_of,
+    differencing_estimates,
+    intruder_rates,
     one_partition_per_cohort,
     published_cells,
     query,
     restricted_cells,
+    same_records_equalities,
 )
 from crosstrack.publish import PERSON_LEVEL_COLUMN
 
 pytestmark = pytest.mark.warehouse
+
+
+def true_counts(truth: dict[Key, tuple[int, int]]) -> dict[Key, int]:
+    return {key: count for key, (count, _) in truth.items()}
 
 
 @pytest.fixture(scope="module")
@@ -66,32 +71,14 @@ def test_every_count_under_5_is_suppressed_and_5_is_shown(cells):
     assert all(published[key] is not None and published[key] >= 5 for key in fives)
 
 
-def _best_guess_rate(truth: dict, keys: list[Key]) -> float:
-    """How often an intruder is right who always guesses the most common small count."""
-    counts = Counter(truth[key][0] for key in keys)
-    return counts.most_common(1)[0][1] / len(keys)
-
-
-# The disclosure-risk target of docs/public_layer.md: an intruder who uses the published numbers is right about a
-# suppressed count at most 5 points more often than one who guesses blind.
-MAX_ADVANTAGE = 0.05
-
-
 def test_differencing_two_responses_does_not_recover_a_suppressed_count(cells):
     # The attack of R-PUB-3: a total with and without a filter. For a line with one suppressed cell, the total
     # minus the shown cells is the suppressed cell, up to the perturbation of the cells subtracted. The intruder
     # rounds it into 1..4; he must not do much better than always guessing the most common small count.
     published, truth = cells
-    guesses, keys = [], []
-    for equation in equations_of(published):
-        hidden = [key for key, sign in equation.items() if published[key] is None]
-        if len(hidden) == 1 and equation[hidden[0]] == 1:
-            estimate = -sum(sign * published[key] for key, sign in equation.items() if key != hidden[0])
-            guesses.append(min(4, max(1, round(estimate))))
-            keys.append(hidden[0])
-    assert len(keys) > 500
-    hits = sum(guess == truth[key][0] for guess, key in zip(guesses, keys, strict=True)) / len(keys)
-    assert hits <= _best_guess_rate(truth, keys) + MAX_ADVANTAGE
+    hits, blind, estimated = intruder_rates(differencing_estimates(published), true_counts(truth))
+    assert estimated > 500
+    assert hits <= blind + MAX_ADVANTAGE
 
 
 def test_solving_every_published_relation_at_once_does_not_recover_suppressed_counts(cells):
@@ -99,16 +86,12 @@ def test_solving_every_published_relation_at_once_does_not_recover_suppressed_co
     # cubes hold the same records, solved together (on the latest partition of each cohort, to keep it quick).
     published, truth = cells
     published = one_partition_per_cohort(published)
-    by_records: dict[tuple[int, int], list[Key]] = {}
-    for key in published:
-        by_records.setdefault(truth[key], []).append(key)
-    equalities = [(keys[0], other) for keys in by_records.values() for other in keys[1:]]
-    result = attack(published, extra_equalities=equalities)
+    result = attack(published, extra_equalities=same_records_equalities(published, truth))
     assert result.groups_too_large == 0, f"a group of {result.largest_group} unknowns was too large to solve"
-    small = [key for key in result.recovered if truth[key][0] < 5]
-    assert len(small) > 200  # the attack pins down many suppressed cells, up to the perturbation
-    hits = sum(min(4, max(1, round(result.recovered[key]))) == truth[key][0] for key in small) / len(small)
-    assert hits <= _best_guess_rate(truth, small) + MAX_ADVANTAGE
+    small = [(key, value) for key, value in result.recovered.items() if truth[key][0] < 5]
+    hits, blind, estimated = intruder_rates(small, true_counts(truth))
+    assert estimated > 200  # the attack pins down many suppressed cells, up to the perturbation
+    assert hits <= blind + MAX_ADVANTAGE
 
 
 def test_without_perturbation_the_same_attack_recovers_suppressed_counts_exactly(cells):
