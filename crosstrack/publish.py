@@ -47,7 +47,8 @@ def person_level_columns(columns: dict[str, list[str]]) -> list[str]:
     ]
 
 
-def _public_columns(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, list[str]]:
+def public_columns(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, list[str]]:
+    """The columns of every table of the `public` schema of the attached database `catalog`, in table order."""
     rows = con.execute(
         "select table_name, column_name from information_schema.columns "
         "where table_catalog = ? and table_schema = ? order by table_name, ordinal_position",
@@ -75,7 +76,7 @@ def publish(warehouse: Path, out_dir: Path) -> PublishedRelease:
     con = duckdb.connect(str(next_database))
     try:
         con.execute(f"attach '{warehouse}' as warehouse (read_only)")
-        columns = _public_columns(con, "warehouse")
+        columns = public_columns(con, "warehouse")
         offending = person_level_columns(columns)
         if offending:
             raise PublishError(f"person-level columns in the public schema: {', '.join(offending)}")

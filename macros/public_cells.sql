@@ -51,7 +51,6 @@ keyed as (
 
 final as (
     select
-        {{ dbt.hash("'" ~ cohort ~ "' || '#' || partition_key || '#' || dimensions || '#' || dimension_values") }} as cell_id,
         '{{ cohort }}' as cohort,
         partition_key,
         {%- for partition in partitions %}

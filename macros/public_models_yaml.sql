@@ -108,7 +108,6 @@
         {%- for cohort, cube in cubes.items() -%}
             {%- set record_columns = [] -%}
             {%- set cell_columns = [
-                {'name': 'cell_id', 'description': 'Hash of cohort, partition, grouped dimensions and their values: the cell\'s key.', 'data_tests': ['unique', 'not_null']},
                 {'name': 'cohort', 'description': 'Cohort name.'},
                 {'name': 'partition_key', 'description': 'The partition values as text, joined by |.'},
             ] -%}
@@ -133,13 +132,12 @@
             {%- do record_columns.append({'name': 'record_fingerprint', 'description': 'The record\'s fingerprint (record_fingerprint macro) from its identity (R-PUB-3). Restricted.'}) -%}
             {%- do cell_columns.append(fingerprint) -%}
             {%- do models.append({'name': cube.records, 'description': 'SPEC section 10. ' ~ cube.label ~ ': one row per record of the cohort as its public cube reads it, every dimension a public label. Restricted.', 'columns': record_columns}) -%}
-            {%- do models.append({'name': cube.records | replace('_records', '_cells'), 'description': 'SPEC R-PUB-2, R-PUB-3. Every cell of the ' ~ cohort ~ ' cube (grouping sets of at most ' ~ public_max_dimensions() ~ ' dimensions within each partition) with its true count and statistics. Restricted: ' ~ cube.table ~ ' publishes them suppressed and perturbed.', 'columns': cell_columns}) -%}
+            {%- do models.append({'name': cube.records | replace('_records', '_cells'), 'description': 'SPEC R-PUB-2, R-PUB-3. Every cell of the ' ~ cohort ~ ' cube (grouping sets of at most ' ~ public_max_dimensions() ~ ' dimensions within each partition) with its true count and statistics. Restricted: ' ~ cube.table ~ ' publishes them suppressed and perturbed.', 'columns': cell_columns, 'data_tests': [{'unique_combination_of_columns': {'arguments': {'columns': ['partition_key', 'dimensions', 'dimension_values']}}}]}) -%}
         {%- endfor -%}
         {%- do models.append({
             'name': 'int_public_cells',
             'description': 'SPEC R-PUB-3. The cells of every public cube, one row each: where the cell sits, its true record count and the fingerprint of its records (which keys its perturbation). Restricted; the disclosure audit (tests/python/test_public_layer.py) reads it.',
             'columns': [
-                {'name': 'cell_id', 'description': 'The cell\'s key.', 'data_tests': ['unique', 'not_null']},
                 {'name': 'cohort', 'description': 'Cohort name.'},
                 {'name': 'partition_key', 'description': 'The partition values as text, joined by |.'},
                 {'name': 'dimensions', 'description': 'The grouped dimensions, sorted and comma-separated.'},
@@ -147,6 +145,7 @@
                 {'name': 'record_count', 'description': 'True number of records in the cell.'},
                 fingerprint,
             ],
+            'data_tests': [{'unique_combination_of_columns': {'arguments': {'columns': ['cohort', 'partition_key', 'dimensions', 'dimension_values']}}}],
         }) -%}
     {%- endif -%}
     {{ print('# Generated from macros/public_cubes.sql by the public_models_yaml macro (make render). Do not edit.') }}

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from crosstrack.api.database import ATTACHED_AS, DatabaseUnavailable, fetch_all
+from crosstrack.publish import public_columns
 
 PUBLIC_SCHEMA = "public"
 CATALOG_TABLES = ("pub_cohorts", "pub_dimensions", "pub_metrics", "pub_release")
@@ -99,23 +100,10 @@ def _iso(value: object) -> str | None:
     return str(value)
 
 
-def _table_columns(cursor: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
-    rows = fetch_all(
-        cursor,
-        "select table_name, column_name from information_schema.columns "
-        "where table_catalog = ? and table_schema = ? order by table_name, ordinal_position",
-        [ATTACHED_AS, PUBLIC_SCHEMA],
-    )
-    columns: dict[str, list[str]] = {}
-    for table, column in rows:
-        columns.setdefault(table, []).append(column)
-    return columns
-
-
 def load_catalog(connection: duckdb.DuckDBPyConnection) -> Catalog:
     """Read the catalog tables; raises DatabaseUnavailable when the file carries no catalog."""
     cursor = connection.cursor()
-    columns = _table_columns(cursor)
+    columns = public_columns(cursor, ATTACHED_AS)
     missing = [table for table in CATALOG_TABLES if table not in columns]
     if missing:
         raise DatabaseUnavailable(f"the public release has no catalog (missing {', '.join(missing)})")
@@ -127,23 +115,20 @@ def load_catalog(connection: duckdb.DuckDBPyConnection) -> Catalog:
     as_of, published_at, threshold, max_dimensions = release_rows[0] if release_rows else (None,) * 4
     release = Release(_iso(as_of), _iso(published_at), threshold, max_dimensions)
 
-    # Optional ordering columns (the contract's tables may carry them): used when present.
-    dimension_order = "dimension_order" if "dimension_order" in columns["pub_dimensions"] else "null"
     dimension_rows = fetch_all(
         cursor,
         "select cohort, dimension, label, description, is_partition, requires_offender_status, value, value_order, "
-        f"{dimension_order} from {qualified_table('pub_dimensions')} order by cohort, dimension, value_order, value",
+        f"dimension_order from {qualified_table('pub_dimensions')} order by cohort, dimension, value_order, value",
     )
     metric_rows = fetch_all(
         cursor,
         f"select cohort, metric, label, description, unit from {qualified_table('pub_metrics')} "
         "order by cohort, metric_order, metric",
     )
-    cohort_order = "cohort_order, rowid" if "cohort_order" in columns["pub_cohorts"] else "rowid"
     cohort_rows = fetch_all(
         cursor,
         "select cohort, table_name, label, description, partition_columns, max_dimensions "
-        f"from {qualified_table('pub_cohorts')} order by {cohort_order}",
+        f"from {qualified_table('pub_cohorts')} order by cohort_order, cohort",
     )
 
     cohorts: dict[str, Cohort] = {}
@@ -207,13 +192,13 @@ def _cohort_dimensions(
         )
         if value is not None:
             entry["values"].append((value_order if value_order is not None else 0, str(value)))
-    # Partition columns first (in partition order), then by dimension_order when given, else table column order.
+    # Partition columns first (in partition order), then by dimension_order.
     ordered = sorted(
         collected,
         key=lambda name: (
             0 if name in partitions else 1,
             partitions.index(name) if name in partitions else 0,
-            collected[name]["order"] if collected[name]["order"] is not None else 0,
+            collected[name]["order"],
             table_columns.index(name),
         ),
     )

@@ -184,35 +184,35 @@ def build_public_db(path: Path, specs: list[CohortSpec] | None = None, as_of: st
             con.executemany(f"insert into public.{spec.table} values ({placeholders})", rows)
         con.execute(
             "create table public.pub_cohorts (cohort varchar, table_name varchar, label varchar, "
-            "description varchar, partition_columns varchar, max_dimensions integer)"
+            "description varchar, partition_columns varchar, max_dimensions integer, cohort_order integer)"
         )
         con.executemany(
-            "insert into public.pub_cohorts values (?, ?, ?, ?, ?, ?)",
+            "insert into public.pub_cohorts values (?, ?, ?, ?, ?, ?, ?)",
             [
-                (spec.name, spec.table, spec.name.title(), f"The {spec.name} cohort.", ",".join(spec.partitions), 3)
-                for spec in specs
+                (spec.name, spec.table, spec.name.title(), f"The {spec.name} cohort.", ",".join(spec.partitions), 3, n)
+                for n, spec in enumerate(specs, 1)
             ],
         )
         con.execute(
             "create table public.pub_dimensions (cohort varchar, dimension varchar, label varchar, "
             "description varchar, is_partition boolean, requires_offender_status varchar, value varchar, "
-            "value_order integer)"
+            "dimension_order integer, value_order integer)"
         )
         dimension_rows = []
         for spec in specs:
-            for name, values in spec.partition_values.items():
+            for position, (name, values) in enumerate(spec.partition_values.items(), 1):
                 label = name.replace("_", " ").capitalize()
                 dimension_rows += [
-                    (spec.name, name, label, label + ".", True, None, value, order)
+                    (spec.name, name, label, label + ".", True, None, value, position, order)
                     for order, value in enumerate(values, 1)
                 ]
-            for name, dimension in spec.dimensions.items():
+            for position, (name, dimension) in enumerate(spec.dimensions.items(), len(spec.partition_values) + 1):
                 requires = dimension.requires_offender_status
                 dimension_rows += [
-                    (spec.name, name, dimension.label, dimension.label + ".", False, requires, value, order)
+                    (spec.name, name, dimension.label, dimension.label + ".", False, requires, value, position, order)
                     for order, value in enumerate(dimension.values, 1)
                 ]
-        con.executemany("insert into public.pub_dimensions values (?, ?, ?, ?, ?, ?, ?, ?)", dimension_rows)
+        con.executemany("insert into public.pub_dimensions values (?, ?, ?, ?, ?, ?, ?, ?, ?)", dimension_rows)
         con.execute(
             "create table public.pub_metrics (cohort varchar, metric varchar, label varchar, description varchar, "
             "unit varchar, metric_order integer)"

@@ -19,7 +19,6 @@ with
 unioned as (
     {%- for cell_model in cell_models %}
         select
-            cell_id,
             cohort,
             partition_key,
             dimensions,
