@@ -278,18 +278,7 @@
     const left = budgetLeft();
     const filtered = new Set(state.filters.map((f) => f.dimension));
     for (const dim of state.cohort.dimensions) {
-      const id = `dim-${dim.name}`;
-      const item = document.createElement("div");
-      item.className = "check";
-      const input = document.createElement("input");
-      input.type = "checkbox";
-      input.id = id;
-      input.name = "dims";
-      input.value = dim.name;
-      input.checked = state.dims.includes(dim.name);
-      const label = document.createElement("label");
-      label.htmlFor = id;
-      label.textContent = dim.label;
+      const { item, input, label } = checkbox("dims", dim.name, dim.label, state.dims.includes(dim.name));
       if (!isAllowed(dim)) {
         input.disabled = !input.checked; // a restored link may hold one: it can still be unchecked
         item.classList.add("unavailable");
@@ -306,7 +295,6 @@
         clearMessage();
         renderForm();
       });
-      item.append(input, label);
       box.append(item);
     }
     const used = groupingSet().size;
@@ -342,26 +330,32 @@
     const box = $("metric-list");
     box.replaceChildren();
     for (const metric of state.cohort.metrics) {
-      const id = `metric-${metric.name}`;
-      const item = document.createElement("div");
-      item.className = "check";
-      const input = document.createElement("input");
-      input.type = "checkbox";
-      input.id = id;
-      input.name = "metrics";
-      input.value = metric.name;
-      input.checked = state.metrics.includes(metric.name);
+      const { item, input } = checkbox("metrics", metric.name, metric.label, state.metrics.includes(metric.name));
       input.addEventListener("change", () => {
         if (input.checked) state.metrics = state.cohort.metrics.map((m) => m.name).filter((n) => n === metric.name || state.metrics.includes(n));
         else state.metrics = state.metrics.filter((n) => n !== metric.name);
         clearMessage();
       });
-      const label = document.createElement("label");
-      label.htmlFor = id;
-      label.textContent = metric.label;
-      item.append(input, label);
       box.append(item);
     }
+  }
+
+  // A labelled checkbox of the group `name` (dims or metrics): its wrapper, input and label.
+  function checkbox(name, value, text, checked) {
+    const id = `${name === "dims" ? "dim" : "metric"}-${value}`;
+    const item = document.createElement("div");
+    item.className = "check";
+    const input = document.createElement("input");
+    input.type = "checkbox";
+    input.id = id;
+    input.name = name;
+    input.value = value;
+    input.checked = checked;
+    const label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = text;
+    item.append(input, label);
+    return { item, input, label };
   }
 
   function renderForm() {
