@@ -1,36 +1,47 @@
 {#-
-    SPEC R-PUB-3: consistent perturbation of a published count (the cell-key method of statistical agencies'
-    table builders, with two-sided geometric noise). Every record carries a fixed pseudo-random fingerprint
-    (record_fingerprint macro, restricted, salted); a cell's key is the sum of its records' fingerprints, mixed
-    with `metric_index` so that each count of a cell gets its own noise, reduced to a uniform u in (0, 1). The
-    noise n is drawn from u by inverting the two-sided geometric law P(n = k) = (1 - a) / (1 + a) * a^|k|, with
-    a = public_noise_ratio() (0.5: n is 0 a third of the time, +-1 a third, +-2 a sixth, ...; mean 0, standard
-    deviation 2, no bound, so no published number ever pins a suppressed one exactly).
+    R-PUB-3, R-PUB-4: the noise of the cell-key method (the method of statistical agencies' table builders).
+    Every record carries a secret-keyed fingerprint (record_fingerprint macro, restricted). The key of a published
+    value is the sum of the fingerprints of the records it is computed from: all the cell's records for the record
+    count, a mean or a median; only the records with the outcome for a count of people with an outcome; only the
+    enrolled records for an enrollment count. The same records give the same key, so a value gets the same noise
+    in every query, cube and release that publishes it (asking again, or another way, averages nothing out), and a
+    different subset (the 2-year reoffenders beside the 1-year ones) gets noise of its own.
 
-    The same records give the same key, so a cell gets the same published value from every query and every cube
-    that holds it: asking again, or another way, averages nothing out. A published count never falls below
-    `floor` (the suppression threshold for record counts: a shown count is never under 5; 0 for enrollments).
-    Threat model and limits: docs/public_layer.md.
+    public_key_uniform mixes a key with the value's name into u in (0, 1); public_noise turns u into two-sided
+    geometric noise, P(n = k) = (1 - a) / (1 + a) * a^|k| with a = public_noise_ratio() = 0.5: n is 0 a third of the
+    time, +-1 a third, +-2 a sixth, ...; mean 0, standard deviation 2, no bound, so no published value ever pins a
+    hidden one. The public_cube macro applies both to every published value; the rules are in docs/public_layer.md.
 -#}
 {% macro public_noise_ratio() %}{{ return(0.5) }}{% endmacro %}
 
-{% macro perturb_count(count_expr, fingerprint_expr, metric_index=0, floor=0) -%}
+{#- u in (0, 1) from a key and the published value's name (20 bits of a hash of both). -#}
+{% macro public_key_uniform(key_expr, name) -%}
+    (({{ adapter.dispatch('public_key_hash', 'crosstrack')(dbt.concat(['cast(' ~ key_expr ~ ' as ' ~ dbt.type_string() ~ ')', "'|" ~ name ~ "'"])) }} % 1048576) + 0.5) / 1048576.0
+{%- endmacro %}
+
+{% macro default__public_key_hash(expression) -%}
+    {{ exceptions.raise_compiler_error("public_key_hash: no implementation for adapter " ~ adapter.type()) }}
+{%- endmacro %}
+
+{% macro duckdb__public_key_hash(expression) -%}
+    hash({{ expression }})
+{%- endmacro %}
+
+{% macro spark__public_key_hash(expression) -%}
+    pmod(xxhash64({{ expression }}), 9223372036854775807)
+{%- endmacro %}
+
+{#- The integer noise drawn by u (a column or expression computed once, from public_key_uniform). -#}
+{% macro public_noise(u) -%}
     {%- set a = public_noise_ratio() -%}
     {%- set p0 = (1 - a) / (1 + a) -%}
-    {%- set u -%}
-        (((({{ fingerprint_expr }}) % 1048576) * {{ 2 * (metric_index * 40503 + 1) + 1 }} + {{ 7919 * metric_index }}) % 1048576 + 0.5) / 1048576.0
-    {%- endset -%}
     {#- r: where u falls in the part of (0, 1) left after P(0), rescaled to (0, 1); below 1/2 the noise is negative. -#}
     {%- set r -%}
         (({{ u }} - {{ p0 }}) / {{ 1 - p0 }})
     {%- endset -%}
-    greatest(
-        {{ count_expr }}
-        + case
-            when {{ u }} < {{ p0 }} then 0
-            when {{ r }} < 0.5 then -(1 + floor(ln(1 - 2 * {{ r }}) / ln({{ a }})))
-            else 1 + floor(ln(2 - 2 * {{ r }}) / ln({{ a }}))
-        end,
-        {{ floor }}
-    )
+    case
+        when {{ u }} < {{ p0 }} then 0
+        when {{ r }} < 0.5 then -(1 + floor(ln(1 - 2 * {{ r }}) / ln({{ a }})))
+        else 1 + floor(ln(2 - 2 * {{ r }}) / ln({{ a }}))
+    end
 {%- endmacro %}

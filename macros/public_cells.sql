@@ -1,8 +1,10 @@
 {#-
     SPEC R-PUB-2, R-PUB-3: every cell of a cohort's public cube, computed in one pass with grouping sets from the
     cohort's records (one row per record, every dimension a non-null label, so null means "all"). True counts and
-    statistics: restricted, the public cube applies suppression. `dimensions` names the grouped dimensions,
-    sorted and comma-separated; `dimension_values` their values in the same order, separated by '|'.
+    statistics: restricted, the public cube protects them. `dimensions` names the grouped dimensions,
+    sorted and comma-separated; `dimension_values` their values in the same order, separated by '|'. Beside the
+    true values, what their protection needs: the key of every count and the scale of every magnitude
+    (public_cell_protection_columns).
 -#}
 {% macro public_cells(cohort) %}
     {%- set cube = public_cubes()[cohort] -%}
@@ -26,7 +28,9 @@ cells as (
         {%- for metric in cube.metrics %}
         {{ metric.sql }} as {{ metric.name }},
         {%- endfor %}
-        sum(record_fingerprint) as record_fingerprint
+        {%- for column in public_cell_protection_columns(cube) %}
+        {{ column.sql }} as {{ column.name }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from records
     group by grouping sets (
         {%- for grouping_set in public_grouping_sets(cube) %}
@@ -64,9 +68,40 @@ final as (
         {%- for metric in cube.metrics %}
         {{ metric.name }},
         {%- endfor %}
-        record_fingerprint
+        {%- for column in public_cell_protection_columns(cube) %}
+        {{ column.name }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from keyed
 )
 
 select * from final
+{% endmacro %}
+
+{#-
+    The restricted columns a cube's protection reads (R-PUB-4): the key of every count (`key_column`, or
+    `<metric>_key`) and each distinct scale of a magnitude; `name`, `sql` (an aggregate over the records) and
+    `description`.
+-#}
+{% macro public_cell_protection_columns(cube) %}
+    {%- set columns = [] -%}
+    {%- set names = [] -%}
+    {%- for metric in cube.metrics -%}
+        {%- if metric.protect == 'count' -%}
+            {%- set column = {'name': public_metric_key_column(metric), 'sql': metric.key, 'description': 'Cell key of ' ~ metric.name ~ ': the sum of the fingerprints of the records it counts (record_fingerprint macro); the same records give the same key in any cube. Restricted.'} -%}
+        {%- elif metric.protect == 'magnitude' -%}
+            {%- set column = metric.scale -%}
+        {%- else -%}
+            {%- set column = none -%}
+        {%- endif -%}
+        {%- if column is not none and column.name not in names -%}
+            {%- do names.append(column.name) -%}
+            {%- do columns.append(column) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(columns) }}
+{% endmacro %}
+
+{#- The key column of a count metric (see public_cell_protection_columns). -#}
+{% macro public_metric_key_column(metric) %}
+    {{ return(metric.get('key_column', metric.name ~ '_key')) }}
 {% endmacro %}

@@ -1,17 +1,57 @@
 {#-
-    SPEC R-PUB-1..3: a cohort's public cube. Every cell of the cube's grouping sets; every count and statistic
-    through the suppress macro (R-PUB-2), one `is_suppressed` flag per cell (all of a cell's values are computed
-    from the same records, so they are suppressed together); every count of a shown cell (records, enrollments)
-    perturbed consistently (perturb_count, R-PUB-3). Means, medians and rates are computed from the true records.
+    R-PUB-1..4: a cohort's public cube, from its restricted cells. The one place where published values are
+    protected; every cube is this macro over its definition (macros/public_cubes.sql):
+    - a cell of fewer than `threshold` records is suppressed whole: every value null, `is_suppressed` (R-PUB-2);
+    - a count (records, enrollments, releases with an outcome) is withheld (null) when its true value is under
+      the threshold, and an outcome count also when the count without the outcome is, so no group's shared
+      outcome and no count of 1-4 is ever published; otherwise it gets the noise of its own key and never falls
+      under the threshold (R-PUB-3, R-PUB-4);
+    - a rate is the published outcome count over the published record count, withheld with its count: it says
+      nothing the two counts do not;
+    - a mean or median gets noise of 0.1 times the cell's longest stay over its record count per step of the same
+      two-sided noise (the cell-key method for magnitudes: a small cell, where one stay weighs most, gets the most
+      noise), rounded to whole days and never under 1.
     No person-level column, no exact date but the cohort's January 1 snapshot dates.
 -#}
 {% macro public_cube(cohort) %}
     {%- set cube = public_cubes()[cohort] -%}
     {%- set threshold = public_suppression_threshold() -%}
+    {%- set noisy = cube.metrics | rejectattr('protect', 'equalto', 'rate') | list -%}
 with
 
 cells as (
     select * from {{ ref(cube.records | replace('_records', '_cells')) }}
+),
+
+drawn as (
+    select
+        *,
+        {%- for metric in noisy %}
+        {%- set key = public_metric_key_column(metric) if metric.protect == 'count' else 'record_fingerprint' %}
+        {{ public_key_uniform(key, metric.name) }} as {{ metric.name }}_u{{ ',' if not loop.last }}
+        {%- endfor %}
+    from cells
+),
+
+protected as (
+    select
+        *,
+        {%- for metric in noisy %}
+        {%- set noise = public_noise(metric.name ~ '_u') %}
+        {%- if metric.protect == 'count' %}
+        case
+            when {{ metric.name }} >= {{ threshold }}
+                {%- if metric.get('complement') %}
+                and record_count - {{ metric.name }} >= {{ threshold }}
+                {%- endif %}
+                then cast(greatest({{ metric.name }} + {{ noise }}, {{ threshold }}) as bigint)
+        end as published_{{ metric.name }}{{ ',' if not loop.last }}
+        {%- else %}
+        cast(greatest(round({{ metric.name }} + ({{ noise }}) * 0.1 * {{ metric.scale.name }} / record_count, 0), 1) as double)
+            as published_{{ metric.name }}{{ ',' if not loop.last }}
+        {%- endif %}
+        {%- endfor %}
+    from drawn
 ),
 
 final as (
@@ -24,17 +64,15 @@ final as (
         {{ dimension.name }},
         {%- endfor %}
         {%- for metric in cube.metrics %}
-        {%- if metric.unit in ('records', 'enrollments') %}
-        {%- set value = perturb_count(metric.name, 'record_fingerprint', loop.index0, threshold if metric.unit == 'records' else 0) %}
-        {%- set value_type = 'bigint' %}
+        {%- if metric.protect == 'rate' %}
+        {%- set value = 'cast(round(1.0 * published_' ~ metric.numerator ~ ' / published_record_count, 4) as double)' %}
         {%- else %}
-        {%- set value = metric.name %}
-        {%- set value_type = 'double' %}
+        {%- set value = 'published_' ~ metric.name %}
         {%- endif %}
-        {{ suppress('record_count', metric.name, value_expr='cast(' ~ value ~ ' as ' ~ value_type ~ ')', threshold=threshold, flag=false) }},
+        {{ suppress('record_count', metric.name, value_expr=value, threshold=threshold, flag=false) }},
         {%- endfor %}
         {{ suppression_condition('record_count', threshold) }} as is_suppressed
-    from cells
+    from protected
 )
 
 select * from final

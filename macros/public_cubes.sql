@@ -10,19 +10,23 @@
     `requires_offender_status` (R-CHG-4): governing-offense dimensions appear only in grouping sets that also
     group by offender status, and the API offers them only when the selection is narrowed to Sentenced;
     leading-charge dimensions likewise for Pretrial. Both families never share a grouping set.
+    Utility against disclosure (R-PUB-4, docs/public_layer.md): a `detailed` dimension has many values (agency,
+    release type, gender identity, offense sub-types), so crossing it with more than one other dimension leaves
+    most cells under the threshold; a grouping set of three dimensions holds at most one detailed dimension, and
+    a `pairs_only` dimension (gender identity, 13 values) is crossed with at most one other dimension.
 -#}
 {% macro public_max_dimensions() %}{{ return(3) }}{% endmacro %}
 
 {% macro public_suppression_threshold() %}{{ return(5) }}{% endmacro %}
 
 {% macro public_cubes() %}
-    {%- set agency = {'name': 'agency', 'label': 'Agency', 'description': 'The custodial or supervising agency (R-AGY-1).'} -%}
+    {%- set agency = {'name': 'agency', 'detailed': true, 'label': 'Agency', 'description': 'The custodial or supervising agency (R-AGY-1).'} -%}
     {%- set facility_type = {'name': 'facility_type', 'label': 'Facility type', 'description': 'DOC security level or county jail / house of correction (R-AGY-1).'} -%}
     {%- set offender_status = {'name': 'offender_status', 'label': 'Offender status', 'description': 'Sentenced or Pretrial.'} -%}
     {%- set demographics = [
         {'name': 'age_group', 'label': 'Age group', 'description': 'Age at the cohort date, in the groups of R-AGE-1.'},
         {'name': 'assigned_sex', 'label': 'Assigned sex', 'description': 'Sex assigned at birth (R-SEX-1).'},
-        {'name': 'gender_identity', 'label': 'Gender identity', 'description': 'Gender identity, a dimension apart from assigned sex (R-SEX-1).'},
+        {'name': 'gender_identity', 'detailed': true, 'pairs_only': true, 'label': 'Gender identity', 'description': 'Gender identity, a dimension apart from assigned sex (R-SEX-1).'},
         {'name': 'race', 'label': 'Race', 'description': 'Race as displayed under R-RACE-1..3.'},
         {'name': 'ethnicity', 'label': 'Ethnicity', 'description': 'Ethnicity (R-ETH-1).'},
     ] -%}
@@ -32,27 +36,39 @@
     ] -%}
     {%- set governing = [
         {'name': 'governing_offense_type', 'label': 'Governing offense type', 'description': 'Type of the governing offense (R-CHG-2, R-OFF-2); sentenced only.', 'requires_offender_status': 'Sentenced'},
-        {'name': 'governing_offense_sub_type', 'label': 'Governing offense sub-type', 'description': 'Sub-type of the governing offense (R-OFF-3); sentenced only.', 'requires_offender_status': 'Sentenced'},
+        {'name': 'governing_offense_sub_type', 'detailed': true, 'label': 'Governing offense sub-type', 'description': 'Sub-type of the governing offense (R-OFF-3); sentenced only.', 'requires_offender_status': 'Sentenced'},
         {'name': 'governing_offense_severity', 'label': 'Governing offense severity', 'description': 'Felony or misdemeanor (R-OFF-1); sentenced only.', 'requires_offender_status': 'Sentenced'},
     ] -%}
     {%- set leading = [
         {'name': 'leading_charge_type', 'label': 'Leading charge type', 'description': 'Type of the leading charge (R-CHG-3, R-OFF-2); pretrial only.', 'requires_offender_status': 'Pretrial'},
-        {'name': 'leading_charge_sub_type', 'label': 'Leading charge sub-type', 'description': 'Sub-type of the leading charge (R-OFF-3); pretrial only.', 'requires_offender_status': 'Pretrial'},
+        {'name': 'leading_charge_sub_type', 'detailed': true, 'label': 'Leading charge sub-type', 'description': 'Sub-type of the leading charge (R-OFF-3); pretrial only.', 'requires_offender_status': 'Pretrial'},
         {'name': 'leading_charge_severity', 'label': 'Leading charge severity', 'description': 'Felony or misdemeanor (R-OFF-1); pretrial only.', 'requires_offender_status': 'Pretrial'},
     ] -%}
     {#- The recidivism cohort is sentenced by definition, so its governing-offense dimensions need no filter. -#}
     {%- set governing_of_sentenced = [] -%}
     {%- for dimension in governing -%}
-        {%- do governing_of_sentenced.append({'name': dimension.name, 'label': dimension.label, 'description': dimension.description}) -%}
+        {%- do governing_of_sentenced.append({'name': dimension.name, 'detailed': dimension.get('detailed', false), 'label': dimension.label, 'description': dimension.description}) -%}
     {%- endfor -%}
 
-    {%- set record_count = {'name': 'record_count', 'label': 'Records', 'unit': 'records', 'sql': 'count(*)', 'description': 'Records meeting the selection (a person may count more than once, R-COH-1).'} -%}
+    {#-
+        Each metric says how it is protected (R-PUB-4, macros/public_cube.sql):
+        - `count`: a count of records or of a subset of them (enrollments, people with an outcome); withheld when
+          its true value is under the threshold (and, with `complement`, when the count without the outcome is),
+          otherwise perturbed with the noise of `key`, the fingerprints of exactly the records it counts, and
+          never published under the threshold;
+        - `rate`: the published `numerator` count over the published record count, withheld with its numerator;
+        - `magnitude` (a mean or a median): perturbed by noise proportional to the largest value in the cell
+          (`scale`) over the record count, rounded to whole days.
+        `sql` computes the true value in the restricted cells; the published value is derived from it.
+    -#}
+    {%- set record_count = {'name': 'record_count', 'label': 'Records', 'unit': 'records', 'sql': 'count(*)', 'protect': 'count', 'key': 'sum(record_fingerprint)', 'key_column': 'record_fingerprint', 'description': 'Records meeting the selection (a person may count more than once, R-COH-1).'} -%}
+    {%- set longest_stay = {'name': 'max_incarceration_days', 'sql': 'max(incarceration_days)', 'description': 'The longest stay in the cell: the scale of the noise on its mean and median (R-PUB-4).'} -%}
     {%- set incarceration_time = [
-        {'name': 'mean_incarceration_days', 'label': 'Mean incarceration days', 'unit': 'days', 'sql': 'round(avg(incarceration_days), 1)', 'description': 'Mean days from the most recent admission, both ends counted (R-INC-1, R-INC-2, R-INC-4).'},
-        {'name': 'median_incarceration_days', 'label': 'Median incarceration days', 'unit': 'days', 'sql': median('incarceration_days'), 'description': 'Median of the same days, beside the mean (R-INC-4).'},
+        {'name': 'mean_incarceration_days', 'label': 'Mean incarceration days', 'unit': 'days', 'sql': 'avg(incarceration_days)', 'protect': 'magnitude', 'scale': longest_stay, 'description': 'Mean days from the most recent admission, both ends counted (R-INC-1, R-INC-2, R-INC-4).'},
+        {'name': 'median_incarceration_days', 'label': 'Median incarceration days', 'unit': 'days', 'sql': median('incarceration_days'), 'protect': 'magnitude', 'scale': longest_stay, 'description': 'Median of the same days, beside the mean (R-INC-4).'},
     ] -%}
     {%- set programs = [
-        {'name': 'program_enrollments', 'label': 'Program enrollments', 'unit': 'enrollments', 'sql': 'sum(program_enrollment_count)', 'description': 'Enrollments begun in the window of R-PRG-1; the record count includes people with none (R-PRG-2).'},
+        {'name': 'program_enrollments', 'label': 'Program enrollments', 'unit': 'enrollments', 'sql': 'sum(program_enrollment_count)', 'protect': 'count', 'key': 'sum(case when program_enrollment_count > 0 then record_fingerprint else 0 end)', 'description': 'Enrollments begun in the window of R-PRG-1; the record count includes people with none (R-PRG-2).'},
     ] -%}
     {%- set program_groups = {
         'beh': 'Behavioral health / mental health / substance use',
@@ -63,11 +79,12 @@
         'religious': 'Religious / spiritual',
     } -%}
     {%- for group, group_label in program_groups.items() -%}
-        {%- do programs.append({'name': group ~ '_enrollments', 'label': group_label ~ ' enrollments', 'unit': 'enrollments', 'sql': 'sum(' ~ group ~ '_enrollment_count)', 'description': 'Enrollments in the ' ~ group_label ~ ' program group (R-PSI-1, R-PRG-2).'}) -%}
+        {%- do programs.append({'name': group ~ '_enrollments', 'label': group_label ~ ' enrollments', 'unit': 'enrollments', 'sql': 'sum(' ~ group ~ '_enrollment_count)', 'protect': 'count', 'key': 'sum(case when ' ~ group ~ '_enrollment_count > 0 then record_fingerprint else 0 end)', 'description': 'Enrollments in the ' ~ group_label ~ ' program group (R-PSI-1, R-PRG-2).'}) -%}
     {%- endfor -%}
-    {%- set recidivism_rates = [] -%}
+    {%- set recidivism_outcomes = [] -%}
     {%- for measure in ['rearraignment', 'reconviction', 'reincarceration'] -%}
-        {%- do recidivism_rates.append({'name': measure ~ '_rate', 'label': measure.capitalize() ~ ' rate', 'unit': 'proportion', 'sql': 'round(avg(case when is_' ~ measure ~ ' then 1.0 else 0.0 end), 4)', 'description': 'Share of the releases with a ' ~ measure ~ ' within the follow-up window (R-RCD-2, R-RCD-3).'}) -%}
+        {%- do recidivism_outcomes.append({'name': measure ~ '_count', 'label': 'Releases with a ' ~ measure, 'unit': 'records', 'sql': 'sum(case when is_' ~ measure ~ ' then 1 else 0 end)', 'protect': 'count', 'complement': true, 'key': 'sum(case when is_' ~ measure ~ ' then record_fingerprint else 0 end)', 'description': 'Releases with a ' ~ measure ~ ' within the follow-up window (R-RCD-2, R-RCD-3); withheld when fewer than ' ~ public_suppression_threshold() ~ ' releases have it or fewer than ' ~ public_suppression_threshold() ~ ' do not (R-PUB-4).'}) -%}
+        {%- do recidivism_outcomes.append({'name': measure ~ '_rate', 'label': measure.capitalize() ~ ' rate', 'unit': 'proportion', 'sql': 'avg(case when is_' ~ measure ~ ' then 1.0 else 0.0 end)', 'protect': 'rate', 'numerator': measure ~ '_count', 'description': 'Share of the releases with a ' ~ measure ~ ' within the follow-up window (R-RCD-2, R-RCD-3): the published count with it over the published record count (R-PUB-4).'}) -%}
     {%- endfor -%}
 
     {{ return({
@@ -95,7 +112,7 @@
             'label': 'Releases',
             'description': 'A release from a custodial placement, sentenced or pretrial, from 2017 to the end of the last complete year before as_of (SPEC section 3).',
             'partitions': [{'name': 'release_year', 'type': 'integer', 'label': 'Release year', 'description': 'Calendar year of the release.'}],
-            'dimensions': [agency, facility_type, {'name': 'release_type', 'label': 'Release type', 'description': 'Release type (R-REL-1).'}, {'name': 'release_to_community', 'label': 'Released to the community', 'description': 'Yes when released to the community as R-COH-2 defines it.'}, offender_status] + demographics + self_reported + governing + leading,
+            'dimensions': [agency, facility_type, {'name': 'release_type', 'detailed': true, 'label': 'Release type', 'description': 'Release type (R-REL-1).'}, {'name': 'release_to_community', 'label': 'Released to the community', 'description': 'Yes when released to the community as R-COH-2 defines it.'}, offender_status] + demographics + self_reported + governing + leading,
             'metrics': [record_count] + incarceration_time + programs,
         },
         'recidivism': {
@@ -107,8 +124,8 @@
                 {'name': 'release_year', 'type': 'integer', 'label': 'Release year', 'description': 'Calendar year of the release.'},
                 {'name': 'followup_years', 'type': 'integer', 'label': 'Follow-up years', 'description': 'The follow-up window N (1, 2 or 3 years, R-RCD-3).'},
             ],
-            'dimensions': [agency, facility_type, {'name': 'release_type', 'label': 'Release type', 'description': 'Release type (R-REL-1).'}] + demographics + self_reported + governing_of_sentenced,
-            'metrics': [record_count] + recidivism_rates,
+            'dimensions': [agency, facility_type, {'name': 'release_type', 'detailed': true, 'label': 'Release type', 'description': 'Release type (R-REL-1).'}] + demographics + self_reported + governing_of_sentenced,
+            'metrics': [record_count] + recidivism_outcomes,
         },
         'risk_and_needs': {
             'table': 'pub_risk_levels',
@@ -127,7 +144,8 @@
     }) }}
 {% endmacro %}
 
-{#- The grouping sets of a cohort's cube: every set of at most max_dimensions dimensions, minus those R-CHG-4 rules out. -#}
+{#- The grouping sets of a cohort's cube: every set of at most max_dimensions dimensions, minus those R-CHG-4 and the
+    rule on detailed dimensions (above) rule out. -#}
 {% macro public_grouping_sets(cube) %}
     {%- set names = cube.dimensions | map(attribute='name') | list -%}
     {%- set requires = {} -%}
@@ -156,7 +174,11 @@
                 {%- do statuses.append(requires[name]) -%}
             {%- endif -%}
         {%- endfor -%}
-        {%- if statuses | length == 0 or (statuses | length == 1 and 'offender_status' in candidate) -%}
+        {%- set detailed = candidate | select('in', cube.dimensions | selectattr('detailed') | map(attribute='name') | list) | list -%}
+        {%- set pairs_only = candidate | select('in', cube.dimensions | selectattr('pairs_only') | map(attribute='name') | list) | list -%}
+        {%- set rule_chg_4 = statuses | length == 0 or (statuses | length == 1 and 'offender_status' in candidate) -%}
+        {%- set rule_detail = (candidate | length <= 2 or detailed | length <= 1) and (pairs_only | length == 0 or candidate | length <= 2) -%}
+        {%- if rule_chg_4 and rule_detail -%}
             {%- do sets.append(candidate) -%}
         {%- endif -%}
     {%- endfor -%}

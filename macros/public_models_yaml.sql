@@ -33,8 +33,12 @@
                 {%- do columns.append({'name': dimension.name, 'data_type': 'varchar', 'description': dimension.description ~ ' Null when the cell is not grouped by it (all values).'}) -%}
             {%- endfor -%}
             {%- for metric in cube.metrics -%}
-                {%- set perturbed = ' Perturbed (two-sided geometric noise, standard deviation 2), the same way wherever the same records are counted (perturb_count, R-PUB-3).' if metric.unit in ('records', 'enrollments') else ' Computed from the true records.' -%}
-                {%- do columns.append({'name': metric.name, 'data_type': 'bigint' if metric.unit in ('records', 'enrollments') else 'double', 'description': metric.description ~ perturbed ~ ' Null when the cell is suppressed (R-PUB-2).'}) -%}
+                {%- set protection = {
+                    'count': ' Withheld (null) when under ' ~ public_suppression_threshold() ~ '; otherwise perturbed (two-sided geometric noise, standard deviation 2) with the key of the records it counts, the same wherever the same records are counted, never under ' ~ public_suppression_threshold() ~ ' (R-PUB-3, R-PUB-4).',
+                    'rate': ' The published count over the published record count, rounded to 4 decimals; withheld with the count (R-PUB-4).',
+                    'magnitude': ' Perturbed in proportion to the longest stay over the record count, rounded to whole days (R-PUB-4).',
+                }[metric.protect] -%}
+                {%- do columns.append({'name': metric.name, 'data_type': 'bigint' if metric.protect == 'count' else 'double', 'description': metric.description ~ protection ~ ' Null when the cell is suppressed (R-PUB-2).'}) -%}
             {%- endfor -%}
             {%- do columns.append({'name': 'is_suppressed', 'data_type': 'boolean', 'description': 'True when fewer than ' ~ public_suppression_threshold() ~ ' records meet the cell: the cell and every value computed from it are suppressed, null, never 0 (R-PUB-2).', 'constraints': [{'type': 'not_null'}]}) -%}
             {%- do models.append({
@@ -94,6 +98,17 @@
             'data_tests': [{'unique_combination_of_columns': {'arguments': {'columns': ['cohort', 'metric']}}}],
         }) -%}
         {%- do models.append({
+            'name': 'pub_grouping_sets',
+            'description': 'R-API-1, R-PUB-4. The grouping sets each cube publishes (catalog): a query is answered for these only. A set of three dimensions holds at most one detailed dimension (many values), and gender identity is crossed with at most one other dimension, so that the cubes stay useful under suppression.',
+            'config': {'contract': {'enforced': true}},
+            'columns': [
+                {'name': 'cohort', 'data_type': 'varchar', 'description': 'Cohort name.', 'constraints': [{'type': 'not_null'}]},
+                {'name': 'dimensions', 'data_type': 'varchar', 'description': 'The grouped dimensions, sorted and comma-separated, as in the cube; empty for the total.', 'constraints': [{'type': 'not_null'}]},
+                {'name': 'dimension_count', 'data_type': 'integer', 'description': 'How many dimensions the set groups by.'},
+            ],
+            'data_tests': [{'unique_combination_of_columns': {'arguments': {'columns': ['cohort', 'dimensions']}}}],
+        }) -%}
+        {%- do models.append({
             'name': 'pub_release',
             'description': 'SPEC section 10. The publication: its as_of date, when it was built and its disclosure-control parameters.',
             'config': {'contract': {'enforced': true}},
@@ -123,6 +138,9 @@
             {%- endfor -%}
             {%- for metric in cube.metrics -%}
                 {%- do cell_columns.append({'name': metric.name, 'description': metric.description ~ ' True value, before suppression.'}) -%}
+            {%- endfor -%}
+            {%- for column in public_cell_protection_columns(cube) if column.name != 'record_fingerprint' -%}
+                {%- do cell_columns.append({'name': column.name, 'description': column.description}) -%}
             {%- endfor -%}
             {%- for name, description in inputs.items() -%}
                 {%- if name in (cube.metrics | map(attribute='sql') | join(' ')) -%}
