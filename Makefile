@@ -22,7 +22,7 @@ export DO_NOT_TRACK := 1
 DBT := $(BIN)/dbt
 DBT_FLAGS := --profiles-dir . --project-dir .
 
-.PHONY: help setup demo test lint format render bench bench-api audit serve browser clean
+.PHONY: help setup demo test lint format render bench bench-api audit utility serve browser clean
 
 help:
 	@echo "make demo   set up, generate synthetic extracts (scale $(DEMO_SCALE)), validate, build, document"
@@ -82,6 +82,10 @@ bench-api: setup
 # Disclosure audit of the published release (docs/public_layer.md).
 audit: setup
 	$(BIN)/python scripts/audit_disclosure.py --warehouse $(WAREHOUSE) --public $(PUBLISHED)/crosstrack_public.duckdb
+
+# Utility of the published release: share of cells shown and relative error, per cube and metric.
+utility: setup
+	$(BIN)/python scripts/measure_utility.py --warehouse $(WAREHOUSE) --public $(PUBLISHED)/crosstrack_public.duckdb
 
 serve: setup
 	$(BIN)/crosstrack serve --public-db $(PUBLISHED)/crosstrack_public.duckdb --warehouse $(WAREHOUSE)

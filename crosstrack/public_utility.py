@@ -38,22 +38,66 @@ class MetricUtility:
         return self.shown / self.cells if self.cells else 0.0
 
 
-def measure(warehouse: Path, public: Path) -> list[MetricUtility]:
+def _attached(warehouse: Path, public: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
+    con.execute(f"attach '{public}' as pub (read_only)")
+    con.execute(f"attach '{warehouse}' as wh (read_only)")
+    return con
+
+
+def _cube_position(con: duckdb.DuckDBPyConnection, cohort: str, partitions: str) -> list[str]:
+    """The columns that place a cell: partition columns, `dimensions` and the dimension columns."""
+    dimensions = [
+        name
+        for (name,) in con.execute(
+            "select distinct dimension from pub.public.pub_dimensions where cohort = ? and not is_partition", [cohort]
+        ).fetchall()
+    ]
+    return [*partitions.split(","), "dimensions", *dimensions]
+
+
+def paired_cells(warehouse: Path, public: Path) -> dict[str, list[dict]]:
+    """Every published cell of every cube beside its truth: per cohort, one dict per cell with `published.<metric>`
+    and `true.<metric>` for every metric of the cube, the cell's key columns (`record_fingerprint`, `<metric>_key`)
+    and its position (`partition`, `dimensions`)."""
+    con = _attached(warehouse, public)
     try:
-        con.execute(f"attach '{public}' as pub (read_only)")
-        con.execute(f"attach '{warehouse}' as wh (read_only)")
+        paired: dict[str, list[dict]] = {}
+        for cohort, table, partitions in con.execute(
+            "select cohort, table_name, partition_columns from pub.public.pub_cohorts"
+        ).fetchall():
+            position = _cube_position(con, cohort, partitions)
+            join = " and ".join(f'p."{name}" is not distinct from t."{name}"' for name in position)
+            metrics = [
+                m
+                for (m,) in con.execute(
+                    "select metric from pub.public.pub_metrics where cohort = ?", [cohort]
+                ).fetchall()
+            ]
+            cells_model = f'wh.intermediate."{CELLS_MODELS[cohort]}"'
+            truth_columns = [column[0] for column in con.execute(f"select * from {cells_model} limit 0").description]
+            keys = [name for name in truth_columns if name == "record_fingerprint" or name.endswith("_key")]
+            keys.remove("partition_key")
+            select = ", ".join(
+                ["t.partition_key as partition", "p.dimensions as dimensions"]
+                + [f'p."{m}" as "published.{m}", t."{m}" as "true.{m}"' for m in metrics]
+                + [f't."{k}" as "{k}"' for k in keys]
+            )
+            cursor = con.execute(f'select {select} from pub.public."{table}" as p join {cells_model} as t on {join}')
+            names = [column[0] for column in cursor.description]
+            paired[cohort] = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return paired
+    finally:
+        con.close()
+
+
+def measure(warehouse: Path, public: Path) -> list[MetricUtility]:
+    con = _attached(warehouse, public)
+    try:
         cohorts = con.execute("select cohort, table_name, partition_columns from pub.public.pub_cohorts").fetchall()
         results = []
         for cohort, table, partitions in cohorts:
-            dimensions = [
-                name
-                for (name,) in con.execute(
-                    "select distinct dimension from pub.public.pub_dimensions where cohort = ? and not is_partition",
-                    [cohort],
-                ).fetchall()
-            ]
-            position = [*partitions.split(","), "dimensions", *dimensions]
+            position = _cube_position(con, cohort, partitions)
             join = " and ".join(f'p."{name}" is not distinct from t."{name}"' for name in position)
             metrics = con.execute(
                 "select metric, unit from pub.public.pub_metrics where cohort = ? order by metric_order", [cohort]

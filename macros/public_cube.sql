@@ -5,7 +5,8 @@
     - a count (records, enrollments, releases with an outcome) is withheld (null) when its true value is under
       the threshold, and an outcome count also when the count without the outcome is, so no group's shared
       outcome and no count of 1-4 is ever published; otherwise it gets the noise of its own key and never falls
-      under the threshold (R-PUB-3, R-PUB-4);
+      under the threshold (R-PUB-3, R-PUB-4); an outcome count also stays at least the threshold under the
+      published record count (withheld when that cannot be), so neither it nor its rate ever says "all" or "none";
     - a rate is the published outcome count over the published record count, withheld with its count: it says
       nothing the two counts do not;
     - a mean or median gets noise of 0.1 times the cell's longest stay over its record count per step of the same
@@ -63,11 +64,17 @@ final as (
         {%- for dimension in cube.dimensions %}
         {{ dimension.name }},
         {%- endfor %}
+        {%- set bounded = {} %}
+        {%- for metric in cube.metrics if metric.get('complement') %}
+        {#- between the threshold and the published record count less the threshold: never "all" or "none" -#}
+        {%- do bounded.update({metric.name: 'case when published_' ~ metric.name ~ ' is not null and published_record_count >= ' ~ 2 * threshold ~ ' then greatest(' ~ threshold ~ ', least(published_' ~ metric.name ~ ', published_record_count - ' ~ threshold ~ ')) end'}) %}
+        {%- endfor %}
         {%- for metric in cube.metrics %}
         {%- if metric.protect == 'rate' %}
-        {%- set value = 'cast(round(1.0 * published_' ~ metric.numerator ~ ' / published_record_count, 4) as double)' %}
+        {%- set numerator = bounded.get(metric.numerator, 'published_' ~ metric.numerator) %}
+        {%- set value = 'cast(round(1.0 * (' ~ numerator ~ ') / published_record_count, 4) as double)' %}
         {%- else %}
-        {%- set value = 'published_' ~ metric.name %}
+        {%- set value = bounded.get(metric.name, 'published_' ~ metric.name) %}
         {%- endif %}
         {{ suppress('record_count', metric.name, value_expr=value, threshold=threshold, flag=false) }},
         {%- endfor %}

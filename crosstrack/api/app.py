@@ -36,11 +36,13 @@ STATIC_DIR = Path(__file__).parent / "static"
 API_KEY_HEADER = "X-API-Key"
 PERSON_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 SUPPRESSION_NOTE = (
-    "SPEC R-PUB-2: a cell with fewer than {threshold} records is suppressed: its metrics are null and is_suppressed "
-    "is true. Suppressed is not zero. A cell with no records has no row. Record and enrollment counts of shown cells "
-    "are perturbed, the same way every time the same records are counted, so that suppressed values cannot be worked "
-    "out by combining responses (SPEC R-PUB-3); parts may not add up exactly to totals. Means, medians and rates "
-    "are exact."
+    "R-PUB-2: a cell with fewer than {threshold} records is suppressed: its metrics are null and is_suppressed is "
+    "true. Suppressed is not zero. A cell with no records has no row. R-PUB-4: in a shown cell, a count of a subset "
+    "(enrollments, releases with an outcome) and its rate are null when fewer than {threshold} have it (or, for an "
+    "outcome, do not). Every published value is perturbed, the same way every time the same records are counted, so "
+    "that hidden values cannot be worked out by combining responses (R-PUB-3): parts may not add up exactly to "
+    "totals, rates are the published count over the published record count, and means and medians carry noise "
+    "that is largest in small cells."
 )
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

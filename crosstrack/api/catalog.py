@@ -59,6 +59,9 @@ class Cohort:
     # once per opened file. A lookup adds `rowid between first and last` to its conditions, so DuckDB scans only
     # that stretch (publication writes a grouping set's rows together). None: not known, scan the whole table.
     row_ranges: dict[str, tuple[int, int]] | None = field(default=None, hash=False, compare=False, repr=False)
+    # The grouping sets the cube publishes (pub_grouping_sets, each sorted and comma-separated); None: the release
+    # has no such list and every set within max_dimensions is offered.
+    grouping_sets: frozenset[str] | None = field(default=None, hash=False, compare=False, repr=False)
 
     @property
     def grouping_dimensions(self) -> list[Dimension]:
@@ -131,6 +134,14 @@ def load_catalog(connection: duckdb.DuckDBPyConnection) -> Catalog:
         f"from {qualified_table('pub_cohorts')} order by cohort_order, cohort",
     )
 
+    grouping_sets: dict[str, set[str]] | None = None
+    if "pub_grouping_sets" in columns:
+        grouping_sets = {}
+        for cohort, dimensions in fetch_all(
+            cursor, f"select cohort, dimensions from {qualified_table('pub_grouping_sets')}"
+        ):
+            grouping_sets.setdefault(cohort, set()).add(dimensions)
+
     cohorts: dict[str, Cohort] = {}
     for name, table_name, label, description, partition_text, cohort_max in cohort_rows:
         table_columns = columns.get(table_name)
@@ -157,6 +168,7 @@ def load_catalog(connection: duckdb.DuckDBPyConnection) -> Catalog:
             dimensions=dimensions,
             metrics=metrics,
             row_ranges=_row_ranges(cursor, table_name),
+            grouping_sets=None if grouping_sets is None else frozenset(grouping_sets.get(name, ())),
         )
     return Catalog(release=release, cohorts=cohorts)
 

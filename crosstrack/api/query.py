@@ -161,7 +161,22 @@ def parse_query(catalog: Catalog, params: list[tuple[str, str]]) -> QueryRequest
             parameter,
         )
     _check_offender_status(request)
+    _check_published(request)
     return request
+
+
+def _check_published(request: QueryRequest) -> None:
+    """R-PUB-4: only the grouping sets the cube publishes are answered (pub_grouping_sets)."""
+    published = request.cohort.grouping_sets
+    if published is None or ",".join(request.grouping_set) in published:
+        return
+    raise ApiError(
+        f"the combination {', '.join(request.grouping_set)} is not published for cohort '{request.cohort.name}': "
+        "three dimensions may hold at most one with many values (agency, release type, gender identity, offense "
+        "sub-types), and gender identity is crossed with at most one other dimension, so that the cells stay large "
+        "enough to show; drop a dimension or a filter",
+        "dims" if request.dims else "filter",
+    )
 
 
 def _parse_dims(cohort: Cohort, text: str | None) -> list[str]:

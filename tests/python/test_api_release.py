@@ -140,6 +140,8 @@ def _differencing_pairs(release: Release) -> list[tuple[Key, str]]:
     """(shown cell of 0-2 dimensions, one more dimension): the cell's total with its filters, and the table by that
     dimension with the same filters. The bare total of a partition is the base of R-PUB-3's example."""
     pairs = []
+    # The grouping sets the cubes publish (the truth has a cell in every one of them).
+    published = {(cohort, tuple(sorted(name for name, _ in grouped))) for cohort, _, grouped in release.truth}
     for key, (count, _) in release.truth.items():
         cohort, _, grouped = key
         if count < THRESHOLD or len(grouped) >= release.cohorts[cohort]["max_dimensions"]:
@@ -152,6 +154,8 @@ def _differencing_pairs(release: Release) -> list[tuple[Key, str]]:
                 continue
             required = dimension["requires_offender_status"]
             if required and dict(grouped).get(OFFENDER_STATUS) != required:
+                continue
+            if (cohort, tuple(sorted(present | {name}))) not in published:
                 continue
             pairs.append((key, name))
     pairs.sort()
@@ -253,6 +257,22 @@ def test_governing_offense_in_custodial_needs_the_sentenced_filter(release: Rele
     assert body["rows"]
     assert {row[OFFENDER_STATUS] for row in body["rows"]} == {"Sentenced"}
     assert all(row["is_suppressed"] or row["record_count"] >= THRESHOLD for row in body["rows"])
+
+
+def test_a_combination_the_cubes_do_not_publish_is_refused_and_its_parts_are_answered(release: Release) -> None:
+    # R-PUB-4: three dimensions hold at most one detailed dimension (pub_grouping_sets).
+    params = [("cohort", "recidivism"), ("dims", "agency,release_type,race")]
+    refused = release.client.get(QUERY, params=params)
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["parameter"] == "dims"
+    assert "not published" in refused.json()["error"]
+    gender_triple = release.client.get(
+        QUERY, params=[("cohort", "recidivism"), ("dims", "gender_identity,race,age_group")]
+    )
+    assert gender_triple.status_code == 400, gender_triple.text
+    for dims in ("agency,release_type", "agency,race,age_group", "gender_identity,race"):
+        body = release.get([("cohort", "recidivism"), ("dims", dims)])
+        assert body["rows"], dims
 
 
 # ---- every cohort's total ---------------------------------------------------------------------------------------

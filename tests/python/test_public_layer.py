@@ -18,6 +18,7 @@ from crosstrack.disclosure_audit import (
     restricted_cells,
     same_records_equalities,
 )
+from crosstrack.public_utility import paired_cells
 from crosstrack.publish import PERSON_LEVEL_COLUMN
 
 pytestmark = pytest.mark.warehouse
@@ -145,3 +146,158 @@ def test_no_identifier_of_a_person_appears_anywhere_in_the_public_database(built
     finally:
         con.close()
     assert published_values & identifiers == set()
+
+
+# ---- R-PUB-4: every published value protected ------------------------------------------------------------------
+
+THRESHOLD = 5
+
+
+@pytest.fixture(scope="module")
+def paired(built_warehouse):
+    return paired_cells(built_warehouse.database, built_warehouse.public_database)
+
+
+@pytest.fixture(scope="module")
+def units(built_warehouse):
+    rows = query(built_warehouse.public_database, "select cohort, metric, unit from public.pub_metrics")
+    return {(cohort, metric): unit for cohort, metric, unit in rows}
+
+
+def metrics_of(units, kinds):
+    return [(cohort, metric) for (cohort, metric), unit in units.items() if unit in kinds]
+
+
+def test_no_count_of_1_to_4_is_ever_published_and_a_count_is_withheld_exactly_when_under_5(paired, units):
+    counts = metrics_of(units, {"records", "enrollments"})
+    assert {metric for _, metric in counts} >= {"record_count", "program_enrollments", "reincarceration_count"}
+    withheld = shown = 0
+    for cohort, metric in counts:
+        for cell in paired[cohort]:
+            value, true = cell[f"published.{metric}"], cell[f"true.{metric}"]
+            records = cell["true.record_count"]
+            small = records < THRESHOLD or true < THRESHOLD
+            if metric.endswith("_count") and metric != "record_count":
+                small = small or records - true < THRESHOLD  # everyone (or all but 1-4) had the outcome
+            if small:
+                assert value is None, (cohort, metric, cell["partition"], cell["dimensions"], true)
+                withheld += 1
+            elif value is None:
+                # An outcome count must also fit between the threshold and the published record count less it.
+                assert metric.endswith("_count") and cell["published.record_count"] < 2 * THRESHOLD, (cohort, metric)
+            else:
+                assert value >= THRESHOLD, (cohort, metric, cell["partition"], true, value)
+                shown += 1
+    assert withheld > 1000 and shown > 1000  # both sides of the rule are exercised
+
+
+def test_every_count_is_perturbed_with_the_key_of_the_records_it_counts(paired, units):
+    # The same records give the same value (one key, one noise), and a different subset of the same cell gets
+    # noise of its own: the 2-year reoffenders are not the 1-year ones plus an exact difference.
+    counts = metrics_of(units, {"records", "enrollments"})
+    by_key: dict[tuple[str, int], set] = {}
+    moved = total = 0
+    for cohort, metric in counts:
+        key_column = "record_fingerprint" if metric == "record_count" else f"{metric}_key"
+        for cell in paired[cohort]:
+            value = cell[f"published.{metric}"]
+            if value is None:
+                continue
+            # An outcome count is also kept under the record count (public_cube), so it depends on both keys.
+            records = cell["record_fingerprint"] if metric.endswith("_count") and metric != "record_count" else None
+            by_key.setdefault((metric, cell[key_column], records), set()).add(value)
+            moved += value != cell[f"true.{metric}"]
+            total += 1
+    assert all(len(values) == 1 for values in by_key.values())
+    assert 0.4 < moved / total < 0.9
+
+    # Follow-ups of one release year and one grouping hold the same releases; their outcome counts differ by the
+    # releases whose outcome came later. That difference is not published: it carries the noise of two subsets.
+    cells: dict[tuple[str, int], dict[int, dict]] = {}
+    for cell in paired["recidivism"]:
+        year, followup = cell["partition"].split("|")
+        cells.setdefault((year, cell["record_fingerprint"]), {})[int(followup)] = cell
+    exact = pairs = 0
+    for by_followup in cells.values():
+        if 1 in by_followup and 2 in by_followup:
+            first, second = by_followup[1], by_followup[2]
+            for measure in ("rearraignment", "reconviction", "reincarceration"):
+                a, b = first[f"published.{measure}_count"], second[f"published.{measure}_count"]
+                true_a, true_b = first[f"true.{measure}_count"], second[f"true.{measure}_count"]
+                if a is not None and b is not None and 1 <= true_b - true_a <= 4:
+                    pairs += 1
+                    exact += (b - a) == (true_b - true_a)
+    assert pairs > 100
+    assert exact / pairs < 0.5  # with one noise per cell (not per subset) every such difference would be exact
+
+
+def test_a_rate_is_the_published_count_over_the_published_record_count(paired, units):
+    rates = metrics_of(units, {"proportion"})
+    assert rates
+    checked = 0
+    for cohort, metric in rates:
+        numerator = metric.replace("_rate", "_count")
+        for cell in paired[cohort]:
+            rate, count, records = (cell[f"published.{name}"] for name in (metric, numerator, "record_count"))
+            if count is None:
+                assert rate is None
+                continue
+            assert rate == pytest.approx(count / records, abs=0.5e-4 + 1e-12)  # rounded to 4 decimals
+            assert 0 < rate < 1 and THRESHOLD <= count <= records - THRESHOLD  # never "all" or "none" of a group
+            checked += 1
+    assert checked > 1000
+
+
+def test_means_and_medians_are_perturbed_most_in_small_cells(paired, units):
+    magnitudes = metrics_of(units, {"days"})
+    assert {metric for _, metric in magnitudes} == {"mean_incarceration_days", "median_incarceration_days"}
+    for cohort, metric in magnitudes:
+        small, large = [], []
+        for cell in paired[cohort]:
+            value, true = cell[f"published.{metric}"], cell[f"true.{metric}"]
+            if value is None:
+                assert cell["true.record_count"] < THRESHOLD
+                continue
+            assert value == int(value) and value >= 1  # whole days
+            (small if cell["true.record_count"] < 20 else large).append(abs(value - true) / max(true, 1))
+        changed = sum(1 for error in small if error > 0.005) / len(small)
+        assert changed > 0.5, (cohort, metric, changed)  # a small cell's mean or median is not its true one
+        assert sum(large) / len(large) < sum(small) / len(small)  # and large cells are moved least
+
+
+def test_cubes_publish_only_the_grouping_sets_of_the_catalog(built_warehouse):
+    published = set(query(built_warehouse.public_database, "select cohort, dimensions from public.pub_grouping_sets"))
+    detailed = {"agency", "release_type", "gender_identity", "governing_offense_sub_type", "leading_charge_sub_type"}
+    for _cohort, dimensions in published:
+        names = set(dimensions.split(",")) - {""}
+        assert len(names) <= 2 or len(names & detailed) <= 1, dimensions
+        assert "gender_identity" not in names or len(names) <= 2, dimensions
+    for cohort, table in query(built_warehouse.public_database, "select cohort, table_name from public.pub_cohorts"):
+        in_cube = {
+            dims
+            for (dims,) in query(built_warehouse.public_database, f"select distinct dimensions from public.{table}")
+        }
+        assert in_cube and {(cohort, dims) for dims in in_cube} <= published
+
+
+def test_the_quarterly_recidivism_report_publishes_the_protected_values_only(built_warehouse):
+    # R-RPT-1 through R-PUB-4: the report (analyses/) is a public artefact; its numbers are the public cube's.
+    compiled = list(built_warehouse.target.glob("compiled/**/analyses/quarterly_recidivism_report.sql"))
+    assert compiled, "dbt docs generate compiles the analyses"
+    report = query(built_warehouse.database, compiled[0].read_text(encoding="utf-8"))
+    assert len(report) > 50
+    rates = {
+        (year, followup, dimensions, value): (count, rearraignment, reconviction, reincarceration)
+        for year, followup, dimensions, value, count, rearraignment, reconviction, reincarceration in query(
+            built_warehouse.public_database,
+            "select release_year, followup_years, dimensions, coalesce(race, ethnicity, gender_identity, age_group, "
+            "'All'), record_count, rearraignment_rate, reconviction_rate, reincarceration_rate from "
+            "public.pub_recidivism where dimensions in ('', 'race', 'ethnicity', 'gender_identity', 'age_group')",
+        )
+    }
+    labels = {"All releases": "", "Race": "race", "Ethnicity": "ethnicity", "Gender": "gender_identity"}
+    labels["Age group"] = "age_group"
+    for year, followup, dimension, value, count, rearraignment, reconviction, reincarceration, _ in report:
+        published = rates[(year, followup, labels[dimension], value)]
+        assert published == (count, rearraignment, reconviction, reincarceration)
+        assert count is None or count >= THRESHOLD
