@@ -1,7 +1,7 @@
 {#-
     SPEC R-PUB-3: consistent perturbation of a published count (the cell-key method of statistical agencies'
     table builders, with two-sided geometric noise). Every record carries a fixed pseudo-random fingerprint
-    (record_fingerprint macro, restricted, salted); a cell's key is the sum of its records' fingerprints, mixed
+    (record_fingerprint macro, restricted, keyed); a cell's key is the sum of its records' fingerprints, mixed
     with `metric_index` so that each count of a cell gets its own noise, reduced to a uniform u in (0, 1). The
     noise n is drawn from u by inverting the two-sided geometric law P(n = k) = (1 - a) / (1 + a) * a^|k|, with
     a = public_noise_ratio() (0.5: n is 0 a third of the time, +-1 a third, +-2 a sixth, ...; mean 0, standard
