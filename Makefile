@@ -74,6 +74,7 @@ render: setup
 		> models/intermediate/publication/_public_cells__models.yml
 
 bench: setup
+	$(BIN)/crosstrack secret init
 	$(BIN)/python scripts/bench_build.py --scale $${BENCH_SCALE:-1.0}
 
 # Load on the API: 20 clients for 30 s on mixed queries against the published release.

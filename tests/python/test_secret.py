@@ -38,7 +38,8 @@ def _hmac_fingerprint(key: bytes, value: str) -> int:
         (None, 0o600, "no such file"),
         ("", 0o600, "empty"),
         ("\n", 0o600, "empty"),
-        ("0123456789abcdef0123456789abcde", 0o600, "31 hex characters"),
+        ("0123456789abcdef0123456789abcd", 0o600, "30 hex characters, at least 32"),
+        ("0123456789abcdef0123456789abcdef0", 0o600, "33 hex characters, an odd number"),
         ("changeme", 0o600, "placeholder"),
         ("a" * 64, 0o600, "placeholder"),
         ("not hex at all, but long enough to pass a length check", 0o600, "not hexadecimal"),
@@ -107,7 +108,9 @@ def test_the_build_refuses_a_bad_secret_before_dbt_runs(tmp_path, monkeypatch):
     (tmp_path / "landing").mkdir()
     monkeypatch.setenv(SECRET_FILE_ENV, str(_write(tmp_path / "k", "changeme")))
     with pytest.raises(BuildError, match=r"build refused: deployment secret .*placeholder"):
-        build_warehouse(tmp_path / "landing", tmp_path / "w.duckdb", "2026-07-01", docs=False, quiet=True)
+        build_warehouse(
+            tmp_path / "landing", tmp_path / "w.duckdb", "2026-07-01", docs=False, quiet=True, target_path=tmp_path
+        )
     assert not (tmp_path / "w.duckdb.build").exists()
 
 
