@@ -41,6 +41,7 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 setup: $(VENV)/.synced
 
 demo: setup
+	$(BIN)/crosstrack secret init
 	rm -rf $(DATA)
 	$(BIN)/crosstrack generate --scale $(DEMO_SCALE) --seed $(SEED) --as-of $(AS_OF) --out $(DATA)
 	$(BIN)/crosstrack build --landing $(DATA)/landing --quality-dir $(DATA)/quality --as-of $(AS_OF) \
@@ -73,6 +74,7 @@ render: setup
 		> models/intermediate/publication/_public_cells__models.yml
 
 bench: setup
+	$(BIN)/crosstrack secret init
 	$(BIN)/python scripts/bench_build.py --scale $${BENCH_SCALE:-1.0}
 
 # Load on the API: 20 clients for 30 s on mixed queries against the published release.

@@ -14,6 +14,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "build": ("crosstrack.build_command", "gate a delivery, build the warehouse into a new file, publish it"),
     "serve": ("crosstrack.serve_command", "run the API: public aggregates and the audited restricted timeline"),
     "apikey": ("crosstrack.apikey_command", "add, list or revoke API keys for the restricted endpoints"),
+    "secret": ("crosstrack.secret_command", "create the deployment secret that keys the published noise"),
 }
 
 

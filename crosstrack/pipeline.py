@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crosstrack.publish import publish
+from crosstrack.secret import SecretError, load_secret
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -107,6 +108,10 @@ def build_warehouse(
     """
     if not landing_dir.is_dir():
         raise BuildError(f"no delivery at {landing_dir}: expected <dir>/<system>/<file> (docs/landing_contract.md)")
+    try:
+        load_secret()  # fail fast: the dbt build's fingerprints are keyed with it (crosstrack/dbt_plugin.py)
+    except SecretError as exc:
+        raise BuildError(f"build refused: {exc}") from exc
     result = BuildResult(warehouse=warehouse)
     quarantine = None
     if quality_dir is not None:

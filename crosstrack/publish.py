@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from crosstrack.secret import SecretError, load_secret
+
 PUBLIC_SCHEMA = "public"
 
 # Column names that denote person-level data (SPEC R-PUB-1): identifiers, names, birth dates, exact event dates.
@@ -27,7 +29,7 @@ PERSON_LEVEL_COLUMN = re.compile(
 
 
 class PublishError(RuntimeError):
-    """Publication refused: the message names the table and column."""
+    """Publication refused: the message names the table and column, or what is wrong with the deployment secret."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,10 @@ def publish(warehouse: Path, out_dir: Path) -> PublishedRelease:
     """Copy the public schema of `warehouse` to `out_dir/crosstrack_public.duckdb` and `out_dir/parquet/`."""
     if not warehouse.exists():
         raise PublishError(f"no warehouse at {warehouse}: build it first (crosstrack build)")
+    try:
+        load_secret()  # the noise of the cells is keyed with it (R-PUB-3): no release without a valid one
+    except SecretError as exc:
+        raise PublishError(f"publication refused: {exc}") from exc
     out_dir.mkdir(parents=True, exist_ok=True)
     database = out_dir / "crosstrack_public.duckdb"
     parquet_dir = out_dir / "parquet"

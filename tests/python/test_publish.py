@@ -10,6 +10,11 @@ import pytest
 from crosstrack.publish import PublishError, person_level_columns, publish
 
 
+@pytest.fixture(autouse=True)
+def _secret(with_secret):
+    """Publication needs the deployment secret (test_secret checks that it refuses without one)."""
+
+
 def _warehouse(path: Path, public_sql: str) -> Path:
     con = duckdb.connect(str(path))
     con.execute("create schema cohorts")

@@ -117,7 +117,7 @@ def test_a_duplicated_row_is_rejected_and_its_first_occurrence_staged(built_ware
     assert staged_rows in ([(first,)], [])  # staged at its first occurrence, unless that one was itself rejected
 
 
-def test_columns_delivered_in_another_order_stage_the_same(built_warehouse, tmp_path):
+def test_columns_delivered_in_another_order_stage_the_same(built_warehouse, with_secret, tmp_path):
     landing_file = load_contract().system("ims").file("IMS_OFFENDER.csv")
     delivery = tmp_path / "landing"
     shutil.copytree(built_warehouse.landing, delivery)
