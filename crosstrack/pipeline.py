@@ -15,10 +15,27 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from crosstrack.publish import publish
 from crosstrack.secret import SecretError, load_secret
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+# The person-key registry (docs/identity.md, "Person keys"): restricted, beside the warehouse, kept across builds.
+KEY_REGISTRY_ENV = "CROSSTRACK_KEY_REGISTRY"
+KEY_REGISTRY_NAME = "person_key_registry.parquet"
+KEY_EVENTS_NAME = "person_key_events.parquet"
+KEY_REGISTRY_SCHEMA = pa.schema(
+    [
+        ("source_system", pa.string()),
+        ("source_record_id", pa.string()),
+        ("person_key", pa.string()),
+        ("assigned_at", pa.timestamp("us")),
+    ]
+)
 
 
 class BuildError(RuntimeError):
@@ -90,6 +107,61 @@ def dbt_command(verb: list[str], as_of: str, *extra: str) -> list[str]:
     ]
 
 
+def key_registry_path(warehouse: Path) -> Path:
+    """The person-key registry: $CROSSTRACK_KEY_REGISTRY, else `<warehouse dir>/person_key_registry.parquet`."""
+    configured = os.environ.get(KEY_REGISTRY_ENV)
+    return Path(configured) if configured else warehouse.parent / KEY_REGISTRY_NAME
+
+
+def _replace_restricted(written: Path, path: Path) -> None:
+    os.chmod(written, 0o600)
+    os.replace(written, path)  # atomic on one file system
+
+
+def ensure_key_registry(registry: Path) -> None:
+    """Before the first build: an empty registry with the registry's columns, so dbt always reads a file."""
+    if registry.exists():
+        return
+    registry.parent.mkdir(parents=True, exist_ok=True)
+    next_path = registry.with_name(registry.name + ".next")
+    pq.write_table(KEY_REGISTRY_SCHEMA.empty_table(), next_path)
+    _replace_restricted(next_path, registry)
+
+
+def save_key_registry(database: Path, registry: Path) -> bool:
+    """After a build passed: its restricted.person_key_registry becomes the registry file, and its key events are
+    appended to person_key_events.parquet beside it; each written beside and moved into place. False (nothing
+    written) when the build did not build the registry (a partial build)."""
+    events_file = registry.with_name(KEY_EVENTS_NAME)
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        built = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'restricted' "
+            "and table_name in ('person_key_registry', 'person_key_events')"
+        ).fetchall()[0][0]
+        if built != 2:
+            return False
+        registry_next = registry.with_name(registry.name + ".next")
+        con.execute(
+            "copy (select source_system, source_record_id, person_key, assigned_at from restricted.person_key_registry "
+            f"order by source_system, source_record_id) to '{_sql_path(registry_next)}' (format parquet)"
+        )
+        events = "select event_type, old_key, new_key, record_count, built_at, as_of from restricted.person_key_events"
+        if events_file.exists():
+            events = f"select * from read_parquet('{_sql_path(events_file)}') union all by name {events}"
+        events_next = events_file.with_name(events_file.name + ".next")
+        con.execute(f"copy ({events}) to '{_sql_path(events_next)}' (format parquet)")
+    finally:
+        con.close()
+    _replace_restricted(events_next, events_file)
+    _replace_restricted(registry_next, registry)
+    return True
+
+
+def _sql_path(path: Path) -> str:
+    return str(path.resolve()).replace("'", "''")
+
+
 def build_warehouse(
     landing_dir: Path,
     warehouse: Path,
@@ -125,6 +197,9 @@ def build_warehouse(
     staging_file = warehouse.with_name(warehouse.name + ".build")
     staging_file.unlink(missing_ok=True)
     env = dbt_environment(landing_dir, staging_file, quarantine, target_path)
+    registry = key_registry_path(warehouse)
+    ensure_key_registry(registry)
+    env[KEY_REGISTRY_ENV] = str(registry.resolve())
     result.stages.append(run_stage("dbt build", dbt_command(["build"], as_of, *dbt_args), env, quiet))
     if docs:
         result.stages.append(run_stage("dbt docs generate", dbt_command(["docs", "generate"], as_of), env, quiet))
@@ -133,6 +208,8 @@ def build_warehouse(
             # The data-quality report is published next to the dbt docs site.
             docs_dir = Path(env.get("DBT_TARGET_PATH") or PROJECT_DIR / "target")
             shutil.copyfile(report, docs_dir / "data_quality_report.html")
+    # The registry is written before the warehouse moves into place: every key a reader can see is registered.
+    save_key_registry(staging_file, registry)
     os.replace(staging_file, warehouse)  # atomic on one file system
     if quality_dir is not None and reconcile:
         # SPEC R-EX-2: received = quarantined + rejected + staged for every file, or the build fails loudly.

@@ -34,7 +34,10 @@ from crosstrack.api.settings import ApiSettings
 
 STATIC_DIR = Path(__file__).parent / "static"
 API_KEY_HEADER = "X-API-Key"
-PERSON_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+# A person key (docs/identity.md, "Person keys"): `pk_` and 32 random hex digits, never derived from an identifier.
+# Anything else in the path is refused and kept out of the audit log, so the log never holds a SID or a name.
+PERSON_KEY = re.compile(r"^pk_[0-9a-f]{32}$")
+TIMELINE_PATH = "/api/v1/restricted/persons/{person_key}/timeline"
 SUPPRESSION_NOTE = (
     "R-PUB-2: a cell with fewer than {threshold} records is suppressed: its metrics are null and is_suppressed is "
     "true. Suppressed is not zero. A cell with no records has no row. R-PUB-4: in a shown cell, a count of a subset "
@@ -342,7 +345,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     # ---- restricted -----------------------------------------------------------------------------------------
 
     @app.get(
-        "/api/v1/restricted/persons/{person_key}/timeline",
+        TIMELINE_PATH,
         summary="One person's chronological events across agencies (restricted)",
         description=(
             "SPEC R-PUB-1: the restricted 360-degree view, rows of restricted.person_timeline for one person_key in "
@@ -364,6 +367,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         presented_key: Annotated[str | None, Security(API_KEY_SCHEME)] = None,
     ) -> JSONResponse:
         entry: dict[str, Any] = {"key_id": None, "key_name": None, "role": None, "status": 500}
+        well_formed = PERSON_KEY.match(person_key) is not None
         try:
             principal = keys.verify(presented_key)
             if principal is None:
@@ -372,8 +376,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             if principal.role not in RESTRICTED_READERS:
                 raise ApiError(f"role {principal.role!r} may not read restricted data", API_KEY_HEADER, status=403)
             _reject_unknown_parameters(request, ())
-            if not PERSON_KEY.match(person_key):
-                raise ApiError("person_key is 1-128 letters, digits or . _ : -", "person_key")
+            if not well_formed:
+                raise ApiError("person_key is pk_ and 32 lower-case hex digits", "person_key")
             events = _timeline_events(restricted, person_key)
             if not events:
                 raise ApiError("no events for this person_key", "person_key", status=404)
@@ -393,8 +397,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
                 role=entry["role"],
                 client=f"{client.host}:{client.port}" if client else None,
                 method=request.method,
-                path=request.url.path,
-                person_key=person_key,
+                path=request.url.path if well_formed else TIMELINE_PATH,
+                person_key=person_key if well_formed else None,
                 status=entry["status"],
             )
 

@@ -238,13 +238,18 @@ def build_public_db(path: Path, specs: list[CohortSpec] | None = None, as_of: st
     return path
 
 
+# Person keys as the warehouse draws them: `pk_` and 32 random hex digits.
+ALPHA = "pk_3c9e0d1b7a4f4e2d8b6a5c0f1e2d3a4b"
+BETA = "pk_9b8a7c6d5e4f40318293a4b5c6d7e8f9"
+NOBODY = "pk_00000000000000000000000000000000"
+
 TIMELINE_PEOPLE = {
-    "p_alpha": [
+    ALPHA: [
         ("2020-03-01", "admission", "NEW", "DOC", "IMS", "ims_admissions.csv", "C100", "E1"),
         ("2021-05-02", "program enrollment", "EDU", "DOC", "IMS", "ims_programs.csv", "C100", "E2"),
         ("2022-07-03", "release", "PAROLE", "DOC", "IMS", "ims_releases.csv", "C100", "E3"),
     ],
-    "p_beta": [("2019-01-09", "docket filed", "ARR", "BMC", "MASSCOURTS", "mc_dockets.csv", "D200", "E9")],
+    BETA: [("2019-01-09", "docket filed", "ARR", "BMC", "MASSCOURTS", "mc_dockets.csv", "D200", "E9")],
 }
 
 

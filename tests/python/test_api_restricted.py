@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from api_fixtures import TIMELINE_PEOPLE
+from api_fixtures import ALPHA, BETA, NOBODY, TIMELINE_PEOPLE
 from fastapi.testclient import TestClient
 
 from crosstrack.api import ApiSettings, create_app
@@ -26,14 +26,14 @@ def audit_lines(settings: ApiSettings) -> list[dict]:
 
 
 def test_no_key_is_a_401_and_is_audited(api_client: TestClient, api_settings: ApiSettings) -> None:
-    response = api_client.get(TIMELINE.format("p_alpha"))
+    response = api_client.get(TIMELINE.format(ALPHA))
     assert response.status_code == 401
     assert response.json()["parameter"] == "X-API-Key"
     (entry,) = audit_lines(api_settings)
     assert set(entry) == AUDIT_FIELDS
     assert entry["key_name"] is None and entry["role"] is None
-    assert (entry["status"], entry["person_key"], entry["method"]) == (401, "p_alpha", "GET")
-    assert entry["path"] == TIMELINE.format("p_alpha")
+    assert (entry["status"], entry["person_key"], entry["method"]) == (401, ALPHA, "GET")
+    assert entry["path"] == TIMELINE.format(ALPHA)
     assert entry["client"]
 
 
@@ -44,7 +44,7 @@ def test_no_key_is_a_401_and_is_audited(api_client: TestClient, api_settings: Ap
 def test_an_unknown_or_malformed_key_is_a_401(
     api_client: TestClient, api_settings: ApiSettings, restricted_key: str, presented: str
 ) -> None:
-    response = api_client.get(TIMELINE.format("p_alpha"), headers={"X-API-Key": presented})
+    response = api_client.get(TIMELINE.format(ALPHA), headers={"X-API-Key": presented})
     assert response.status_code == 401
     assert audit_lines(api_settings)[-1]["status"] == 401
 
@@ -53,14 +53,14 @@ def test_a_wrong_secret_for_a_real_key_id_is_a_401(
     api_client: TestClient, api_settings: ApiSettings, restricted_key: str
 ) -> None:
     forged = restricted_key[:-4] + ("AAAA" if not restricted_key.endswith("AAAA") else "BBBB")
-    assert api_client.get(TIMELINE.format("p_alpha"), headers={"X-API-Key": forged}).status_code == 401
+    assert api_client.get(TIMELINE.format(ALPHA), headers={"X-API-Key": forged}).status_code == 401
     assert audit_lines(api_settings)[-1]["key_name"] is None
 
 
 def test_a_key_of_another_role_is_a_403(
     api_client: TestClient, api_settings: ApiSettings, public_role_key: str
 ) -> None:
-    response = api_client.get(TIMELINE.format("p_alpha"), headers={"X-API-Key": public_role_key})
+    response = api_client.get(TIMELINE.format(ALPHA), headers={"X-API-Key": public_role_key})
     assert response.status_code == 403
     entry = audit_lines(api_settings)[-1]
     assert (entry["key_name"], entry["role"], entry["status"]) == ("dashboard", "public", 403)
@@ -69,7 +69,7 @@ def test_a_key_of_another_role_is_a_403(
 def test_a_restricted_key_reads_the_timeline_in_order(
     api_client: TestClient, api_settings: ApiSettings, api_restricted_db: Path, restricted_key: str
 ) -> None:
-    response = api_client.get(TIMELINE.format("p_alpha"), headers={"X-API-Key": restricted_key})
+    response = api_client.get(TIMELINE.format(ALPHA), headers={"X-API-Key": restricted_key})
     assert response.status_code == 200, response.text
     body = response.json()
     con = duckdb.connect(str(api_restricted_db), read_only=True)
@@ -77,26 +77,26 @@ def test_a_restricted_key_reads_the_timeline_in_order(
         expected = con.execute(
             "select event_type, source_event_id from restricted.person_timeline where person_key = ? "
             "order by event_sequence",
-            ["p_alpha"],
+            [ALPHA],
         ).fetchall()
     finally:
         con.close()
-    assert body["event_count"] == len(TIMELINE_PEOPLE["p_alpha"]) == len(expected)
+    assert body["event_count"] == len(TIMELINE_PEOPLE[ALPHA]) == len(expected)
     assert [(event["event_type"], event["source_event_id"]) for event in body["events"]] == expected
-    assert body["events"][0]["event_date"] == TIMELINE_PEOPLE["p_alpha"][0][0]
+    assert body["events"][0]["event_date"] == TIMELINE_PEOPLE[ALPHA][0][0]
     entry = audit_lines(api_settings)[-1]
     assert (entry["key_name"], entry["role"], entry["status"], entry["person_key"]) == (
         "analyst",
         "restricted",
         200,
-        "p_alpha",
+        ALPHA,
     )
 
 
 def test_an_unknown_person_is_a_404_and_is_audited(
     api_client: TestClient, api_settings: ApiSettings, restricted_key: str
 ) -> None:
-    response = api_client.get(TIMELINE.format("p_nobody"), headers={"X-API-Key": restricted_key})
+    response = api_client.get(TIMELINE.format(NOBODY), headers={"X-API-Key": restricted_key})
     assert response.status_code == 404
     assert audit_lines(api_settings)[-1]["status"] == 404
 
@@ -105,21 +105,40 @@ def test_every_attempt_allowed_or_refused_is_in_the_audit_log(
     api_client: TestClient, api_settings: ApiSettings, restricted_key: str, public_role_key: str
 ) -> None:
     attempts = [
-        ("p_alpha", None, 401),
-        ("p_alpha", "wrong", 401),
-        ("p_beta", public_role_key, 403),
-        ("p_beta", restricted_key, 200),
+        (ALPHA, None, 401),
+        (ALPHA, "wrong", 401),
+        (BETA, public_role_key, 403),
+        (BETA, restricted_key, 200),
         ("bad key!", restricted_key, 400),
-        ("p_alpha", restricted_key, 200),
+        (ALPHA, restricted_key, 200),
     ]
     for person_key, key, status in attempts:
         headers = {"X-API-Key": key} if key else {}
         assert api_client.get(TIMELINE.format(person_key), headers=headers).status_code == status
     entries = audit_lines(api_settings)
+    # A malformed person_key is refused and not written down (it could be a SID or a name).
     assert [(entry["person_key"], entry["status"]) for entry in entries] == [
-        (person_key, status) for person_key, _, status in attempts
+        (person_key if status != 400 else None, status) for person_key, _, status in attempts
     ]
     assert all(set(entry) == AUDIT_FIELDS for entry in entries)
+
+
+@pytest.mark.parametrize("role_key", ["none", "restricted_key", "public_role_key"])
+@pytest.mark.parametrize("identifier", ["01007175", "sid:01007175", "NGUYEN|JOSEPH|2004-01-07", "pk_01007175"])
+def test_the_audit_log_never_holds_an_identifier_used_as_a_person_key(
+    api_client: TestClient, api_settings: ApiSettings, request: pytest.FixtureRequest, role_key: str, identifier: str
+) -> None:
+    """Only a person key (pk_ and 32 random hex digits) is recorded; a SID, an anchor or a name in the path is
+    refused (400 for a reader, 401/403 otherwise) and the audit line holds neither it nor the path it was in."""
+    key = None if role_key == "none" else request.getfixturevalue(role_key)
+    headers = {"X-API-Key": key} if key else {}
+    response = api_client.get(TIMELINE.format(identifier), headers=headers)
+    assert response.status_code == {"none": 401, "restricted_key": 400, "public_role_key": 403}[role_key]
+    (line,) = api_settings.audit_log.read_text().splitlines()
+    assert "01007175" not in line and "NGUYEN" not in line
+    entry = json.loads(line)
+    assert entry["person_key"] is None
+    assert entry["path"] == "/api/v1/restricted/persons/{person_key}/timeline"
 
 
 def test_a_missing_warehouse_is_a_503_and_is_audited(
@@ -127,7 +146,7 @@ def test_a_missing_warehouse_is_a_503_and_is_audited(
 ) -> None:
     settings = ApiSettings(api_public_db, tmp_path / "absent.duckdb", api_settings.keys_file, api_settings.audit_log)
     with TestClient(create_app(settings)) as client:
-        assert client.get(TIMELINE.format("p_alpha"), headers={"X-API-Key": restricted_key}).status_code == 503
+        assert client.get(TIMELINE.format(ALPHA), headers={"X-API-Key": restricted_key}).status_code == 503
     assert audit_lines(settings)[-1]["status"] == 503
 
 
@@ -160,7 +179,7 @@ def test_apikey_add_prints_the_key_once_and_stores_only_its_hash(
     listing = capsys.readouterr().out
     assert "records office" in listing and secret not in listing and stored.hash not in listing
 
-    assert api_client.get(TIMELINE.format("p_alpha"), headers={"X-API-Key": key}).status_code == 200
+    assert api_client.get(TIMELINE.format(ALPHA), headers={"X-API-Key": key}).status_code == 200
 
 
 def test_two_keys_get_different_salts(api_settings: ApiSettings, capsys: pytest.CaptureFixture[str]) -> None:
@@ -174,9 +193,9 @@ def test_a_revoked_key_is_refused_at_once(
     api_client: TestClient, api_settings: ApiSettings, restricted_key: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     headers = {"X-API-Key": restricted_key}
-    assert api_client.get(TIMELINE.format("p_alpha"), headers=headers).status_code == 200
+    assert api_client.get(TIMELINE.format(ALPHA), headers=headers).status_code == 200
     assert main(["apikey", "--keys", str(api_settings.keys_file), "revoke", "analyst"]) == 0
-    assert api_client.get(TIMELINE.format("p_alpha"), headers=headers).status_code == 401
+    assert api_client.get(TIMELINE.format(ALPHA), headers=headers).status_code == 401
     (stored,) = read_keys(api_settings.keys_file)
     assert stored.revoked_at is not None
 
