@@ -108,8 +108,8 @@ def gate_words(q: pd.DataFrame) -> set[str]:
 
 
 def delivered_values(landing: Path, q: pd.DataFrame) -> set[str]:
-    """Every non-empty field of every quarantined row (length 4 or more, not a gate word), and the quarantined
-    values as the gate neutralised them."""
+    """Every non-empty field of every quarantined row (length 4 or more, not part of a gate word), and the
+    quarantined values as the gate neutralised them."""
     values = set()
     for (system, file_name), rows in q.groupby(["source_system", "file_name"]):
         _, records = read_rows(landing / system / file_name)
@@ -117,7 +117,7 @@ def delivered_values(landing: Path, q: pd.DataFrame) -> set[str]:
             values |= {v.strip()[:200] for v in records[row - 1]}
     values |= set(q["value"])
     words = gate_words(q)
-    return {v for v in values if len(v) >= 4 and v not in words}
+    return {v for v in values if len(v) >= 4 and not any(v in w for w in words)}  # a code such as PROB is in a name
 
 
 def leaked(page: str, values: set[str]) -> list[str]:
