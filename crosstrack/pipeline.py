@@ -203,7 +203,7 @@ def build_warehouse(
     result.stages.append(run_stage("dbt build", dbt_command(["build"], as_of, *dbt_args), env, quiet))
     if docs:
         result.stages.append(run_stage("dbt docs generate", dbt_command(["docs", "generate"], as_of), env, quiet))
-        report = quality_dir / "report.html" if quality_dir else None
+        report = quality_dir / "report_public.html" if quality_dir else None
         if report is not None and report.exists():
             # The data-quality report is published next to the dbt docs site.
             docs_dir = Path(env.get("DBT_TARGET_PATH") or PROJECT_DIR / "target")

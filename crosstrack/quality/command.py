@@ -17,6 +17,7 @@ from pathlib import Path
 
 from crosstrack.cli import CliError
 from crosstrack.quality.gate import GateOptions, GateResult, run_gate, write_outputs
+from crosstrack.quality.report import PUBLIC_REPORT, RESTRICTED_REPORT
 from crosstrack.quality.rules import GateSettings
 
 
@@ -95,7 +96,7 @@ def _print_summary(result: GateResult) -> None:
         )
         for problem in result.problems:
             print(f"  {problem.message()}", file=sys.stderr)
-        print(f"report: {out / 'report.html'}", file=sys.stderr)
+        print(f"report: {out / PUBLIC_REPORT} (restricted, with values: {out / RESTRICTED_REPORT})", file=sys.stderr)
         return
     received = sum(o.rows for o in result.files)
     quarantined = sum(o.quarantined_rows for o in result.files)
@@ -107,4 +108,5 @@ def _print_summary(result: GateResult) -> None:
             print(f"  {outcome.facts.relative_path}: {outcome.quarantined_rows} quarantined, {warned} warnings{extra}")
     if result.unexpected_files:
         print(f"  ignored, not in the contract: {', '.join(result.unexpected_files)}")
-    print(f"quarantine: {out / 'quarantine.parquet'}; report: {out / 'report.html'}")
+    print(f"report: {out / PUBLIC_REPORT}")
+    print(f"restricted (person-level values): {out / 'quarantine.parquet'}, {out / RESTRICTED_REPORT}")

@@ -3,7 +3,8 @@
 structural pass (every file)  -> any problem: the delivery is rejected, nothing is loaded (exit 3)
 row pass (chunk by chunk)     -> quarantine rows with reasons, warnings, GX expectation results
 whole-file checks             -> duplicate primary keys, volume against the previous delivery
-outputs                       -> quarantine.parquet (always), manifest.json, report.json, report.html
+outputs                       -> quarantine.parquet (always), manifest.json, report.json, report_restricted.html
+                                 (restricted: person-level values), report_public.html (no value from the delivery)
 """
 
 from __future__ import annotations
@@ -318,16 +319,30 @@ def manifest(result: GateResult) -> dict[str, Any]:
 
 
 def write_outputs(result: GateResult) -> None:
-    """quarantine.parquet (always, even empty), report.json, report.html; manifest.json if accepted."""
-    from crosstrack.quality.report import html_report, json_report
+    """quarantine.parquet (always, even empty), report.json, report_restricted.html, report_public.html;
+    manifest.json if accepted. Only the public report is free of the delivery's values (crosstrack.quality.report).
+    """
+    from crosstrack.quality.report import (
+        JSON_REPORT,
+        LEGACY_REPORT,
+        PUBLIC_REPORT,
+        RESTRICTED,
+        RESTRICTED_REPORT,
+        html_report,
+        json_report,
+    )
 
     out = result.options.out_dir
     out.mkdir(parents=True, exist_ok=True)
-    pq.write_table(quarantine_table(result), out / "quarantine.parquet")
+    table = quarantine_table(result)
+    labelled = {**(table.schema.metadata or {}), b"classification": RESTRICTED.encode()}
+    pq.write_table(table.replace_schema_metadata(labelled), out / "quarantine.parquet")
     if result.accepted:
         (out / "manifest.json").write_text(json.dumps(manifest(result), indent=2) + "\n", encoding="utf-8")
     else:
         (out / "manifest.json").unlink(missing_ok=True)
     report = json_report(result)
-    (out / "report.json").write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
-    (out / "report.html").write_text(html_report(report), encoding="utf-8")
+    (out / JSON_REPORT).write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    (out / RESTRICTED_REPORT).write_text(html_report(report, restricted=True), encoding="utf-8")
+    (out / PUBLIC_REPORT).write_text(html_report(report, restricted=False), encoding="utf-8")
+    (out / LEGACY_REPORT).unlink(missing_ok=True)  # an earlier run's single report carried values, unlabelled

@@ -25,10 +25,19 @@ class StructuralProblem:
     file: str  # <system>/<file>
     problem: str
     row: int | None = None  # landing_row (1-based data record) where it applies
+    # The problem without any text taken from the file, when `problem` quotes some (a header that is really a
+    # data row would otherwise show that row): what the public report prints.
+    public_problem: str | None = None
 
     def message(self) -> str:
+        return self._message(self.problem)
+
+    def public_message(self) -> str:
+        return self._message(self.public_problem or self.problem)
+
+    def _message(self, problem: str) -> str:
         where = f" (row {self.row})" if self.row is not None else ""
-        return f"{self.file}{where}: {self.problem}"
+        return f"{self.file}{where}: {problem}"
 
 
 @dataclass
@@ -44,8 +53,8 @@ class FileFacts:
     ends_with_newline: bool = True
     problems: list[StructuralProblem] = field(default_factory=list)
 
-    def reject(self, problem: str, row: int | None = None) -> None:
-        self.problems.append(StructuralProblem(self.relative_path, problem, row))
+    def reject(self, problem: str, row: int | None = None, public_problem: str | None = None) -> None:
+        self.problems.append(StructuralProblem(self.relative_path, problem, row, public_problem))
 
 
 def inspect_file(landing_dir: Path, landing_file: LandingFile) -> FileFacts:
@@ -116,14 +125,33 @@ def _check_header(facts: FileFacts, first_line: str, landing_file: LandingFile) 
     duplicated = sorted({c for c in header if header.count(c) > 1})
     missing = [c for c in expected if c not in header]
     extra = [c for c in header if c not in expected]
+    # A name the contract does not know may be anything the file holds (a missing header makes the first data row
+    # the header): the public report counts such names instead of quoting them.
     if duplicated:
-        facts.reject(f"duplicated column(s) in the header: {', '.join(duplicated)}")
+        facts.reject(
+            f"duplicated column(s) in the header: {', '.join(duplicated)}",
+            public_problem=f"duplicated column(s) in the header: {_contract_names_only(duplicated, expected)}",
+        )
     if missing:
         facts.reject(f"missing column(s): {', '.join(missing)}")
     if extra:
-        facts.reject(f"unexpected column(s) not in the contract: {', '.join(extra)}")
+        facts.reject(
+            f"unexpected column(s) not in the contract: {', '.join(extra)}",
+            public_problem=f"unexpected column(s) not in the contract: {_contract_names_only(extra, expected)}",
+        )
     if missing and extra and len(missing) == len(extra) == 1:
-        facts.reject(f"column {missing[0]!r} looks renamed to {extra[0]!r}")
+        facts.reject(
+            f"column {missing[0]!r} looks renamed to {extra[0]!r}",
+            public_problem=f"column {missing[0]!r} looks renamed (the new name is in the restricted report)",
+        )
+
+
+def _contract_names_only(names: list[str], contract_names: list[str]) -> str:
+    """The contract's column names among `names`, and how many others (named in the restricted report only)."""
+    known = [n for n in names if n in contract_names]
+    others = len(names) - len(known)
+    parts = known + ([f"{others} name(s) not in the contract (in the restricted report)"] if others else [])
+    return ", ".join(parts)
 
 
 TRUNCATED = "truncated file: the last line has no line break (every record must end with LF or CRLF)"

@@ -101,7 +101,9 @@ def test_valid_delivery_is_accepted_with_an_empty_quarantine_file(delivery: Path
     manifest = json.loads((out / "manifest.json").read_text())
     assert len(manifest["files"]) == len(load_contract().files)
     assert all(entry["rows"] == ROWS and len(entry["sha256"]) == 64 for entry in manifest["files"].values())
-    assert (out / "report.html").read_text().count("<h2 id=") == len(load_contract().files)
+    for name in ("report_public.html", "report_restricted.html"):
+        assert (out / name).read_text().count("<h2 id=") == len(load_contract().files)
+    assert not (out / "report.html").exists()
 
 
 # ------------------------------------------------------------------------------- structural: delivery rejected
@@ -360,7 +362,7 @@ def test_formula_in_a_name_is_quarantined_and_neutralised(delivery: Path, tmp_pa
         [8, "LastName", "formula-like value (possible CSV injection)"]
     ]
     assert q["value"].iloc[0] == "'" + attack
-    assert "=HYPERLINK" not in (out / "report.html").read_text().replace("&#x27;=HYPERLINK", "")
+    assert "=HYPERLINK" not in (out / "report_restricted.html").read_text().replace("&#x27;=HYPERLINK", "")
 
 
 def test_blank_line_rejects_the_delivery(delivery: Path, tmp_path: Path) -> None:
@@ -439,7 +441,7 @@ def test_great_expectations_results_agree_with_the_quarantine(
     assert parse["partial_unexpected_list"] == ["13-45-2020"]  # the raw value, not NaT
     assert not any(e["error"] for f in report["files"] for e in f["expectations"])
     assert "Calculating Metrics" not in capfd.readouterr().err  # GX progress bars stay quiet
-    page = (out / "report.html").read_text()
+    page = (out / "report_restricted.html").read_text()
     assert "expect_column_pair_values_a_to_be_greater_than_b" in page
     assert "=HYPERLINK" not in page.replace("&#x27;=HYPERLINK", "")
 
