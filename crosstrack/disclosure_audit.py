@@ -768,7 +768,6 @@ def attack_integer_bounds(
         hidden.sort(key=lambda key: zlib.crc32(repr(key).encode()))
         queues.append(hidden)
         context[cohort] = (cells, links, involved)
-    order = [key for batch in zip(*queues, strict=False) for key in batch]
     longest = max((len(q) for q in queues), default=0)
     order = [q[i] for i in range(longest) for q in queues if i < len(q)]
     started = time.perf_counter()
