@@ -1,12 +1,15 @@
-"""Disclosure audit of a published release (SPEC R-PUB-3): prints how well an intruder recovers suppressed counts.
+"""Disclosure audit of a published release (SPEC R-PUB-3): every attack of crosstrack/disclosure_audit.py, one table.
 
     .venv/bin/python scripts/audit_disclosure.py --warehouse warehouse/crosstrack.duckdb \
-        --public warehouse/public/crosstrack_public.duckdb
+        --public warehouse/public/crosstrack_public.duckdb \
+        [--second-public OTHER/crosstrack_public.duckdb --second-warehouse OTHER/crosstrack.duckdb]
 
-Reads the published cells (what anyone sees) and the true counts (restricted layer), then runs the attacks of
-crosstrack/disclosure_audit.py: differencing two responses (a total minus the shown cells of one line), and
-solving every published relation of one partition per cohort at once. Prints each attack's hit rate on suppressed
-cells beside the blind best guess, and the same attack on primary suppression alone. Not a test: a report.
+Reads the published cells (what anyone sees) and the true values (restricted layer). For each attack and each
+cube and metric: cells attacked, recovered exactly, within 1, and the blind guess's figures on the same cells
+(the most common true value among them); then the same attacks on the unprotected control (the truth with
+primary suppression alone), which must recover a lot. Attack f needs a second release of the same delivery at
+an earlier as_of. `--partitions N` keeps the latest N partitions of each cohort (default 2; 0 = all: at scale
+1.0 that is ~2M cells, keep the default). Not a test: a report.
 """
 
 from __future__ import annotations
@@ -16,53 +19,70 @@ import sys
 import time
 from pathlib import Path
 
-from crosstrack.disclosure_audit import (
-    attack,
-    differencing_estimates,
-    intruder_rates,
-    one_partition_per_cohort,
-    published_cells,
-    restricted_cells,
-    same_records_equalities,
-)
+from crosstrack.disclosure_audit import IntegerBounds, Row, run_audit
+
+HEADER = ("release", "attack", "cube", "metric", "attacked", "exact", "within 1", "blind exact", "blind within 1")
+
+
+def cells(row: Row) -> tuple[str, ...]:
+    def share(count: int | None) -> str:
+        if count is None:
+            return "-"
+        return f"{count:,} ({count / row.attacked:.0%})" if row.attacked else f"{count:,}"
+
+    return (
+        row.release,
+        row.attack,
+        row.cube,
+        row.metric,
+        f"{row.attacked:,}",
+        share(row.exact),
+        share(row.within_one),
+        share(row.blind_exact),
+        share(row.blind_within_one),
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warehouse", type=Path, default=Path("warehouse/crosstrack.duckdb"))
     parser.add_argument("--public", type=Path, default=Path("warehouse/public/crosstrack_public.duckdb"))
+    parser.add_argument("--second-public", type=Path, help="a release of the same delivery at another as_of")
+    parser.add_argument("--second-warehouse", type=Path, help="the warehouse the second release was published from")
+    parser.add_argument("--partitions", type=int, default=2, help="latest partitions kept per cohort (0: all)")
+    parser.add_argument("--ilp-seconds", type=float, default=30.0, help="solver time per release (attack e)")
     args = parser.parse_args()
+    if (args.second_public is None) != (args.second_warehouse is None):
+        parser.error("--second-public and --second-warehouse go together")
     started = time.perf_counter()
-    published = published_cells(args.public)
-    truth = restricted_cells(args.warehouse)
-    shown = [(published[key], truth[key][0]) for key in published if published[key] is not None]
-    noise = [value - count for value, count in shown]
-    print(f"cells {len(published):,}: shown {len(shown):,}, suppressed {len(published) - len(shown):,}")
-    print(
-        f"noise on shown record counts: mean {sum(noise) / len(noise):+.3f}, "
-        f"sd {(sum(n * n for n in noise) / len(noise)) ** 0.5:.2f}, unchanged {noise.count(0) / len(noise):.1%}, "
-        f"relative error on counts >= 100: "
-        f"{sum(abs(v - c) / c for v, c in shown if c >= 100) / max(1, sum(1 for _, c in shown if c >= 100)):.2%}"
+    audit = run_audit(
+        args.public,
+        args.warehouse,
+        per_cohort=args.partitions or None,
+        second_public=args.second_public,
+        second_warehouse=args.second_warehouse,
+        ilp_seconds=args.ilp_seconds,
     )
-
-    true_count = {key: count for key, (count, _) in truth.items()}
-    hits, blind, n = intruder_rates(differencing_estimates(published), true_count)
-    print(
-        f"differencing two responses: {n:,} estimates of suppressed cells; right {hits:.1%} (blind guess {blind:.1%})"
-    )
-
-    subset = one_partition_per_cohort(published)
-    result = attack(subset, extra_equalities=same_records_equalities(subset, truth))
-    small = [(key, value) for key, value in result.recovered.items() if true_count[key] < 5]
-    hits, blind, n = intruder_rates(small, true_count)
-    print(
-        f"all relations at once (latest partition of each cohort, {result.unknowns:,} unknowns, "
-        f"{result.equations:,} equations): {n:,} suppressed cells pinned; right {hits:.1%} (blind {blind:.1%})"
-    )
-    primary_only = {key: (None if count < 5 else count) for key, (count, _) in one_partition_per_cohort(truth).items()}
-    baseline = attack(primary_only)
-    exact = [key for key in baseline.recovered if truth[key][0] < 5]
-    print(f"same attack without perturbation: {len(exact):,} suppressed cells recovered exactly")
+    for note in audit.notes:
+        print(note)
+    print("blind = the best constant guess on the attacked cells (most common true value; for within 1 the value")
+    print("whose +-1 band holds most). c: exact = within 1 day, within 1 = within 5%, blind = the parent's mean.")
+    print("g: exact = right 'all/none had the outcome' claims, blind = the better of claiming all or none for each.")
+    print("h: attacked = published values, exact = values of 1-4 (must be 0), within 1 = of those, the true ones.\n")
+    rows = [cells(row) for row in sorted(audit.rows, key=lambda r: (r.release != "release", r.attack))]
+    widths = [max(len(line[i]) for line in [HEADER, *rows]) for i in range(len(HEADER))]
+    for line in [HEADER, *rows]:
+        print("  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)))
+    print()
+    for row in audit.rows:
+        if row.note and row.attack[0] in "bde":
+            print(f"{row.release} {row.attack} {row.cube} {row.metric}: {row.note}")
+    for release, figures in audit.figures.items():
+        for name, value in figures.items():
+            if isinstance(value, IntegerBounds):
+                continue
+            shown = f"{value:.1%}" if isinstance(value, float) else f"{value:,}"
+            print(f"{release}: {name}: {shown}")
     print(f"({time.perf_counter() - started:.0f} s)")
     return 0
 

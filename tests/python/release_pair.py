@@ -1,0 +1,51 @@
+"""A second release of the session's delivery, built at an earlier as_of (three months before the session
+warehouse's): two releases of the same data, as an intruder who kept the previous one holds them (disclosure
+attack f, tests/python/test_disclosure_attacks.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from warehouse_build import BuiltWarehouse
+
+from crosstrack.pipeline import build_warehouse
+
+MONTHS_EARLIER = 3
+
+
+@dataclass(frozen=True)
+class EarlierRelease:
+    database: Path
+    published: Path
+    as_of: str
+
+    @property
+    def public_database(self) -> Path:
+        return self.published / "crosstrack_public.duckdb"
+
+
+def months_before(as_of: str, months: int) -> str:
+    day = dt.date.fromisoformat(as_of)
+    month = day.year * 12 + day.month - 1 - months
+    return day.replace(year=month // 12, month=month % 12 + 1, day=min(day.day, 28)).isoformat()
+
+
+@pytest.fixture(scope="session")
+def earlier_release(built_warehouse: BuiltWarehouse, tmp_path_factory: pytest.TempPathFactory) -> EarlierRelease:
+    root = tmp_path_factory.mktemp("earlier_release")
+    as_of = months_before(built_warehouse.as_of, MONTHS_EARLIER)
+    database = root / "crosstrack.duckdb"
+    build_warehouse(
+        landing_dir=built_warehouse.landing,
+        warehouse=database,
+        as_of=as_of,
+        quality_dir=root / "quality",
+        docs=False,
+        quiet=True,
+        target_path=root / "target",
+        publish_dir=root / "public",
+    )
+    return EarlierRelease(database=database, published=root / "public", as_of=as_of)
