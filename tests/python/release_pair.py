@@ -5,13 +5,15 @@ attack f, tests/python/test_disclosure_attacks.py)."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from warehouse_build import BuiltWarehouse
+from warehouse_build import BuiltWarehouse, DeploymentSecret
 
-from crosstrack.pipeline import build_warehouse
+from crosstrack.pipeline import KEY_REGISTRY_ENV, build_warehouse, key_registry_path
+from crosstrack.secret import SECRET_FILE_ENV
 
 MONTHS_EARLIER = 3
 
@@ -34,10 +36,24 @@ def months_before(as_of: str, months: int) -> str:
 
 
 @pytest.fixture(scope="session")
-def earlier_release(built_warehouse: BuiltWarehouse, tmp_path_factory: pytest.TempPathFactory) -> EarlierRelease:
+def earlier_release(
+    built_warehouse: BuiltWarehouse, deployment_secret: DeploymentSecret, tmp_path_factory: pytest.TempPathFactory
+) -> EarlierRelease:
     root = tmp_path_factory.mktemp("earlier_release")
     as_of = months_before(built_warehouse.as_of, MONTHS_EARLIER)
     database = root / "crosstrack.duckdb"
+    # One deployment: the same secret and the same person-key registry, so the same records keep their keys and
+    # their noise from one release to the next (a copy, so the session warehouse's registry stays as it was).
+    registry = root / "person_key_registry.parquet"
+    shutil.copyfile(key_registry_path(built_warehouse.database), registry)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(SECRET_FILE_ENV, str(deployment_secret.path))
+        patch.setenv(KEY_REGISTRY_ENV, str(registry))
+        _build(built_warehouse, database, as_of, root)
+    return EarlierRelease(database=database, published=root / "public", as_of=as_of)
+
+
+def _build(built_warehouse: BuiltWarehouse, database: Path, as_of: str, root: Path) -> None:
     build_warehouse(
         landing_dir=built_warehouse.landing,
         warehouse=database,
@@ -48,4 +64,3 @@ def earlier_release(built_warehouse: BuiltWarehouse, tmp_path_factory: pytest.Te
         target_path=root / "target",
         publish_dir=root / "public",
     )
-    return EarlierRelease(database=database, published=root / "public", as_of=as_of)
