@@ -8,11 +8,11 @@
     different subset (the 2-year reoffenders beside the 1-year ones) gets noise of its own.
 
     public_key_uniform mixes a key with the value's name into u in (0, 1); public_noise turns u into two-sided
-    geometric noise, P(n = k) = (1 - a) / (1 + a) * a^|k| with a = public_noise_ratio() = 0.5: n is 0 a third of the
-    time, +-1 a third, +-2 a sixth, ...; mean 0, standard deviation 2, no bound, so no published value ever pins a
+    geometric noise, P(n = k) = (1 - a) / (1 + a) * a^|k| with a = public_noise_ratio() = 0.7: n is 0 18% of the
+    time, +-1 25%, +-2 17%, ...; mean 0, standard deviation 3.9, no bound, so no published value ever pins a
     hidden one. The public_cube macro applies both to every published value; the rules are in docs/public_layer.md.
 -#}
-{% macro public_noise_ratio() %}{{ return(0.5) }}{% endmacro %}
+{% macro public_noise_ratio() %}{{ return(0.7) }}{% endmacro %}
 
 {#- u in (0, 1) from a key and the published value's name (20 bits of a hash of both). -#}
 {% macro public_key_uniform(key_expr, name) -%}

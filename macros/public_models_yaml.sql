@@ -34,7 +34,7 @@
             {%- endfor -%}
             {%- for metric in cube.metrics -%}
                 {%- set protection = {
-                    'count': ' Withheld (null) when under ' ~ public_suppression_threshold() ~ '; otherwise perturbed (two-sided geometric noise, standard deviation 2) with the key of the records it counts, the same wherever the same records are counted, never under ' ~ public_suppression_threshold() ~ ' (R-PUB-3, R-PUB-4).',
+                    'count': ' Withheld (null) when under ' ~ public_suppression_threshold() ~ '; otherwise perturbed (two-sided geometric noise, standard deviation 3.9) with the key of the records it counts, the same wherever the same records are counted, never under ' ~ public_suppression_threshold() ~ ' (R-PUB-3, R-PUB-4).',
                     'rate': ' The published count over the published record count, rounded to 4 decimals; withheld with the count (R-PUB-4).',
                     'magnitude': ' Perturbed in proportion to the longest stay over the record count, rounded to whole days (R-PUB-4).',
                 }[metric.protect] -%}

