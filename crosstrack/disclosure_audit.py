@@ -54,20 +54,8 @@ class AttackResult:
 
 
 def equations_of(cells: dict[Key, float | None]) -> list[dict[Key, int]]:
-    """parent = sum of children, for every (parent, dimension) whose children are published cells."""
-    children: dict[tuple[Key, str], list[Key]] = defaultdict(list)
-    for key in cells:
-        cohort, partition, grouped = key
-        for position in range(len(grouped)):
-            parent = (cohort, partition, grouped[:position] + grouped[position + 1 :])
-            if parent in cells:
-                children[(parent, grouped[position][0])].append(key)
-    equations = []
-    for (parent, _dimension), members in children.items():
-        equation = {member: 1 for member in members}
-        equation[parent] = -1
-        equations.append(equation)
-    return equations
+    """parent = sum of children, for every (parent, dimension) whose children are published cells (relations)."""
+    return [{**dict.fromkeys(members, 1), parent: -1} for parent, members in relations(cells)]
 
 
 def attack(
