@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 
+from crosstrack.public_utility import CELLS_MODELS
+
 Key = tuple[str, str, tuple[tuple[str, str], ...]]  # (cohort, partition, ((dimension, value), ...) sorted)
 
 # The disclosure-risk target of docs/public_layer.md: an intruder who uses the published numbers is right about a
@@ -225,13 +227,7 @@ def intruder_rates(estimates: Iterable[tuple[Key, float]], true_count: dict[Key,
 
 COUNT_UNITS = ("records", "enrollments")
 # The restricted cells model of each cohort: every cell with the true value of every metric under its public name.
-TRUTH_MODELS = {
-    "custodial": "int_public_custodial_cells",
-    "admissions": "int_public_admission_cells",
-    "releases": "int_public_release_cells",
-    "recidivism": "int_public_recidivism_cells",
-    "risk_and_needs": "int_public_risk_cells",
-}
+TRUTH_MODELS = CELLS_MODELS
 RATE_PRECISION = 4  # a published rate's decimals (the intruder reads them off the release)
 
 Values = dict[str, float | None]
