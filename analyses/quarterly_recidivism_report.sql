@@ -6,7 +6,10 @@
 -- is absent, not zero (R-RCD-3).
 -- Compile with `dbt compile --select quarterly_recidivism_report --vars '{as_of: "YYYY-MM-DD"}'` at the end of
 -- each quarter and run the SQL in target/compiled against the published release or the warehouse.
-{% set dimensions = {'race': 'Race', 'ethnicity': 'Ethnicity', 'gender_identity': 'Gender', 'age_group': 'Age group'} %}
+{#- '' is the total of all releases (dimension_value 'All'). -#}
+{% set dimensions = {
+    '': 'All releases', 'race': 'Race', 'ethnicity': 'Ethnicity', 'gender_identity': 'Gender', 'age_group': 'Age group'
+} %}
 with
 
 recidivism as (
@@ -14,27 +17,12 @@ recidivism as (
 ),
 
 by_dimension as (
-    select
-        release_year,
-        followup_years,
-        'All releases' as dimension,
-        'All' as dimension_value,
-        record_count,
-        rearraignment_rate,
-        reconviction_rate,
-        reincarceration_rate,
-        is_suppressed
-    from recidivism
-    where dimensions = ''
     {%- for name, label in dimensions.items() %}
-
-        union all
-
         select
             release_year,
             followup_years,
             '{{ label }}' as dimension,
-            {{ name }} as dimension_value,
+            {{ name or "'All'" }} as dimension_value,
             record_count,
             rearraignment_rate,
             reconviction_rate,
@@ -42,6 +30,9 @@ by_dimension as (
             is_suppressed
         from recidivism
         where dimensions = '{{ name }}'
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 
