@@ -70,8 +70,8 @@ render: setup
 	$(BIN)/crosstrack contract render
 	CROSSTRACK_DB=:memory: $(DBT) run-operation public_models_yaml $(DBT_FLAGS) --quiet --args '{layer: public}' \
 		> models/public/_public__models.yml
-	CROSSTRACK_DB=:memory: $(DBT) run-operation public_models_yaml $(DBT_FLAGS) --quiet --args '{layer: intermediate}' \
-		> models/intermediate/publication/_public_cells__models.yml
+	CROSSTRACK_DB=:memory: $(DBT) run-operation public_models_yaml $(DBT_FLAGS) --quiet --args '{layer: publication}' \
+		> models/publication/_public_cells__models.yml
 
 bench: setup
 	$(BIN)/crosstrack secret init

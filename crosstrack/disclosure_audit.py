@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 
-from crosstrack.public_utility import CELLS_MODELS
+from crosstrack.public_utility import CELLS_MODELS, PUBLICATION_SCHEMA
 
 Key = tuple[str, str, tuple[tuple[str, str], ...]]  # (cohort, partition, ((dimension, value), ...) sorted)
 
@@ -175,7 +175,7 @@ def restricted_cells(database) -> dict[Key, tuple[int, int]]:
     found = query(
         database,
         "select cohort, partition_key, dimensions, dimension_values, record_count, record_fingerprint"
-        " from intermediate.int_public_cells",
+        f" from {PUBLICATION_SCHEMA}.int_public_cells",
     )
     cells = {}
     for cohort, partition, dimensions, values, count, fingerprint in found:
@@ -336,7 +336,9 @@ def load_truth(database, cubes: dict[str, Cube], chosen: dict[str, list] | None 
     truth: dict[str, dict[Key, Values]] = {}
     for cohort, cube in cubes.items():
         model = TRUTH_MODELS[cohort]
-        columns = {name for (name,) in query(database, f"select column_name from (describe intermediate.{model})")}
+        columns = {
+            name for (name,) in query(database, f"select column_name from (describe {PUBLICATION_SCHEMA}.{model})")
+        }
         selected = {metric: metric for metric in cube.units if metric in columns}
         selected["record_fingerprint"] = "record_fingerprint"
         for measure, rate in cube.rates.items():
@@ -345,7 +347,7 @@ def load_truth(database, cubes: dict[str, Cube], chosen: dict[str, list] | None 
         where, parameters = _where(cube, chosen)
         sql = (
             f"select partition_key, dimensions, dimension_values, {', '.join(selected.values())}"
-            f" from intermediate.{model}{where}"
+            f" from {PUBLICATION_SCHEMA}.{model}{where}"
         )
         found = {}
         for partition, dimensions, dimension_values, *values in query(database, sql, parameters):

@@ -2,7 +2,7 @@
     Prints the YAML of the public layer's models (their columns, contracts and tests) from the cube definition,
     so that the definition stays the single source:
         dbt run-operation public_models_yaml --args '{layer: public}'        > models/public/_public__models.yml
-        dbt run-operation public_models_yaml --args '{layer: intermediate}'  > models/intermediate/publication/_public_cells__models.yml
+        dbt run-operation public_models_yaml --args '{layer: publication}'   > models/publication/_public_cells__models.yml
     (`make render` does both). A stale file fails the build: the public contracts are enforced, and a test
     asserts that every model and column is described.
 -#}
@@ -113,7 +113,7 @@
             'description': 'SPEC section 10. The publication: its as_of date, when it was built and its disclosure-control parameters.',
             'config': {'contract': {'enforced': true}},
             'columns': [
-                {'name': 'as_of', 'data_type': 'date', 'description': 'The date the cohort windows are relative to (SPEC section 3).'},
+                {'name': 'as_of', 'data_type': 'date', 'description': 'The date the cohort windows are relative to (SPEC section 3).', 'constraints': [{'type': 'not_null'}], 'data_tests': ['unique']},
                 {'name': 'published_at', 'data_type': 'timestamp with time zone', 'description': 'When the publication was built.'},
                 {'name': 'suppression_threshold', 'data_type': 'integer', 'description': 'Smallest number of records a published value is computed from (R-PUB-2).'},
                 {'name': 'max_dimensions', 'data_type': 'integer', 'description': 'The most dimensions a query may group and filter by together.'},
@@ -121,7 +121,7 @@
         }) -%}
     {%- else -%}
         {%- for cohort, cube in cubes.items() -%}
-            {%- set record_columns = [] -%}
+            {%- set record_columns = [{'name': 'record_key', 'description': 'The key of the record in its cohort mart (with the partitions, the grain of this model). Restricted.', 'data_tests': ['not_null']}] -%}
             {%- set cell_columns = [
                 {'name': 'cohort', 'description': 'Cohort name.'},
                 {'name': 'partition_key', 'description': 'The partition values as text, joined by |.'},
@@ -149,7 +149,7 @@
             {%- endfor -%}
             {%- do record_columns.append({'name': 'record_fingerprint', 'description': 'The record\'s fingerprint (record_fingerprint macro) from its identity (R-PUB-3). Restricted.'}) -%}
             {%- do cell_columns.append(fingerprint) -%}
-            {%- do models.append({'name': cube.records, 'description': 'SPEC section 10. ' ~ cube.label ~ ': one row per record of the cohort as its public cube reads it, every dimension a public label. Restricted.', 'columns': record_columns}) -%}
+            {%- do models.append({'name': cube.records, 'description': 'SPEC section 10. ' ~ cube.label ~ ': one row per record of the cohort as its public cube reads it, every dimension a public label. Restricted.', 'columns': record_columns, 'data_tests': [{'unique_combination_of_columns': {'arguments': {'columns': ['record_key'] + (cube.partitions | map(attribute='name') | list)}}}]}) -%}
             {%- do models.append({'name': cube.records | replace('_records', '_cells'), 'description': 'SPEC R-PUB-2, R-PUB-3. Every cell of the ' ~ cohort ~ ' cube (grouping sets of at most ' ~ public_max_dimensions() ~ ' dimensions within each partition) with its true count and statistics. Restricted: ' ~ cube.table ~ ' publishes them suppressed and perturbed.', 'columns': cell_columns, 'data_tests': [{'unique_combination_of_columns': {'arguments': {'columns': ['partition_key', 'dimensions', 'dimension_values']}}}]}) -%}
         {%- endfor -%}
         {%- do models.append({

@@ -32,8 +32,8 @@ PERSON_KEY = re.compile(r"^pk_[0-9a-f]{32}$")
 SID_COLUMN = re.compile(r"(^|_)sid$", re.IGNORECASE)
 # The models that assign keys, rebuilt on a copy of the session's warehouse: a real second run of the assignment.
 KEY_MODELS = (
-    "int_person_keys_registered int_person_key_shares int_person_keys_assigned int_person_records_linked "
-    "person_key_events person_key_registry"
+    "stg_person_keys__registry int_person_key_shares int_person_keys_assigned int_person_records_linked "
+    "int_person_key_events int_person_key_registry person_key_events person_key_registry"
 )
 
 

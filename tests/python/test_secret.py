@@ -151,7 +151,7 @@ def test_the_keyed_hash_needs_the_secret_only_when_called(tmp_path, monkeypatch)
 def test_the_build_keys_every_fingerprint_with_the_deployment_secret(built_warehouse, deployment_secret):
     con = duckdb.connect(str(built_warehouse.database), read_only=True)
     keys = [row[0] for row in con.execute("select cast(admission_key as varchar) from cohorts.admissions").fetchall()]
-    built = con.execute("select record_fingerprint from intermediate.int_public_admission_records").fetchall()
+    built = con.execute("select record_fingerprint from publication.int_public_admission_records").fetchall()
     con.close()
     assert len(keys) > 100
     assert Counter(row[0] for row in built) == Counter(_hmac_fingerprint(deployment_secret.key, k) for k in keys)

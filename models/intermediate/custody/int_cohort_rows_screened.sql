@@ -11,7 +11,7 @@ periods as (
 ),
 
 calendar as (
-    select * from {{ ref('dim_date') }}
+    select * from {{ ref('util_date_spine') }}
 ),
 
 parole_supervision as (

@@ -19,7 +19,7 @@ registry as (
         source_record_id,
         person_key,
         assigned_at
-    from {{ ref('int_person_keys_registered') }}
+    from {{ ref('stg_person_keys__registry') }}
 ),
 
 registry_keys as (

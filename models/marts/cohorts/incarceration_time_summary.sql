@@ -1,32 +1,26 @@
 -- SPEC R-INC-4: mean and median incarceration time side by side, per cohort date, agency and offender status, for
 -- the custodial snapshots (days from the most recent admission to the snapshot, R-INC-2) and the releases (to the
--- release date). Restricted counts; the public layer applies suppression (R-PUB-2) to any selection it serves.
+-- release date), from the cohort rows both marts select (int_cohort_rows_described). Restricted counts; the public
+-- layer applies suppression (R-PUB-2) to any selection it serves.
 with
 
-snapshots as (
-    select * from {{ ref('custodial_snapshots') }}
-),
-
-releases as (
-    select * from {{ ref('releases') }}
+-- the custodial snapshots and the releases (the rows of custodial_snapshots and releases)
+described as (
+    select * from {{ ref('int_cohort_rows_described') }}
+    where cohort in ('custodial', 'releases')
 ),
 
 cohort_rows as (
     select
-        'custodial' as cohort,
-        snapshot_date as cohort_date,
+        cohort,
+        case
+            when cohort = 'custodial' then cohort_date
+            else cast({{ dbt.date_trunc('year', 'cohort_date') }} as date)
+        end as cohort_date,
         agency_code,
         offender_status,
         incarceration_days
-    from snapshots
-    union all
-    select
-        'releases' as cohort,
-        cast({{ dbt.date_trunc('year', 'release_date') }} as date) as cohort_date,
-        agency_code,
-        offender_status,
-        incarceration_days
-    from releases
+    from described
 ),
 
 final as (

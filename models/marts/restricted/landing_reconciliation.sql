@@ -44,15 +44,15 @@ timeline as (
         source_system,
         file_name,
         source_event_id
-    from {{ ref('person_timeline') }}
+    from {{ ref('int_landing_events_linked') }}
 ),
 
 timeline_people as (
-    select distinct person_key from {{ ref('person_timeline') }}
+    select distinct person_key from {{ ref('int_landing_events_linked') }}
 ),
 
 rejects as (
-    select * from {{ ref('stg_landing__rejects') }}
+    select * from {{ ref('int_landing_rows_rejected') }}
 ),
 
 -- one row per staged event row (an admission gives an admission and a release event: counted once)

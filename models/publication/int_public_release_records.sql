@@ -16,6 +16,7 @@ facility_types as (
 
 final as (
     select
+        releases.release_key as record_key,
         cast(extract(year from releases.release_date) as integer) as release_year,
         coalesce(agencies.agency_name, 'Unknown') as agency,
         coalesce(facility_types.facility_type, 'Unknown') as facility_type,

@@ -33,6 +33,7 @@ followups as (
 
 final as (
     select
+        recidivism.release_key as record_key,
         cast(extract(year from recidivism.release_date) as integer) as release_year,
         followups.followup_years,
         coalesce(agencies.agency_name, 'Unknown') as agency,

@@ -17,6 +17,7 @@ facility_types as (
 
 final as (
     select
+        snapshots.snapshot_key as record_key,
         snapshots.snapshot_date,
         coalesce(agencies.agency_name, 'Unknown') as agency,
         coalesce(facility_types.facility_type, 'Unknown') as facility_type,

@@ -12,6 +12,7 @@ agencies as (
 
 final as (
     select
+        risk.risk_and_needs_key as record_key,
         risk.snapshot_date,
         coalesce(agencies.agency_name, 'Unknown') as agency,
         coalesce(risk.population, 'Unknown') as population,

@@ -16,6 +16,7 @@ facility_types as (
 
 final as (
     select
+        admissions.admission_key as record_key,
         cast(extract(year from admissions.admission_date) as integer) as admission_year,
         coalesce(agencies.agency_name, 'Unknown') as agency,
         coalesce(facility_types.facility_type, 'Unknown') as facility_type,

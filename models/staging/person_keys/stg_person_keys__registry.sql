@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 -- The person-key registry as this build found it (source person_keys.registry: a restricted file beside the
 -- warehouse, kept across builds; docs/identity.md, "Person keys"). A table, so the build reads the file once and
 -- what it started from stays in the warehouse.
