@@ -1,5 +1,5 @@
-{#- Schemas are named by layer (staging, intermediate, core, cohorts, restricted, public, reference),
-    not prefixed with the target schema, so that BI tools and the publish step find them by name. -#}
+{#- Schemas are named by layer (staging, utilities, intermediate, core, cohorts, restricted, publication, public,
+    reference), not prefixed with the target schema, so that BI tools and the publish step find them by name. -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
     {%- if custom_schema_name is none -%}
         {{ target.schema }}
