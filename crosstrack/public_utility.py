@@ -12,14 +12,10 @@ from pathlib import Path
 
 import duckdb
 
-# The restricted cells model that holds the true values of each cohort's cube (macros/public_cells.sql).
-CELLS_MODELS = {
-    "custodial": "int_public_custodial_cells",
-    "admissions": "int_public_admission_cells",
-    "releases": "int_public_release_cells",
-    "recidivism": "int_public_recidivism_cells",
-    "risk_and_needs": "int_public_risk_cells",
-}
+from crosstrack.contract.cubes import public_cubes
+
+# The restricted cells model that holds the true values of each cohort's cube (crosstrack/contract/cubes.yml).
+CELLS_MODELS = {cohort: cube["cells"] for cohort, cube in public_cubes().items()}
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pytest
 import yaml
 
 from crosstrack.contract import ContractError, contract_text, load_contract, parse_contract
+from crosstrack.contract import command as contract_command
+from crosstrack.contract.cubes import PROGRAM_GROUPS_SEED, check_program_groups, public_cubes
 from crosstrack.contract.render import rendered_files, stale_rendered
+from crosstrack.contract.render_cubes import CELLS_MODELS_YAML, CUBES_MACRO, PUBLIC_MODELS_YAML
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,3 +80,52 @@ def test_a_dangling_reference_is_refused():
     document["systems"]["ims"]["files"]["IMS_ADMISSION.csv"]["columns"][1]["references"] = "IMS_NOPE.csv.X"
     with pytest.raises(ContractError, match="bad reference"):
         parse_contract(document)
+
+
+def _render_into(root: Path) -> None:
+    for relative, text in rendered_files(load_contract()).items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text, encoding="utf-8")
+    (root / PROGRAM_GROUPS_SEED).parent.mkdir(parents=True, exist_ok=True)
+    (root / PROGRAM_GROUPS_SEED).write_text((ROOT / PROGRAM_GROUPS_SEED).read_text(encoding="utf-8"), encoding="utf-8")
+
+
+@pytest.mark.parametrize("generated", [PUBLIC_MODELS_YAML, CELLS_MODELS_YAML, CUBES_MACRO])
+def test_the_drift_check_fails_on_an_edited_generated_file(tmp_path, capsys, generated):
+    _render_into(tmp_path)
+    check = argparse.Namespace(action="check", root=tmp_path)
+    assert contract_command.run(check) == 0
+    path = tmp_path / generated
+    path.write_text(path.read_text(encoding="utf-8").replace("Do not edit.", "Edited by hand.", 1), encoding="utf-8")
+    assert contract_command.run(check) == 1
+    assert str(generated) in capsys.readouterr().out
+    assert contract_command.run(argparse.Namespace(action="render", root=tmp_path)) == 0
+    assert contract_command.run(check) == 0
+
+
+def test_the_program_groups_of_the_cubes_are_those_of_the_seed(tmp_path):
+    _render_into(tmp_path)
+    check_program_groups(tmp_path)
+    seed = tmp_path / PROGRAM_GROUPS_SEED
+    seed.write_text(seed.read_text(encoding="utf-8").replace("Religious,", "Faith,"), encoding="utf-8")
+    with pytest.raises(ContractError, match="program groups"):
+        check_program_groups(tmp_path)
+    assert contract_command.run(argparse.Namespace(action="check", root=tmp_path)) == 1
+
+
+def test_every_cube_names_models_that_exist():
+    models = {path.stem for path in (ROOT / "models").rglob("*.sql")}
+    for cohort, cube in public_cubes().items():
+        assert {cube["table"], cube["records"], cube["cells"]} <= models, cohort
+
+
+def test_every_count_metric_has_a_key_column_and_every_magnitude_a_scale():
+    for cube in public_cubes().values():
+        protection = {column["name"] for column in cube["protection_columns"]}
+        for metric in cube["metrics"]:
+            if metric["protect"] == "count":
+                assert metric["key_column"] in protection, metric["name"]
+            elif metric["protect"] == "magnitude":
+                assert metric["scale"]["name"] in protection, metric["name"]
+            else:
+                assert metric["numerator"] in {m["name"] for m in cube["metrics"]}, metric["name"]
