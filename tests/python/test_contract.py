@@ -13,6 +13,7 @@ from crosstrack.contract import command as contract_command
 from crosstrack.contract.cubes import PROGRAM_GROUPS_SEED, check_program_groups, public_cubes
 from crosstrack.contract.render import rendered_files, stale_rendered
 from crosstrack.contract.render_cubes import CELLS_MODELS_YAML, CUBES_MACRO, PUBLIC_MODELS_YAML
+from crosstrack.contract.render_events import LANDING_EVENTS_MODEL, render_landing_events, render_timeline_macro
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -129,3 +130,43 @@ def test_every_count_metric_has_a_key_column_and_every_magnitude_a_scale():
                 assert metric["scale"]["name"] in protection, metric["name"]
             else:
                 assert metric["numerator"] in {m["name"] for m in cube["metrics"]}, metric["name"]
+
+
+def test_every_row_of_every_file_but_a_person_file_gives_a_timeline_event():
+    # SPEC R-EX-2: a row reaches a mart as an event of the timeline or, in a person file, through its person.
+    for system in load_contract().systems:
+        assert system.timeline is not None, system.name
+        without_events = {f.file_name for f in system.files if not f.events}
+        assert without_events <= {system.timeline.person_file}, system.name
+
+
+def test_the_landing_timeline_is_rendered_from_the_events_of_the_contract():
+    rendered = render_landing_events(load_contract())
+    for landing_file in load_contract().files:
+        for event in landing_file.events:
+            assert f"'{landing_file.file_name}' as file_name,\n" in rendered
+            assert f"'{event.type}' as event_type," in rendered
+    # a charge hangs from its sentence, which hangs from its admission: the person record comes from the admission
+    assert "left join ims_sentences on ims_charges.ims_sentence_id = ims_sentences.ims_sentence_id" in rendered
+    assert "left join ims_admissions on ims_sentences.ims_admission_id = ims_admissions.ims_admission_id" in rendered
+    # an OMS assessment reads its agency from the person file it references
+    assert "left join oms_inmates on oms_assessments.oms_inmate_id = oms_inmates.oms_inmate_id" in rendered
+    persons = render_timeline_macro(load_contract())
+    for system in load_contract().systems:
+        assert f"{{'source_system': '{system.name}', 'file_name': '{system.timeline.person_file}'}}" in persons
+
+
+def test_an_event_change_makes_the_landing_timeline_stale(tmp_path):
+    _render_into(tmp_path)
+    document = yaml.safe_load(contract_text())
+    document["systems"]["parole"]["files"]["violations.csv"]["events"][0]["type"] = "breach"
+    changed = parse_contract(document)
+    assert stale_rendered(changed, tmp_path) == [LANDING_EVENTS_MODEL]
+    assert "'breach' as event_type," in render_landing_events(changed)
+
+
+def test_an_event_reading_a_row_it_does_not_hang_from_is_an_error():
+    document = yaml.safe_load(contract_text())
+    document["systems"]["ims"]["files"]["IMS_STATUS.csv"]["events"][0]["date"] = "sentences.sentence_date"
+    with pytest.raises(ContractError, match="not a row it hangs from"):
+        render_landing_events(parse_contract(document))
