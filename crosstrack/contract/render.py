@@ -193,17 +193,6 @@ def render_models_yaml(contract: Contract, system: System) -> str:
                 "description": f"{landing_file.grain.capitalize()} ({system.label}, `{landing_file.relative_path}`): "
                 "typed, renamed to house style, codes upper-cased and trimmed. Rejected rows are in "
                 "`stg_landing__rejects`.",
-                "data_tests": [
-                    {
-                        "landing_rows_reconcile": {
-                            "arguments": {
-                                "source_name": system.name,
-                                "table_name": landing_file.table_name,
-                                "file_name": landing_file.file_name,
-                            }
-                        }
-                    }
-                ],
                 "columns": columns,
             }
         )
