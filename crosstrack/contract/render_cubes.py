@@ -69,27 +69,14 @@ _PROTECTION = {
 _NOT_NULL = [{"type": "not_null"}]
 
 
-def _contracted(name: str, description: str, columns: list[dict], tests: list[dict] | None = None) -> dict:
-    model: dict[str, Any] = {
-        "name": name,
-        "description": description,
-        "config": {"contract": {"enforced": True}},
-        "columns": columns,
-    }
-    if tests:
-        model["data_tests"] = tests
-    return model
-
-
 def _unique(columns: list[str]) -> dict:
     return {"unique_combination_of_columns": {"arguments": {"columns": columns}}}
 
 
-def _column(name: str, data_type: str, description: str, not_null: bool = False, **extra: Any) -> dict:
+def _column(name: str, data_type: str, description: str, not_null: bool = False) -> dict:
     column: dict[str, Any] = {"name": name, "data_type": data_type, "description": description}
     if not_null:
         column["constraints"] = _NOT_NULL
-    column.update(extra)
     return column
 
 
@@ -142,110 +129,18 @@ def _cube_model(cube: dict[str, Any]) -> dict:
         _unique([*partitions, "dimensions", *(d["name"] for d in cube["dimensions"])]),
         {"public_cells_respect_threshold": {"arguments": {"threshold": threshold}}},
     ]
-    return _contracted(cube["table"], description, columns, tests)
-
-
-def _catalog_models() -> list[dict]:
-    cohort = _column("cohort", "varchar", "Cohort name.", not_null=True)
-    return [
-        _contracted(
-            "pub_cohorts",
-            "SPEC R-API-1. The cohorts the public layer offers (catalog read by the API and the query builder).",
-            [
-                _column("cohort", "varchar", "Cohort name, as the API takes it.", not_null=True, data_tests=["unique"]),
-                _column("table_name", "varchar", "The public cube table of the cohort.", not_null=True),
-                _column("label", "varchar", "Display name."),
-                _column("description", "varchar", "What a record of the cohort is (SPEC section 3)."),
-                _column(
-                    "partition_columns",
-                    "varchar",
-                    "The columns every cell of the cube carries, comma-separated (not counted as dimensions).",
-                ),
-                _column("max_dimensions", "integer", "The most dimensions a query may group and filter by together."),
-                _column("cohort_order", "integer", "Display order."),
-            ],
-        ),
-        _contracted(
-            "pub_dimensions",
-            "SPEC R-API-1, R-CHG-4. Every dimension of each cube and the values it takes (catalog); the API accepts "
-            "a filter value only if it is listed here.",
-            [
-                cohort,
-                _column("dimension", "varchar", "Dimension (a column of the cube).", not_null=True),
-                _column("label", "varchar", "Display name of the dimension."),
-                _column("description", "varchar", "What the dimension means."),
-                _column(
-                    "is_partition",
-                    "boolean",
-                    "A partition column: every cell carries it; filtering by it does not count as a dimension.",
-                ),
-                _column(
-                    "requires_offender_status",
-                    "varchar",
-                    "The offender status a query must be narrowed to before this dimension is offered (R-CHG-4: "
-                    "Sentenced for the governing offense, Pretrial for the leading charge); null when none.",
-                ),
-                _column("value", "varchar", "A value of the dimension, as text.", not_null=True),
-                _column("dimension_order", "integer", "Display order of the dimension within the cohort."),
-                _column(
-                    "value_order",
-                    "bigint",
-                    "Display order of the value within the dimension (Unknown and similar last).",
-                ),
-            ],
-            [_unique(["cohort", "dimension", "value"])],
-        ),
-        _contracted(
-            "pub_metrics",
-            "SPEC R-API-1, R-API-3. The metrics of each cube (catalog).",
-            [
-                cohort,
-                _column("metric", "varchar", "Metric (a column of the cube).", not_null=True),
-                _column("label", "varchar", "Display name."),
-                _column("description", "varchar", "What the metric measures, with its rule."),
-                _column("unit", "varchar", "records, days, enrollments or proportion."),
-                _column("metric_order", "integer", "Display order."),
-            ],
-            [_unique(["cohort", "metric"])],
-        ),
-        _contracted(
-            "pub_grouping_sets",
-            "R-API-1, R-PUB-4. The grouping sets each cube publishes (catalog): a query is answered for these only. "
-            "A set of three dimensions holds at most one detailed dimension (many values), and gender identity is "
-            "crossed with at most one other dimension, so that the cubes stay useful under suppression.",
-            [
-                cohort,
-                _column(
-                    "dimensions",
-                    "varchar",
-                    "The grouped dimensions, sorted and comma-separated, as in the cube; empty for the total.",
-                    not_null=True,
-                ),
-                _column("dimension_count", "integer", "How many dimensions the set groups by."),
-            ],
-            [_unique(["cohort", "dimensions"])],
-        ),
-        _contracted(
-            "pub_release",
-            "SPEC section 10. The publication: its as_of date, when it was built and its disclosure-control "
-            "parameters.",
-            [
-                _column("as_of", "date", "The date the cohort windows are relative to (SPEC section 3)."),
-                _column("published_at", "timestamp with time zone", "When the publication was built."),
-                _column(
-                    "suppression_threshold",
-                    "integer",
-                    "Smallest number of records a published value is computed from (R-PUB-2).",
-                ),
-                _column("max_dimensions", "integer", "The most dimensions a query may group and filter by together."),
-            ],
-        ),
-    ]
+    return {
+        "name": cube["table"],
+        "description": description,
+        "config": {"contract": {"enforced": True}},
+        "columns": columns,
+        "data_tests": tests,
+    }
 
 
 def render_public_models_yaml() -> str:
     models = [_cube_model(cube) for cube in public_cubes().values()]
-    return _yaml({"version": 2, "models": models + _catalog_models()})
+    return _yaml({"version": 2, "models": models})
 
 
 def _reads(cube: dict[str, Any], column: str) -> bool:
@@ -315,23 +210,6 @@ def _cells_models(cohort: str, cube: dict[str, Any]) -> list[dict]:
 
 def render_cells_models_yaml() -> str:
     models = [model for cohort, cube in public_cubes().items() for model in _cells_models(cohort, cube)]
-    models.append(
-        {
-            "name": "int_public_cells",
-            "description": "SPEC R-PUB-3. The cells of every public cube, one row each: where the cell sits, its true "
-            "record count and the fingerprint of its records (which keys its perturbation). Restricted; the "
-            "disclosure audit (tests/python/test_public_layer.py) reads it.",
-            "columns": [
-                {"name": "cohort", "description": "Cohort name."},
-                {"name": "partition_key", "description": "The partition values as text, joined by |."},
-                {"name": "dimensions", "description": "The grouped dimensions, sorted and comma-separated."},
-                {"name": "dimension_values", "description": "Their values in the same order, joined by |."},
-                {"name": "record_count", "description": "True number of records in the cell."},
-                FINGERPRINT,
-            ],
-            "data_tests": [_unique(["cohort", "partition_key", "dimensions", "dimension_values"])],
-        }
-    )
     return _yaml({"version": 2, "models": models})
 
 
