@@ -33,9 +33,44 @@ def _yaml(document: dict) -> str:
     return f"# {GENERATED}\n{yaml.safe_dump(json.loads(json.dumps(document)), sort_keys=False)}\n"
 
 
+PARTS = ("dimensions", "metrics", "protection_columns")
+
+
+def _by_reference() -> dict[str, Any]:
+    """The expanded cubes with each distinct dimension, metric and protection column written once, and each cube
+    listing them by index (the macro resolves the indexes)."""
+    parts: dict[str, list[dict]] = {kind: [] for kind in PARTS}
+    seen: dict[str, dict[str, int]] = {kind: {} for kind in PARTS}
+    cubes = {}
+    for cohort, cube in public_cubes().items():
+        cubes[cohort] = dict(cube)
+        for kind in PARTS:
+            indexes = []
+            for item in cube[kind]:
+                key = json.dumps(item)
+                if key not in seen[kind]:
+                    seen[kind][key] = len(parts[kind])
+                    parts[kind].append(item)
+                indexes.append(seen[kind][key])
+            cubes[cohort][kind] = indexes
+    return {**parts, "cubes": cubes}
+
+
+def _json_lines(document: dict[str, Any]) -> str:
+    """JSON with one line per part and per cube."""
+    sections = []
+    for kind, value in document.items():
+        if isinstance(value, list):
+            body = ",\n".join(f"    {json.dumps(item, ensure_ascii=False)}" for item in value)
+            sections.append(f'  "{kind}": [\n{body}\n  ]')
+        else:
+            body = ",\n".join(f'    "{k}": {json.dumps(v, ensure_ascii=False)}' for k, v in value.items())
+            sections.append(f'  "{kind}": {{\n{body}\n  }}')
+    return "{\n" + ",\n".join(sections) + "\n}"
+
+
 def render_cubes_macro() -> str:
     """The macros public_cubes(), public_max_dimensions() and public_suppression_threshold()."""
-    definition = json.dumps(public_cubes(), indent=2, ensure_ascii=False)
     return (
         f"{{#- {GENERATED}\n"
         "    The public layer's single definition (SPEC section 10), expanded: see cubes.yml for its rules. -#}\n"
@@ -43,14 +78,26 @@ def render_cubes_macro() -> str:
         f"{{% macro public_suppression_threshold() %}}{{{{ return({suppression_threshold()}) }}}}{{% endmacro %}}\n\n"
         "{% macro public_cubes() %}\n"
         "    {%- set definition -%}{% raw %}\n"
-        f"{definition}\n"
+        f"{_json_lines(_by_reference())}\n"
         "    {% endraw %}{%- endset -%}\n"
-        "    {%- set cubes = fromjson(definition) -%}\n"
+        "    {%- set parts = fromjson(definition) -%}\n"
         "    {#- `median_of`: the median is engine-specific SQL (the median macro). -#}\n"
-        "    {%- for cube in cubes.values() -%}\n"
-        "        {%- for metric in cube.metrics if metric.median_of -%}\n"
-        "            {%- do metric.update({'sql': median(metric.median_of)}) -%}\n"
+        "    {%- for metric in parts.metrics if metric.median_of -%}\n"
+        "        {%- do metric.update({'sql': median(metric.median_of)}) -%}\n"
+        "    {%- endfor -%}\n"
+        "    {#- Each cube lists its dimensions, metrics and protection columns by their index in `parts`. -#}\n"
+        "    {%- set cubes = {} -%}\n"
+        "    {%- for cohort, cube in parts.cubes.items() -%}\n"
+        "        {%- set resolved = {} -%}\n"
+        "        {%- do resolved.update(cube) -%}\n"
+        f"        {{%- for kind in {list(PARTS)} -%}}\n"
+        "            {%- set items = [] -%}\n"
+        "            {%- for index in cube[kind] -%}\n"
+        "                {%- do items.append(parts[kind][index]) -%}\n"
+        "            {%- endfor -%}\n"
+        "            {%- do resolved.update({kind: items}) -%}\n"
         "        {%- endfor -%}\n"
+        "        {%- do cubes.update({cohort: resolved}) -%}\n"
         "    {%- endfor -%}\n"
         "    {{ return(cubes) }}\n"
         "{% endmacro %}\n"
