@@ -9,7 +9,10 @@ import sys
 # name -> (module, one-line help). Modules are imported only when their subcommand runs or is described.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("crosstrack.generator.command", "write synthetic agency extracts and their ground truth"),
-    "contract": ("crosstrack.contract.command", "render the dbt sources and data dictionary from the contract"),
+    "contract": (
+        "crosstrack.contract.command",
+        "render every generated file from the landing contract and the cube definition, or check them",
+    ),
     "validate": ("crosstrack.quality.command", "run the data-quality gate on a delivery of extracts"),
     "build": ("crosstrack.build_command", "gate a delivery, build the warehouse into a new file, publish it"),
     "serve": ("crosstrack.serve_command", "run the API: public aggregates and the audited restricted timeline"),

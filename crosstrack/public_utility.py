@@ -12,18 +12,14 @@ from pathlib import Path
 
 import duckdb
 
+from crosstrack.contract.cubes import public_cubes
+
 # The warehouse schema of the publication layer (models/publication/, dbt_project.yml): the restricted records and
 # cells that the public cubes are computed from.
 PUBLICATION_SCHEMA = "publication"
 
-# The restricted cells model that holds the true values of each cohort's cube (macros/public_cells.sql).
-CELLS_MODELS = {
-    "custodial": "int_public_custodial_cells",
-    "admissions": "int_public_admission_cells",
-    "releases": "int_public_release_cells",
-    "recidivism": "int_public_recidivism_cells",
-    "risk_and_needs": "int_public_risk_cells",
-}
+# The restricted cells model that holds the true values of each cohort's cube (crosstrack/contract/cubes.yml).
+CELLS_MODELS = {cohort: cube["cells"] for cohort, cube in public_cubes().items()}
 
 
 @dataclass(frozen=True)
@@ -78,7 +74,7 @@ def paired_cells(warehouse: Path, public: Path) -> dict[str, list[dict]]:
                     "select metric from pub.public.pub_metrics where cohort = ?", [cohort]
                 ).fetchall()
             ]
-            cells_model = f'wh.{PUBLICATION_SCHEMA}."{CELLS_MODELS[cohort]}"'
+            cells_model = f'wh.intermediate."{CELLS_MODELS[cohort]}"'
             truth_columns = [column[0] for column in con.execute(f"select * from {cells_model} limit 0").description]
             keys = [name for name in truth_columns if name == "record_fingerprint" or name.endswith("_key")]
             keys.remove("partition_key")
@@ -112,7 +108,7 @@ def measure(warehouse: Path, public: Path) -> list[MetricUtility]:
                     with paired as (
                         select p."{metric}" as published, t."{metric}" as truth, t.record_count
                         from pub.public."{table}" as p
-                        join wh.{PUBLICATION_SCHEMA}."{CELLS_MODELS[cohort]}" as t on {join}
+                        join wh.intermediate."{CELLS_MODELS[cohort]}" as t on {join}
                     ),
                     errors as (
                         select abs(published - truth) / truth as error, record_count

@@ -4,7 +4,7 @@
     statistics: restricted, the public cube protects them. `dimensions` names the grouped dimensions,
     sorted and comma-separated; `dimension_values` their values in the same order, separated by '|'. Beside the
     true values, what their protection needs: the key of every count and the scale of every magnitude
-    (public_cell_protection_columns).
+    (`protection_columns` of the cube definition).
 -#}
 {% macro public_cells(cohort) %}
     {%- set cube = public_cubes()[cohort] -%}
@@ -28,7 +28,7 @@ cells as (
         {%- for metric in cube.metrics %}
         {{ metric.sql }} as {{ metric.name }},
         {%- endfor %}
-        {%- for column in public_cell_protection_columns(cube) %}
+        {%- for column in cube.protection_columns %}
         {{ column.sql }} as {{ column.name }}{{ ',' if not loop.last }}
         {%- endfor %}
     from records
@@ -68,40 +68,11 @@ final as (
         {%- for metric in cube.metrics %}
         {{ metric.name }},
         {%- endfor %}
-        {%- for column in public_cell_protection_columns(cube) %}
+        {%- for column in cube.protection_columns %}
         {{ column.name }}{{ ',' if not loop.last }}
         {%- endfor %}
     from keyed
 )
 
 select * from final
-{% endmacro %}
-
-{#-
-    The restricted columns a cube's protection reads (R-PUB-4): the key of every count (`key_column`, or
-    `<metric>_key`) and each distinct scale of a magnitude; `name`, `sql` (an aggregate over the records) and
-    `description`.
--#}
-{% macro public_cell_protection_columns(cube) %}
-    {%- set columns = [] -%}
-    {%- set names = [] -%}
-    {%- for metric in cube.metrics -%}
-        {%- if metric.protect == 'count' -%}
-            {%- set column = {'name': public_metric_key_column(metric), 'sql': metric.key, 'description': 'Cell key of ' ~ metric.name ~ ': the sum of the fingerprints of the records it counts (record_fingerprint macro); the same records give the same key in any cube. Restricted.'} -%}
-        {%- elif metric.protect == 'magnitude' -%}
-            {%- set column = metric.scale -%}
-        {%- else -%}
-            {%- set column = none -%}
-        {%- endif -%}
-        {%- if column is not none and column.name not in names -%}
-            {%- do names.append(column.name) -%}
-            {%- do columns.append(column) -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {{ return(columns) }}
-{% endmacro %}
-
-{#- The key column of a count metric (see public_cell_protection_columns). -#}
-{% macro public_metric_key_column(metric) %}
-    {{ return(metric.get('key_column', metric.name ~ '_key')) }}
 {% endmacro %}

@@ -1,6 +1,6 @@
 {#-
     R-PUB-1..4: a cohort's public cube, from its restricted cells. The one place where published values are
-    protected; every cube is this macro over its definition (macros/public_cubes.sql):
+    protected; every cube is this macro over its definition (crosstrack/contract/cubes.yml):
     - a cell of fewer than `threshold` records is suppressed whole: every value null, `is_suppressed` (R-PUB-2);
     - a count (records, enrollments, releases with an outcome) is withheld (null) when its true value is under
       the threshold, and an outcome count also when the count without the outcome is, so no group's shared
@@ -28,7 +28,7 @@ drawn as (
     select
         *,
         {%- for metric in noisy %}
-        {%- set key = public_metric_key_column(metric) if metric.protect == 'count' else 'record_fingerprint' %}
+        {%- set key = metric.key_column if metric.protect == 'count' else 'record_fingerprint' %}
         {{ public_key_uniform(key, metric.name) }} as {{ metric.name }}_u{{ ',' if not loop.last }}
         {%- endfor %}
     from cells

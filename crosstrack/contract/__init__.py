@@ -45,6 +45,25 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Event:
+    """An event a staged row gives the landing timeline: its type, and SQL for its date and code."""
+
+    type: str
+    date: str
+    code: str | None = None
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """How a system's events find their person record and agency."""
+
+    person_file: str
+    agency_value: str | None = None
+    agency_column: str | None = None
+
+
+@dataclass(frozen=True)
 class LandingFile:
     system: str
     file_name: str
@@ -52,6 +71,7 @@ class LandingFile:
     grain: str
     primary_key: str
     columns: tuple[Column, ...]
+    events: tuple[Event, ...] = ()
 
     @property
     def table_name(self) -> str:
@@ -93,6 +113,7 @@ class System:
     flag_values: dict[str, str]
     code_sets: dict[str, dict[str, str]]
     files: tuple[LandingFile, ...] = field(default_factory=tuple)
+    timeline: Timeline | None = None
 
     @property
     def flag_true(self) -> str:
@@ -173,7 +194,33 @@ def _landing_file(system: str, file_name: str, raw: dict[str, Any], code_sets: d
         grain=raw["grain"],
         primary_key=raw["primary_key"],
         columns=columns,
+        events=tuple(_event(e, where) for e in raw.get("events", [])),
     )
+
+
+def _event(raw: dict[str, Any], where: str) -> Event:
+    missing = {"type", "date"} - raw.keys()
+    if missing:
+        raise ContractError(f"{where}: event {raw.get('type')!r} lacks {sorted(missing)}")
+    return Event(type=raw["type"], date=raw["date"], code=raw.get("code"), optional=bool(raw.get("optional", False)))
+
+
+def _timeline(raw: dict[str, Any] | None, system: str, files: tuple[LandingFile, ...]) -> Timeline | None:
+    if raw is None:
+        return None
+    timeline = Timeline(
+        person_file=raw["person_file"],
+        agency_value=raw["agency"].get("value"),
+        agency_column=raw["agency"].get("column"),
+    )
+    person = next((f for f in files if f.file_name == timeline.person_file), None)
+    if person is None or any(c.references for c in person.columns):
+        raise ContractError(
+            f"{system}: the timeline's person file {timeline.person_file!r} is not a file without references"
+        )
+    if (timeline.agency_value is None) == (timeline.agency_column is None):
+        raise ContractError(f"{system}: the timeline's agency is a value or a column")
+    return timeline
 
 
 def parse_contract(document: dict[str, Any]) -> Contract:
@@ -192,6 +239,7 @@ def parse_contract(document: dict[str, Any]) -> Contract:
                 flag_values={str(k): str(v) for k, v in raw["flag_values"].items()},
                 code_sets=code_sets,
                 files=files,
+                timeline=_timeline(raw.get("timeline"), name, files),
             )
         )
     shared = {k: " ".join(str(v).split()) for k, v in document.get("shared_columns", {}).items()}

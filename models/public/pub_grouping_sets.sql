@@ -1,5 +1,5 @@
 -- R-API-1, R-PUB-4: the grouping sets each cube publishes (catalog): a query is answered only for these; the
--- others are left out so that the cubes stay useful (the rule on detailed dimensions, macros/public_cubes.sql).
+-- others are left out so that the cubes stay useful (the rule on detailed dimensions, crosstrack/contract/cubes.yml).
 {% set cubes = public_cubes() %}
 with
 

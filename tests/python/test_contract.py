@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pytest
 import yaml
 
 from crosstrack.contract import ContractError, contract_text, load_contract, parse_contract
+from crosstrack.contract import command as contract_command
+from crosstrack.contract.cubes import PROGRAM_GROUPS_SEED, check_program_groups, public_cubes
 from crosstrack.contract.render import rendered_files, stale_rendered
+from crosstrack.contract.render_cubes import CELLS_MODELS_YAML, CUBES_MACRO, PUBLIC_MODELS_YAML
+from crosstrack.contract.render_events import LANDING_EVENTS_MODEL, render_landing_events, render_timeline_macro
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,3 +81,92 @@ def test_a_dangling_reference_is_refused():
     document["systems"]["ims"]["files"]["IMS_ADMISSION.csv"]["columns"][1]["references"] = "IMS_NOPE.csv.X"
     with pytest.raises(ContractError, match="bad reference"):
         parse_contract(document)
+
+
+def _render_into(root: Path) -> None:
+    for relative, text in rendered_files(load_contract()).items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text, encoding="utf-8")
+    (root / PROGRAM_GROUPS_SEED).parent.mkdir(parents=True, exist_ok=True)
+    (root / PROGRAM_GROUPS_SEED).write_text((ROOT / PROGRAM_GROUPS_SEED).read_text(encoding="utf-8"), encoding="utf-8")
+
+
+@pytest.mark.parametrize("generated", [PUBLIC_MODELS_YAML, CELLS_MODELS_YAML, CUBES_MACRO])
+def test_the_drift_check_fails_on_an_edited_generated_file(tmp_path, capsys, generated):
+    _render_into(tmp_path)
+    check = argparse.Namespace(action="check", root=tmp_path)
+    assert contract_command.run(check) == 0
+    path = tmp_path / generated
+    path.write_text(path.read_text(encoding="utf-8").replace("Do not edit.", "Edited by hand.", 1), encoding="utf-8")
+    assert contract_command.run(check) == 1
+    assert str(generated) in capsys.readouterr().out
+    assert contract_command.run(argparse.Namespace(action="render", root=tmp_path)) == 0
+    assert contract_command.run(check) == 0
+
+
+def test_the_program_groups_of_the_cubes_are_those_of_the_seed(tmp_path):
+    _render_into(tmp_path)
+    check_program_groups(tmp_path)
+    seed = tmp_path / PROGRAM_GROUPS_SEED
+    seed.write_text(seed.read_text(encoding="utf-8").replace("Religious,", "Faith,"), encoding="utf-8")
+    with pytest.raises(ContractError, match="program groups"):
+        check_program_groups(tmp_path)
+    assert contract_command.run(argparse.Namespace(action="check", root=tmp_path)) == 1
+
+
+def test_every_cube_names_models_that_exist():
+    models = {path.stem for path in (ROOT / "models").rglob("*.sql")}
+    for cohort, cube in public_cubes().items():
+        assert {cube["table"], cube["records"], cube["cells"]} <= models, cohort
+
+
+def test_every_count_metric_has_a_key_column_and_every_magnitude_a_scale():
+    for cube in public_cubes().values():
+        protection = {column["name"] for column in cube["protection_columns"]}
+        for metric in cube["metrics"]:
+            if metric["protect"] == "count":
+                assert metric["key_column"] in protection, metric["name"]
+            elif metric["protect"] == "magnitude":
+                assert metric["scale"]["name"] in protection, metric["name"]
+            else:
+                assert metric["numerator"] in {m["name"] for m in cube["metrics"]}, metric["name"]
+
+
+def test_every_row_of_every_file_but_a_person_file_gives_a_timeline_event():
+    # SPEC R-EX-2: a row reaches a mart as an event of the timeline or, in a person file, through its person.
+    for system in load_contract().systems:
+        assert system.timeline is not None, system.name
+        without_events = {f.file_name for f in system.files if not f.events}
+        assert without_events <= {system.timeline.person_file}, system.name
+
+
+def test_the_landing_timeline_is_rendered_from_the_events_of_the_contract():
+    rendered = render_landing_events(load_contract())
+    for landing_file in load_contract().files:
+        for event in landing_file.events:
+            assert f"'{landing_file.file_name}' as file_name,\n" in rendered
+            assert f"'{event.type}' as event_type," in rendered
+    # a charge hangs from its sentence, which hangs from its admission: the person record comes from the admission
+    assert "left join ims_sentences on ims_charges.ims_sentence_id = ims_sentences.ims_sentence_id" in rendered
+    assert "left join ims_admissions on ims_sentences.ims_admission_id = ims_admissions.ims_admission_id" in rendered
+    # an OMS assessment reads its agency from the person file it references
+    assert "left join oms_inmates on oms_assessments.oms_inmate_id = oms_inmates.oms_inmate_id" in rendered
+    persons = render_timeline_macro(load_contract())
+    for system in load_contract().systems:
+        assert f"{{'source_system': '{system.name}', 'file_name': '{system.timeline.person_file}'}}" in persons
+
+
+def test_an_event_change_makes_the_landing_timeline_stale(tmp_path):
+    _render_into(tmp_path)
+    document = yaml.safe_load(contract_text())
+    document["systems"]["parole"]["files"]["violations.csv"]["events"][0]["type"] = "breach"
+    changed = parse_contract(document)
+    assert stale_rendered(changed, tmp_path) == [LANDING_EVENTS_MODEL]
+    assert "'breach' as event_type," in render_landing_events(changed)
+
+
+def test_an_event_reading_a_row_it_does_not_hang_from_is_an_error():
+    document = yaml.safe_load(contract_text())
+    document["systems"]["ims"]["files"]["IMS_STATUS.csv"]["events"][0]["date"] = "sentences.sentence_date"
+    with pytest.raises(ContractError, match="not a row it hangs from"):
+        render_landing_events(parse_contract(document))

@@ -4,31 +4,17 @@
 -- has events there. One row per file, disposition and reason.
 with
 
--- the person-bearing files, accounted for through their person (MassCourts dockets carry the defendant)
+-- the person-bearing files, accounted for through their person (MassCourts dockets carry the defendant): the
+-- `timeline.person_file` of each system in the landing contract
 person_files as (
-    select
-        'ims' as source_system,
-        'IMS_OFFENDER.csv' as file_name
-    union all
-    select
-        'oms' as source_system,
-        'Inmate.csv' as file_name
-    union all
-    select
-        'jms' as source_system,
-        'inmates.csv' as file_name
-    union all
-    select
-        'masscourts' as source_system,
-        'dockets.csv' as file_name
-    union all
-    select
-        'parole' as source_system,
-        'parolees.csv' as file_name
-    union all
-    select
-        'probation' as source_system,
-        'PROBATIONER.csv' as file_name
+    {%- for person_file in landing_person_files() %}
+        select
+            '{{ person_file.source_system }}' as source_system,
+            '{{ person_file.file_name }}' as file_name
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 ),
 
 landing_events as (
