@@ -159,8 +159,8 @@ assessments as (
 
 final as (
     select
-        {{ dbt.concat(["assessments.source_system", "':'", "assessments.source_assessment_id"]) }} as assessment_key,
-        {{ dbt.concat(["assessments.source_system", "':'", "assessments.source_person_id"]) }} as source_person_key,
+        {{ source_key('assessments.source_system', 'assessments.source_assessment_id') }} as assessment_key,
+        {{ source_key('assessments.source_system', 'assessments.source_person_id') }} as source_person_key,
         assessments.source_system,
         assessments.source_assessment_id,
         assessments.agency_code,

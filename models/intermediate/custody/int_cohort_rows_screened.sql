@@ -187,7 +187,7 @@ supervision_periods as (
         'PAROLE' as agency_code,
         'parole' as source_system,
         parolee_id as source_record_id,
-        {{ dbt.concat(["'parole:'", "parolee_id"]) }} as source_person_key,
+        {{ source_key("'parole'", 'parolee_id') }} as source_person_key,
         supervision_start_date,
         supervision_end_date
     from parole_supervision
@@ -198,7 +198,7 @@ supervision_periods as (
         'PROBATION' as agency_code,
         'probation' as source_system,
         probationer_id as source_record_id,
-        {{ dbt.concat(["'probation:'", "probationer_id"]) }} as source_person_key,
+        {{ source_key("'probation'", 'probationer_id') }} as source_person_key,
         supervision_start_date,
         supervision_end_date
     from probation_supervision

@@ -133,8 +133,8 @@ admissions as (
 
 conformed as (
     select
-        {{ dbt.concat(["admissions.source_system", "':'", "admissions.source_admission_id"]) }} as admission_key,
-        {{ dbt.concat(["admissions.source_system", "':'", "admissions.source_person_id"]) }} as source_person_key,
+        {{ source_key('admissions.source_system', 'admissions.source_admission_id') }} as admission_key,
+        {{ source_key('admissions.source_system', 'admissions.source_person_id') }} as source_person_key,
         admissions.source_system,
         admissions.source_admission_id,
         admissions.source_person_id,

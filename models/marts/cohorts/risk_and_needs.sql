@@ -26,14 +26,14 @@ linked as (
 
 person_records as (
     select
-        {{ dbt.concat(["source_system", "':'", "source_record_id"]) }} as source_person_key,
+        {{ source_key('source_system', 'source_record_id') }} as source_person_key,
         birth_date
     from {{ ref('int_person_records_unioned') }}
 ),
 
 demographics as (
     select
-        {{ dbt.concat(["source_system", "':'", "source_record_id"]) }} as source_person_key,
+        {{ source_key('source_system', 'source_record_id') }} as source_person_key,
         assigned_sex,
         gender_identity,
         race,
@@ -108,7 +108,7 @@ assessments_linked as (
         linked.person_key
     from assessments
     inner join linked
-        on assessments.source_person_key = {{ dbt.concat(["linked.source_system", "':'", "linked.source_record_id"]) }}
+        on assessments.source_person_key = {{ source_key('linked.source_system', 'linked.source_record_id') }}
     where linked.person_key is not null
 ),
 
