@@ -86,7 +86,7 @@ doc_facility_types as (
     from described_rows
     inner join ims_placements
         on
-            described_rows.admission_key = {{ dbt.concat(["'ims:'", "ims_placements.ims_admission_id"]) }}
+            described_rows.admission_key = {{ source_key("'ims'", 'ims_placements.ims_admission_id') }}
             and ims_placements.placement_start_date <= described_rows.cohort_date
             and coalesce(ims_placements.placement_end_date, cast('9999-12-31' as date)) >= described_rows.cohort_date
     inner join facility_type_codes
@@ -97,7 +97,7 @@ doc_facility_types as (
 ),
 
 -- SPEC R-CHG-3 narrowed to the dockets open on the cohort date (filed by then, a charge not yet disposed of);
--- the order is the one macro leading_charge_order (felony first, earliest filing date, lowest charge number)
+-- the selection is the one macro leading_charge_rank (felony first, earliest filing date, lowest charge number)
 pretrial_charges as (
     select
         described_rows.cohort_row_key,
@@ -126,10 +126,7 @@ open_docket_charges as (
         offense_type,
         offense_sub_type,
         severity,
-        row_number() over (
-            partition by cohort, cohort_row_key
-            order by {{ leading_charge_order() }}
-        ) as leading_rank
+        {{ leading_charge_rank('cohort, cohort_row_key') }} as leading_rank
     from pretrial_charges
     where
         coalesce(filing_date, cohort_date) <= cohort_date
@@ -147,7 +144,7 @@ enrollments_linked as (
         linked.person_key
     from enrollments
     inner join linked
-        on enrollments.source_person_key = {{ dbt.concat(["linked.source_system", "':'", "linked.source_record_id"]) }}
+        on enrollments.source_person_key = {{ source_key('linked.source_system', 'linked.source_record_id') }}
     where linked.person_key is not null
 ),
 
