@@ -152,14 +152,11 @@ program_counts as (
     select
         described_rows.cohort,
         described_rows.cohort_row_key,
-        count(*) as program_enrollment_count,
-        sum(case when enrollments_linked.program_group = 'Beh' then 1 else 0 end) as beh_enrollment_count,
-        sum(case when enrollments_linked.program_group = 'Edu' then 1 else 0 end) as edu_enrollment_count,
-        sum(case when enrollments_linked.program_group = 'Sup' then 1 else 0 end) as sup_enrollment_count,
-        sum(case when enrollments_linked.program_group = 'Work' then 1 else 0 end) as work_enrollment_count,
-        sum(case when enrollments_linked.program_group = 'Reinvestment' then 1 else 0 end)
-            as reinvestment_enrollment_count,
-        sum(case when enrollments_linked.program_group = 'Religious' then 1 else 0 end) as religious_enrollment_count
+        {% for program_group in program_groups() %}
+            sum(case when enrollments_linked.program_group = '{{ program_group }}' then 1 else 0 end)
+                as {{ program_group_count_column(program_group) }},
+        {% endfor %}
+        count(*) as program_enrollment_count
     from described_rows
     inner join enrollments_linked
         on
@@ -194,10 +191,10 @@ final as (
         described_rows.age_at_cohort_date,
         {{ age_group('described_rows.age_at_cohort_date') }} as age_group,
         -- SPEC R-SEX-1, R-RACE-3 (race as recorded by the system holding the person), R-ETH-1, R-SELF-1
-        coalesce(demographics.assigned_sex, 'Unknown') as assigned_sex,
-        coalesce(demographics.gender_identity, 'Unknown') as gender_identity,
-        coalesce(demographics.race, 'Other / Unknown') as race,
-        coalesce(demographics.ethnicity, 'Unavailable') as ethnicity,
+        coalesce(demographics.assigned_sex, {{ unknown_value('assigned_sex') }}) as assigned_sex,
+        coalesce(demographics.gender_identity, {{ unknown_value('gender_identity') }}) as gender_identity,
+        coalesce(demographics.race, {{ unknown_value('race') }}) as race,
+        coalesce(demographics.ethnicity, {{ unknown_value('ethnicity') }}) as ethnicity,
         described_rows.reproductive_health_status,
         described_rows.primary_caretaker_status,
         -- SPEC R-CHG-4: governing offense for the sentenced, leading charge (open dockets) for the pretrial
@@ -231,13 +228,11 @@ final as (
         described_rows.continuous_custody_admission_date,
         described_rows.custody_episode_start_date,
         -- SPEC R-PRG-2: zero when none
-        coalesce(program_counts.program_enrollment_count, 0) as program_enrollment_count,
-        coalesce(program_counts.beh_enrollment_count, 0) as beh_enrollment_count,
-        coalesce(program_counts.edu_enrollment_count, 0) as edu_enrollment_count,
-        coalesce(program_counts.sup_enrollment_count, 0) as sup_enrollment_count,
-        coalesce(program_counts.work_enrollment_count, 0) as work_enrollment_count,
-        coalesce(program_counts.reinvestment_enrollment_count, 0) as reinvestment_enrollment_count,
-        coalesce(program_counts.religious_enrollment_count, 0) as religious_enrollment_count
+        {% for program_group in program_groups() %}
+            coalesce(program_counts.{{ program_group_count_column(program_group) }}, 0)
+                as {{ program_group_count_column(program_group) }},
+        {% endfor %}
+        coalesce(program_counts.program_enrollment_count, 0) as program_enrollment_count
     from described_rows
     left join doc_facility_types
         on
