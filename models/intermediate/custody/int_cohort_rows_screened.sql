@@ -175,11 +175,7 @@ recidivism_rows as (
 -- agency's first risk cohort year (seed risk_instruments); the sentenced people in custody come from the
 -- custodial rows above
 risk_start_years as (
-    select
-        agency_code,
-        min(risk_cohort_start_year) as risk_cohort_start_year
-    from risk_instruments
-    group by agency_code
+    {{ risk_cohort_start_years('risk_instruments') }}
 ),
 
 supervision_periods as (

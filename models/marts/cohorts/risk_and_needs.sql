@@ -46,11 +46,7 @@ assessments as (
 ),
 
 agency_start_years as (
-    select
-        agency_code,
-        min(risk_cohort_start_year) as risk_cohort_start_year
-    from risk_instruments
-    group by agency_code
+    {{ risk_cohort_start_years('risk_instruments') }}
 ),
 
 custody_rows as (
