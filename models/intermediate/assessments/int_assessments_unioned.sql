@@ -176,7 +176,7 @@ final as (
                     ]) }}
             else 'standard'
         end as version,
-        coalesce(assigned_sex_codes.assigned_sex, 'Unknown') as assigned_sex,
+        coalesce(assigned_sex_codes.assigned_sex, {{ unknown_value('assigned_sex') }}) as assigned_sex,
         assessments.score,
         assessments.level_code
     from assessments

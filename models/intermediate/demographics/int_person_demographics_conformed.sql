@@ -30,15 +30,15 @@ final as (
         records.source_record_id,
         records.race_code,
         -- SPEC R-RACE-2: a race not properly identified (missing or unknown code) is Other / Unknown
-        coalesce(race_codes.race, 'Other / Unknown') as race,
+        coalesce(race_codes.race, {{ unknown_value('race') }}) as race,
         records.race_code is null or race_codes.race is not null as is_race_code_known,
         records.ethnicity_code,
-        coalesce(ethnicity_codes.ethnicity, 'Unavailable') as ethnicity,
+        coalesce(ethnicity_codes.ethnicity, {{ unknown_value('ethnicity') }}) as ethnicity,
         records.ethnicity_code is null or ethnicity_codes.ethnicity is not null as is_ethnicity_code_known,
         records.assigned_sex_code,
-        coalesce(assigned_sex_codes.assigned_sex, 'Unknown') as assigned_sex,
+        coalesce(assigned_sex_codes.assigned_sex, {{ unknown_value('assigned_sex') }}) as assigned_sex,
         records.gender_identity_code,
-        coalesce(gender_identity_codes.gender_identity, 'Unknown') as gender_identity
+        coalesce(gender_identity_codes.gender_identity, {{ unknown_value('gender_identity') }}) as gender_identity
     from records
     left join race_codes
         on

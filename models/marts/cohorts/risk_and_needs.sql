@@ -73,10 +73,10 @@ supervision_rows as (
         screened.agency_code,
         'Under supervision' as population,
         {{ age_group(age_at('person_records.birth_date', 'screened.cohort_date')) }} as age_group,
-        coalesce(demographics.assigned_sex, 'Unknown') as assigned_sex,
-        coalesce(demographics.gender_identity, 'Unknown') as gender_identity,
-        coalesce(demographics.race, 'Other / Unknown') as race,
-        coalesce(demographics.ethnicity, 'Unavailable') as ethnicity
+        coalesce(demographics.assigned_sex, {{ unknown_value('assigned_sex') }}) as assigned_sex,
+        coalesce(demographics.gender_identity, {{ unknown_value('gender_identity') }}) as gender_identity,
+        coalesce(demographics.race, {{ unknown_value('race') }}) as race,
+        coalesce(demographics.ethnicity, {{ unknown_value('ethnicity') }}) as ethnicity
     from screened
     left join person_records
         on screened.source_person_key = person_records.source_person_key
