@@ -14,3 +14,12 @@
         else 'first_charge_of_unknown_severity'
     end
 {%- endmacro %}
+
+{#- The columns of a selected charge (the leading charge, the governing offense), each with its selection_basis. -#}
+{% macro selected_charge_columns() -%}
+    {{ return([
+        "admission_key", "source_system", "source_admission_id", "source_charge_id", "docket_number", "filing_date",
+        "charge_number", "statute_citation", "amended_statute_citation", "is_amended", "reported_statute_citation",
+        "offense_key", "offense_type", "offense_sub_type", "is_offense_mapped", "severity",
+    ]) }}
+{%- endmacro %}

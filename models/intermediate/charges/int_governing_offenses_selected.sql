@@ -39,22 +39,9 @@ ranked as (
 
 final as (
     select
-        admission_key,
-        source_system,
-        source_admission_id,
-        source_charge_id,
-        docket_number,
-        filing_date,
-        charge_number,
-        statute_citation,
-        amended_statute_citation,
-        is_amended,
-        reported_statute_citation,
-        offense_key,
-        offense_type,
-        offense_sub_type,
-        is_offense_mapped,
-        severity,
+        {% for column in selected_charge_columns() %}
+            {{ column }},
+        {% endfor %}
         case
             when selection_tier = 0 then 'ims_governing_flag'
             else {{ charge_severity_basis('selection_tier') }}
