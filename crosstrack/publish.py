@@ -3,29 +3,49 @@
 Readers (the API, BI tools, downloads) open the published copy, never the warehouse a build writes. The copy is
 written beside its destination and moved into place in one rename, so a reader sees the old release or the new
 one, never a half-written file. Privacy is structural (SPEC R-PUB-1): only tables of the `public` schema are
-copied, and publication refuses any column whose name marks person-level data.
+copied, and publication refuses any column whose name marks person-level data, as the landing contract marks it.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import duckdb
 
+from crosstrack.contract import load_contract
 from crosstrack.secret import SecretError, load_secret
 
 PUBLIC_SCHEMA = "public"
 
-# Column names that denote person-level data (SPEC R-PUB-1): identifiers, names, birth dates, exact event dates.
-PERSON_LEVEL_COLUMN = re.compile(
-    r"(^|_)(sid|person_key|first_name|last_name|birth_date|docket_number|landing_row)($|_)"
-    r"|_id$"
-    r"|^(admission|release|booking|filing|arraignment|conviction|assessment|event|disposition)_(date|at)$"
-)
+# Person-level columns the warehouse itself adds (they are in no landing file): the person's key, the landing row a
+# record came from, and the source record's identifier under its warehouse name.
+WAREHOUSE_PERSON_COLUMNS = ("person_key", "landing_row", "source_record_id", "source_person_id")
+
+
+@cache
+def person_level_names() -> frozenset[str]:
+    """The column names that denote person-level data (SPEC R-PUB-1), as the landing contract marks them: the
+    columns it marks `pii` (names, birth dates, SIDs, docket numbers), the identifiers it declares (each file's
+    primary key and every reference to one) and its date and timestamp columns (exact event dates), under their
+    staged names; and the warehouse's own person-level columns (WAREHOUSE_PERSON_COLUMNS)."""
+    names = set(WAREHOUSE_PERSON_COLUMNS)
+    for landing_file in load_contract().files:
+        for column in landing_file.columns:
+            is_identifier = column.name == landing_file.primary_key or column.references is not None
+            if column.pii or is_identifier or column.type in ("date", "timestamp"):
+                names.add(column.staged_as)
+    return frozenset(names)
+
+
+def is_person_level(column: str) -> bool:
+    """A column whose name is, or holds as whole words (`most_recent_admission_date`, `source_person_key`), a
+    person-level name."""
+    padded = f"_{column.lower()}_"
+    return any(f"_{name}_" in padded for name in person_level_names())
 
 
 class PublishError(RuntimeError):
@@ -42,10 +62,7 @@ class PublishedRelease:
 def person_level_columns(columns: dict[str, list[str]]) -> list[str]:
     """`table.column` for every column whose name marks person-level data."""
     return [
-        f"{table}.{column}"
-        for table, names in sorted(columns.items())
-        for column in names
-        if PERSON_LEVEL_COLUMN.search(column.lower())
+        f"{table}.{column}" for table, names in sorted(columns.items()) for column in names if is_person_level(column)
     ]
 
 

@@ -19,7 +19,7 @@ from crosstrack.disclosure_audit import (
     same_records_equalities,
 )
 from crosstrack.public_utility import paired_cells
-from crosstrack.publish import PERSON_LEVEL_COLUMN
+from crosstrack.publish import is_person_level
 
 pytestmark = pytest.mark.warehouse
 
@@ -118,7 +118,7 @@ def test_the_public_database_holds_public_tables_alone_and_no_person_level_colum
         built_warehouse.public_database,
         "select table_name, column_name from information_schema.columns where table_catalog = current_database()",
     )
-    assert [f"{t}.{c}" for t, c in columns if PERSON_LEVEL_COLUMN.search(c.lower())] == []
+    assert [f"{t}.{c}" for t, c in columns if is_person_level(c)] == []
 
 
 def test_no_identifier_of_a_person_appears_anywhere_in_the_public_database(built_warehouse):

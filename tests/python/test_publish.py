@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from crosstrack.contract import load_contract
 from crosstrack.publish import PublishError, person_level_columns, publish
 
 
@@ -67,3 +68,13 @@ def test_a_reader_of_the_old_release_is_not_disturbed_by_a_new_one(tmp_path):
     assert fresh.execute("select record_count from public.pub_a").fetchall() == [(2,)]
     fresh.close()
     assert not (tmp_path / "out" / "crosstrack_public.next.duckdb").exists()
+
+
+def test_what_the_contract_marks_is_person_level_and_what_it_leaves_unmarked_is_not():
+    # SPEC R-PUB-1: the landing contract decides, under the staged names: every column it marks pii, a primary
+    # key, an exact date; a code or a count it leaves unmarked does not stop publication.
+    pii = sorted({c.staged_as for f in load_contract().files for c in f.columns if c.pii})
+    assert pii
+    assert person_level_columns({"pub_x": pii}) == [f"pub_x.{name}" for name in pii]
+    assert person_level_columns({"pub_x": ["parolee_id", "release_date"]}) == ["pub_x.parolee_id", "pub_x.release_date"]
+    assert person_level_columns({"pub_x": ["race_code", "charge_number", "statute_citation"]}) == []

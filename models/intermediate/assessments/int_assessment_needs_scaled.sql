@@ -63,7 +63,7 @@ recorded_values as (
         {% set source_loop = loop %}
         {% for column in source.columns %}
             select
-                {{ dbt.concat(["'" ~ source.system ~ ":'", source.id]) }} as assessment_key,
+                {{ source_key("'" ~ source.system ~ "'", source.id) }} as assessment_key,
                 '{{ column }}' as staged_column,
                 {% if source.kind == "code" %}
                     cast({{ column }} as {{ dbt.type_string() }}) as value_code,

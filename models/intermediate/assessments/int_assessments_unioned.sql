@@ -159,8 +159,8 @@ assessments as (
 
 final as (
     select
-        {{ dbt.concat(["assessments.source_system", "':'", "assessments.source_assessment_id"]) }} as assessment_key,
-        {{ dbt.concat(["assessments.source_system", "':'", "assessments.source_person_id"]) }} as source_person_key,
+        {{ source_key('assessments.source_system', 'assessments.source_assessment_id') }} as assessment_key,
+        {{ source_key('assessments.source_system', 'assessments.source_person_id') }} as source_person_key,
         assessments.source_system,
         assessments.source_assessment_id,
         assessments.agency_code,
@@ -176,7 +176,7 @@ final as (
                     ]) }}
             else 'standard'
         end as version,
-        coalesce(assigned_sex_codes.assigned_sex, 'Unknown') as assigned_sex,
+        coalesce(assigned_sex_codes.assigned_sex, {{ unknown_value('assigned_sex') }}) as assigned_sex,
         assessments.score,
         assessments.level_code
     from assessments

@@ -27,14 +27,14 @@ linked as (
 
 person_records as (
     select
-        {{ dbt.concat(["source_system", "':'", "source_record_id"]) }} as source_person_key,
+        {{ source_key('source_system', 'source_record_id') }} as source_person_key,
         birth_date
     from {{ ref('int_person_records_unioned') }}
 ),
 
 demographics as (
     select
-        {{ dbt.concat(["source_system", "':'", "source_record_id"]) }} as source_person_key,
+        {{ source_key('source_system', 'source_record_id') }} as source_person_key,
         assigned_sex,
         gender_identity,
         race,
@@ -47,11 +47,7 @@ assessments as (
 ),
 
 agency_start_years as (
-    select
-        agency_code,
-        min(risk_cohort_start_year) as risk_cohort_start_year
-    from risk_instruments
-    group by agency_code
+    {{ risk_cohort_start_years('risk_instruments') }}
 ),
 
 custody_rows as (
@@ -78,10 +74,10 @@ supervision_rows as (
         screened.agency_code,
         'Under supervision' as population,
         {{ age_group(age_at('person_records.birth_date', 'screened.cohort_date')) }} as age_group,
-        coalesce(demographics.assigned_sex, 'Unknown') as assigned_sex,
-        coalesce(demographics.gender_identity, 'Unknown') as gender_identity,
-        coalesce(demographics.race, 'Other / Unknown') as race,
-        coalesce(demographics.ethnicity, 'Unavailable') as ethnicity
+        coalesce(demographics.assigned_sex, {{ unknown_value('assigned_sex') }}) as assigned_sex,
+        coalesce(demographics.gender_identity, {{ unknown_value('gender_identity') }}) as gender_identity,
+        coalesce(demographics.race, {{ unknown_value('race') }}) as race,
+        coalesce(demographics.ethnicity, {{ unknown_value('ethnicity') }}) as ethnicity
     from screened
     left join person_records
         on screened.source_person_key = person_records.source_person_key
@@ -109,7 +105,7 @@ assessments_linked as (
         linked.person_key
     from assessments
     inner join linked
-        on assessments.source_person_key = {{ dbt.concat(["linked.source_system", "':'", "linked.source_record_id"]) }}
+        on assessments.source_person_key = {{ source_key('linked.source_system', 'linked.source_record_id') }}
     where linked.person_key is not null
 ),
 

@@ -164,7 +164,7 @@ reported as (
 
 classified as (
     select
-        {{ dbt.concat(["reported.source_system", "':'", "reported.source_admission_id"]) }} as admission_key,
+        {{ source_key('reported.source_system', 'reported.source_admission_id') }} as admission_key,
         reported.source_system,
         reported.source_admission_id,
         reported.source_charge_id,

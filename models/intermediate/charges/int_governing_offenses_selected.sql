@@ -12,12 +12,8 @@ charges as (
 candidates as (
     select
         *,
-        case
-            when is_governing_flag then 1
-            when severity = 'Felony' then 2
-            when severity = 'Misdemeanor' then 3
-            else 4
-        end as selection_tier
+        -- 0: flagged by IMS; then the severity tier (felony 1, misdemeanor 2, unknown 3)
+        case when is_governing_flag then 0 else {{ charge_severity_tier('severity') }} end as selection_tier
     from charges
     where
         is_governing_flag
@@ -33,7 +29,7 @@ ranked as (
                 selection_tier,
                 filing_date nulls last,
                 -- felonies: lowest docket number first; misdemeanors: lowest charge number first
-                case when selection_tier = 3 then charge_number end nulls last,
+                case when selection_tier = 2 then charge_number end nulls last,
                 docket_number nulls last,
                 charge_number nulls last,
                 source_charge_id
@@ -43,27 +39,12 @@ ranked as (
 
 final as (
     select
-        admission_key,
-        source_system,
-        source_admission_id,
-        source_charge_id,
-        docket_number,
-        filing_date,
-        charge_number,
-        statute_citation,
-        amended_statute_citation,
-        is_amended,
-        reported_statute_citation,
-        offense_key,
-        offense_type,
-        offense_sub_type,
-        is_offense_mapped,
-        severity,
-        case selection_tier
-            when 1 then 'ims_governing_flag'
-            when 2 then 'first_felony'
-            when 3 then 'first_misdemeanor'
-            else 'first_charge_of_unknown_severity'
+        {% for column in selected_charge_columns() %}
+            {{ column }},
+        {% endfor %}
+        case
+            when selection_tier = 0 then 'ims_governing_flag'
+            else {{ charge_severity_basis('selection_tier') }}
         end as selection_basis
     from ranked
     where selection_rank = 1

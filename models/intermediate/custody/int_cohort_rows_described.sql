@@ -86,7 +86,7 @@ doc_facility_types as (
     from described_rows
     inner join ims_placements
         on
-            described_rows.admission_key = {{ dbt.concat(["'ims:'", "ims_placements.ims_admission_id"]) }}
+            described_rows.admission_key = {{ source_key("'ims'", 'ims_placements.ims_admission_id') }}
             and ims_placements.placement_start_date <= described_rows.cohort_date
             and coalesce(ims_placements.placement_end_date, cast('9999-12-31' as date)) >= described_rows.cohort_date
     inner join facility_type_codes
@@ -97,7 +97,7 @@ doc_facility_types as (
 ),
 
 -- SPEC R-CHG-3 narrowed to the dockets open on the cohort date (filed by then, a charge not yet disposed of);
--- the order is the one macro leading_charge_order (felony first, earliest filing date, lowest charge number)
+-- the selection is the one macro leading_charge_rank (felony first, earliest filing date, lowest charge number)
 pretrial_charges as (
     select
         described_rows.cohort_row_key,
@@ -126,10 +126,7 @@ open_docket_charges as (
         offense_type,
         offense_sub_type,
         severity,
-        row_number() over (
-            partition by cohort, cohort_row_key
-            order by {{ leading_charge_order() }}
-        ) as leading_rank
+        {{ leading_charge_rank('cohort, cohort_row_key') }} as leading_rank
     from pretrial_charges
     where
         coalesce(filing_date, cohort_date) <= cohort_date
@@ -147,7 +144,7 @@ enrollments_linked as (
         linked.person_key
     from enrollments
     inner join linked
-        on enrollments.source_person_key = {{ dbt.concat(["linked.source_system", "':'", "linked.source_record_id"]) }}
+        on enrollments.source_person_key = {{ source_key('linked.source_system', 'linked.source_record_id') }}
     where linked.person_key is not null
 ),
 
@@ -155,14 +152,11 @@ program_counts as (
     select
         described_rows.cohort,
         described_rows.cohort_row_key,
-        count(*) as program_enrollment_count,
-        sum(case when enrollments_linked.program_group = 'Beh' then 1 else 0 end) as beh_enrollment_count,
-        sum(case when enrollments_linked.program_group = 'Edu' then 1 else 0 end) as edu_enrollment_count,
-        sum(case when enrollments_linked.program_group = 'Sup' then 1 else 0 end) as sup_enrollment_count,
-        sum(case when enrollments_linked.program_group = 'Work' then 1 else 0 end) as work_enrollment_count,
-        sum(case when enrollments_linked.program_group = 'Reinvestment' then 1 else 0 end)
-            as reinvestment_enrollment_count,
-        sum(case when enrollments_linked.program_group = 'Religious' then 1 else 0 end) as religious_enrollment_count
+        {% for program_group in program_groups() %}
+            sum(case when enrollments_linked.program_group = '{{ program_group }}' then 1 else 0 end)
+                as {{ program_group_count_column(program_group) }},
+        {% endfor %}
+        count(*) as program_enrollment_count
     from described_rows
     inner join enrollments_linked
         on
@@ -197,10 +191,10 @@ final as (
         described_rows.age_at_cohort_date,
         {{ age_group('described_rows.age_at_cohort_date') }} as age_group,
         -- SPEC R-SEX-1, R-RACE-3 (race as recorded by the system holding the person), R-ETH-1, R-SELF-1
-        coalesce(demographics.assigned_sex, 'Unknown') as assigned_sex,
-        coalesce(demographics.gender_identity, 'Unknown') as gender_identity,
-        coalesce(demographics.race, 'Other / Unknown') as race,
-        coalesce(demographics.ethnicity, 'Unavailable') as ethnicity,
+        coalesce(demographics.assigned_sex, {{ unknown_value('assigned_sex') }}) as assigned_sex,
+        coalesce(demographics.gender_identity, {{ unknown_value('gender_identity') }}) as gender_identity,
+        coalesce(demographics.race, {{ unknown_value('race') }}) as race,
+        coalesce(demographics.ethnicity, {{ unknown_value('ethnicity') }}) as ethnicity,
         described_rows.reproductive_health_status,
         described_rows.primary_caretaker_status,
         -- SPEC R-CHG-4: governing offense for the sentenced, leading charge (open dockets) for the pretrial
@@ -234,13 +228,11 @@ final as (
         described_rows.continuous_custody_admission_date,
         described_rows.custody_episode_start_date,
         -- SPEC R-PRG-2: zero when none
-        coalesce(program_counts.program_enrollment_count, 0) as program_enrollment_count,
-        coalesce(program_counts.beh_enrollment_count, 0) as beh_enrollment_count,
-        coalesce(program_counts.edu_enrollment_count, 0) as edu_enrollment_count,
-        coalesce(program_counts.sup_enrollment_count, 0) as sup_enrollment_count,
-        coalesce(program_counts.work_enrollment_count, 0) as work_enrollment_count,
-        coalesce(program_counts.reinvestment_enrollment_count, 0) as reinvestment_enrollment_count,
-        coalesce(program_counts.religious_enrollment_count, 0) as religious_enrollment_count
+        {% for program_group in program_groups() %}
+            coalesce(program_counts.{{ program_group_count_column(program_group) }}, 0)
+                as {{ program_group_count_column(program_group) }},
+        {% endfor %}
+        coalesce(program_counts.program_enrollment_count, 0) as program_enrollment_count
     from described_rows
     left join doc_facility_types
         on

@@ -175,11 +175,7 @@ recidivism_rows as (
 -- agency's first risk cohort year (seed risk_instruments); the sentenced people in custody come from the
 -- custodial rows above
 risk_start_years as (
-    select
-        agency_code,
-        min(risk_cohort_start_year) as risk_cohort_start_year
-    from risk_instruments
-    group by agency_code
+    {{ risk_cohort_start_years('risk_instruments') }}
 ),
 
 supervision_periods as (
@@ -187,7 +183,7 @@ supervision_periods as (
         'PAROLE' as agency_code,
         'parole' as source_system,
         parolee_id as source_record_id,
-        {{ dbt.concat(["'parole:'", "parolee_id"]) }} as source_person_key,
+        {{ source_key("'parole'", 'parolee_id') }} as source_person_key,
         supervision_start_date,
         supervision_end_date
     from parole_supervision
@@ -198,7 +194,7 @@ supervision_periods as (
         'PROBATION' as agency_code,
         'probation' as source_system,
         probationer_id as source_record_id,
-        {{ dbt.concat(["'probation:'", "probationer_id"]) }} as source_person_key,
+        {{ source_key("'probation'", 'probationer_id') }} as source_person_key,
         supervision_start_date,
         supervision_end_date
     from probation_supervision

@@ -133,8 +133,8 @@ admissions as (
 
 conformed as (
     select
-        {{ dbt.concat(["admissions.source_system", "':'", "admissions.source_admission_id"]) }} as admission_key,
-        {{ dbt.concat(["admissions.source_system", "':'", "admissions.source_person_id"]) }} as source_person_key,
+        {{ source_key('admissions.source_system', 'admissions.source_admission_id') }} as admission_key,
+        {{ source_key('admissions.source_system', 'admissions.source_person_id') }} as source_person_key,
         admissions.source_system,
         admissions.source_admission_id,
         admissions.source_person_id,
@@ -153,13 +153,14 @@ conformed as (
         release_type_codes.release_type,
         -- SPEC R-COH-2
         coalesce(release_types.is_release_to_community, false) as is_release_to_community,
-        coalesce(assigned_sex_codes.assigned_sex, 'Unknown') as assigned_sex,
+        coalesce(assigned_sex_codes.assigned_sex, {{ unknown_value('assigned_sex') }}) as assigned_sex,
         -- SPEC R-SELF-1: refused, rejected, declined or missing show as Unknown; reproductive health for females only
         case
             when assigned_sex_codes.assigned_sex = 'Female'
-                then coalesce(reproductive_health.self_report_status, 'Unknown')
+                then coalesce(reproductive_health.self_report_status, {{ unknown_value('self_report_status') }})
         end as reproductive_health_status,
-        coalesce(primary_caretaker.self_report_status, 'Unknown') as primary_caretaker_status,
+        coalesce(primary_caretaker.self_report_status, {{ unknown_value('self_report_status') }})
+            as primary_caretaker_status,
         admissions.birth_date,
         {{ age_at('admissions.birth_date', 'admissions.admission_date') }} as age_at_admission
     from admissions

@@ -61,8 +61,8 @@ statuses as (
 
 final as (
     select
-        {{ dbt.concat(["statuses.source_system", "':'", "statuses.source_status_id"]) }} as status_key,
-        {{ dbt.concat(["statuses.source_system", "':'", "statuses.source_admission_id"]) }} as admission_key,
+        {{ source_key('statuses.source_system', 'statuses.source_status_id') }} as status_key,
+        {{ source_key('statuses.source_system', 'statuses.source_admission_id') }} as admission_key,
         statuses.source_system,
         statuses.source_status_id,
         statuses.status_code,

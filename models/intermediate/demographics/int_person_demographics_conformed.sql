@@ -1,30 +1,11 @@
 -- SPEC R-RACE-1..3, R-ETH-1, R-SEX-1: the conformed demographics of every person-bearing record of every system,
 -- keyed like the identity model's records (source_system, source_record_id). Each code is mapped by its system's
--- seed; a missing code shows as the "unknown" value of its dimension, and an unmapped code too, flagged.
+-- seed; a missing code shows as the "unknown" value of its dimension, and an unmapped code too, flagged. The
+-- records and their codes as staged come from the one union of the person tables (int_person_records_unioned).
 with
 
-ims_offenders as (
-    select * from {{ ref('stg_ims__offenders') }}
-),
-
-oms_inmates as (
-    select * from {{ ref('stg_oms__inmates') }}
-),
-
-jms_inmates as (
-    select * from {{ ref('stg_jms__inmates') }}
-),
-
-masscourts_dockets as (
-    select * from {{ ref('stg_masscourts__dockets') }}
-),
-
-parole_parolees as (
-    select * from {{ ref('stg_parole__parolees') }}
-),
-
-probation_probationers as (
-    select * from {{ ref('stg_probation__probationers') }}
+records as (
+    select * from {{ ref('int_person_records_unioned') }}
 ),
 
 race_codes as (
@@ -43,87 +24,21 @@ gender_identity_codes as (
     select * from {{ ref('gender_identity_codes') }}
 ),
 
-records as (
-    select
-        'ims' as source_system,
-        ims_offender_id as source_record_id,
-        race_code,
-        ethnicity_code,
-        assigned_sex_code,
-        gender_identity_code
-    from ims_offenders
-
-    union all
-
-    select
-        'oms' as source_system,
-        oms_inmate_id as source_record_id,
-        race_code,
-        ethnicity_code,
-        assigned_sex_code,
-        gender_identity_code
-    from oms_inmates
-
-    union all
-
-    select
-        'jms' as source_system,
-        jms_person_id as source_record_id,
-        race_code,
-        ethnicity_code,
-        assigned_sex_code,
-        gender_identity_code
-    from jms_inmates
-
-    union all
-
-    select
-        'masscourts' as source_system,
-        docket_number as source_record_id,
-        race_code,
-        cast(null as {{ dbt.type_string() }}) as ethnicity_code,
-        assigned_sex_code,
-        cast(null as {{ dbt.type_string() }}) as gender_identity_code
-    from masscourts_dockets
-
-    union all
-
-    select
-        'parole' as source_system,
-        parolee_id as source_record_id,
-        race_code,
-        ethnicity_code,
-        assigned_sex_code,
-        cast(null as {{ dbt.type_string() }}) as gender_identity_code
-    from parole_parolees
-
-    union all
-
-    select
-        'probation' as source_system,
-        probationer_id as source_record_id,
-        race_code,
-        ethnicity_code,
-        assigned_sex_code,
-        cast(null as {{ dbt.type_string() }}) as gender_identity_code
-    from probation_probationers
-),
-
 final as (
     select
         records.source_system,
         records.source_record_id,
         records.race_code,
         -- SPEC R-RACE-2: a race not properly identified (missing or unknown code) is Other / Unknown
-        coalesce(race_codes.race, 'Other / Unknown') as race,
+        coalesce(race_codes.race, {{ unknown_value('race') }}) as race,
         records.race_code is null or race_codes.race is not null as is_race_code_known,
         records.ethnicity_code,
-        coalesce(ethnicity_codes.ethnicity, 'Unavailable') as ethnicity,
+        coalesce(ethnicity_codes.ethnicity, {{ unknown_value('ethnicity') }}) as ethnicity,
         records.ethnicity_code is null or ethnicity_codes.ethnicity is not null as is_ethnicity_code_known,
         records.assigned_sex_code,
-        coalesce(assigned_sex_codes.assigned_sex, 'Unknown') as assigned_sex,
+        coalesce(assigned_sex_codes.assigned_sex, {{ unknown_value('assigned_sex') }}) as assigned_sex,
         records.gender_identity_code,
-        coalesce(gender_identity_codes.gender_identity, 'Unknown') as gender_identity
+        coalesce(gender_identity_codes.gender_identity, {{ unknown_value('gender_identity') }}) as gender_identity
     from records
     left join race_codes
         on

@@ -1,94 +1,52 @@
--- Every person-bearing record of every system, with the identifiers used to link it to a person (SPEC R-SRC-3).
+-- Every person-bearing record of every system (SPEC R-SRC-3): the one union of the six person tables. It carries
+-- the identifiers used to link a record to a person, normalized for matching, and the record's codes as staged
+-- (demographics, agency) that int_person_demographics_conformed and int_person_records_dated conform.
+{%- set person_tables = [
+    {"system": "ims", "model": "stg_ims__offenders", "id": "ims_offender_id", "agency": none, "missing": []},
+    {"system": "oms", "model": "stg_oms__inmates", "id": "oms_inmate_id", "agency": "site_code", "missing": []},
+    {"system": "jms", "model": "stg_jms__inmates", "id": "jms_person_id", "agency": "agency_code", "missing": []},
+    {"system": "masscourts", "model": "stg_masscourts__dockets", "id": "docket_number", "agency": "court_code",
+        "missing": ["ethnicity_code", "gender_identity_code"]},
+    {"system": "parole", "model": "stg_parole__parolees", "id": "parolee_id", "agency": none,
+        "missing": ["gender_identity_code"]},
+    {"system": "probation", "model": "stg_probation__probationers", "id": "probationer_id", "agency": none,
+        "missing": ["gender_identity_code"]},
+] %}
+{%- set no_value = "cast(null as " ~ dbt.type_string() ~ ")" %}
 with
 
-ims_offenders as (
-    select * from {{ ref('stg_ims__offenders') }}
-),
-
-oms_inmates as (
-    select * from {{ ref('stg_oms__inmates') }}
-),
-
-jms_inmates as (
-    select * from {{ ref('stg_jms__inmates') }}
-),
-
-masscourts_dockets as (
-    select * from {{ ref('stg_masscourts__dockets') }}
-),
-
-parole_parolees as (
-    select * from {{ ref('stg_parole__parolees') }}
-),
-
-probation_probationers as (
-    select * from {{ ref('stg_probation__probationers') }}
-),
-
 unioned as (
-    select
-        'ims' as source_system,
-        ims_offender_id as source_record_id,
-        sid,
-        last_name,
-        first_name,
-        birth_date
-    from ims_offenders
-    union all
-    select
-        'oms' as source_system,
-        oms_inmate_id as source_record_id,
-        sid,
-        last_name,
-        first_name,
-        birth_date
-    from oms_inmates
-    union all
-    select
-        'jms' as source_system,
-        jms_person_id as source_record_id,
-        sid,
-        last_name,
-        first_name,
-        birth_date
-    from jms_inmates
-    union all
-    select
-        'masscourts' as source_system,
-        docket_number as source_record_id,
-        sid,
-        last_name,
-        first_name,
-        birth_date
-    from masscourts_dockets
-    union all
-    select
-        'parole' as source_system,
-        parolee_id as source_record_id,
-        sid,
-        last_name,
-        first_name,
-        birth_date
-    from parole_parolees
-    union all
-    select
-        'probation' as source_system,
-        probationer_id as source_record_id,
-        sid,
-        last_name,
-        first_name,
-        birth_date
-    from probation_probationers
+    {% for table in person_tables %}
+        select
+            '{{ table.system }}' as source_system,
+            {{ table.id }} as source_record_id,
+            sid,
+            last_name,
+            first_name,
+            birth_date,
+            {% for code in ["race_code", "ethnicity_code", "assigned_sex_code", "gender_identity_code"] %}
+                {{ no_value if code in table.missing else code }} as {{ code }},
+            {% endfor %}
+            {{ table.agency or no_value }} as agency_source_code
+        from {{ ref(table.model) }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 final as (
     select
         source_system,
         source_record_id,
+        {{ source_key('source_system', 'source_record_id') }} as source_person_key,
         nullif(upper(trim(sid)), '') as sid,
         {{ normalize_name('last_name') }} as last_name_key,
         {{ normalize_name('first_name') }} as first_name_key,
-        birth_date
+        birth_date,
+        race_code,
+        ethnicity_code,
+        assigned_sex_code,
+        gender_identity_code,
+        agency_source_code
     from unioned
 )
 

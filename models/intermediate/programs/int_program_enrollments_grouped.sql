@@ -36,7 +36,7 @@ enrollments as (
         'ims' as source_system,
         ims_enrollments.ims_enrollment_id as source_enrollment_id,
         cast(null as {{ dbt.type_string() }}) as admission_key,
-        {{ dbt.concat(["'ims:'", "ims_enrollments.ims_offender_id"]) }} as source_person_key,
+        {{ source_key("'ims'", 'ims_enrollments.ims_offender_id') }} as source_person_key,
         ims_agency.agency_code,
         ims_enrollments.program_code,
         ims_enrollments.enrollment_date,
@@ -51,7 +51,7 @@ enrollments as (
     select
         'oms' as source_system,
         oms_enrollments.oms_enrollment_id as source_enrollment_id,
-        {{ dbt.concat(["'oms:'", "oms_enrollments.oms_booking_id"]) }} as admission_key,
+        {{ source_key("'oms'", 'oms_enrollments.oms_booking_id') }} as admission_key,
         cast(null as {{ dbt.type_string() }}) as source_person_key,
         cast(null as {{ dbt.type_string() }}) as agency_code,
         oms_enrollments.program_code,
@@ -65,7 +65,7 @@ enrollments as (
     select
         'jms' as source_system,
         jms_enrollments.jms_enrollment_id as source_enrollment_id,
-        {{ dbt.concat(["'jms:'", "jms_enrollments.jms_commitment_id"]) }} as admission_key,
+        {{ source_key("'jms'", 'jms_enrollments.jms_commitment_id') }} as admission_key,
         cast(null as {{ dbt.type_string() }}) as source_person_key,
         cast(null as {{ dbt.type_string() }}) as agency_code,
         jms_enrollments.program_code,
@@ -77,7 +77,7 @@ enrollments as (
 
 final as (
     select
-        {{ dbt.concat(["enrollments.source_system", "':'", "enrollments.source_enrollment_id"]) }}
+        {{ source_key('enrollments.source_system', 'enrollments.source_enrollment_id') }}
             as enrollment_key,
         enrollments.source_system,
         enrollments.source_enrollment_id,

@@ -70,12 +70,9 @@ final as (
         incarceration_days,
         continuous_custody_admission_date,
         program_enrollment_count,
-        beh_enrollment_count,
-        edu_enrollment_count,
-        sup_enrollment_count,
-        work_enrollment_count,
-        reinvestment_enrollment_count,
-        religious_enrollment_count,
+        {% for program_group in program_groups() %}
+            {{ program_group_count_column(program_group) }},
+        {% endfor %}
         first_rearraignment_date,
         first_reconviction_date,
         first_reincarceration_date,

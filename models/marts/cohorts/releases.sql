@@ -39,12 +39,9 @@ final as (
         continuous_custody_admission_date,
         custody_episode_start_date,
         program_enrollment_count,
-        beh_enrollment_count,
-        edu_enrollment_count,
-        sup_enrollment_count,
-        work_enrollment_count,
-        reinvestment_enrollment_count,
-        religious_enrollment_count,
+        {% for program_group in program_groups() %}
+            {{ program_group_count_column(program_group) }},
+        {% endfor %}
         admission_key,
         status_key
     from described

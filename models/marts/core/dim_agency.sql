@@ -13,10 +13,13 @@ risk_instruments as (
 agency_instruments as (
     select
         agency_code,
-        {{ dbt.listagg('instrument', "', '", "order by instrument") }} as risk_instruments,
-        min(risk_cohort_start_year) as risk_cohort_start_year
+        {{ dbt.listagg('instrument', "', '", "order by instrument") }} as risk_instruments
     from risk_instruments
     group by agency_code
+),
+
+agency_start_years as (
+    {{ risk_cohort_start_years('risk_instruments') }}
 ),
 
 final as (
@@ -28,12 +31,14 @@ final as (
         agencies.is_custodial,
         agencies.counties_served,
         agency_instruments.risk_instruments,
-        agency_instruments.risk_cohort_start_year,
+        agency_start_years.risk_cohort_start_year,
         agency_instruments.agency_code is not null as has_published_risk_data,
         agencies.sort_order
     from agencies
     left join agency_instruments
         on agencies.agency_code = agency_instruments.agency_code
+    left join agency_start_years
+        on agencies.agency_code = agency_start_years.agency_code
 )
 
 select * from final
