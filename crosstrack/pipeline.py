@@ -190,7 +190,7 @@ def build_warehouse(
         # The extract date bounds "impossible" future dates: never earlier than the cohort as-of.
         extract_date = max(as_of, dt.date.today().isoformat())
         command = [venv_bin("crosstrack"), "validate", "--landing", str(landing_dir), "--out", str(quality_dir)]
-        command += ["--as-of", extract_date]
+        command += ["--extract-date", extract_date]
         result.stages.append(run_stage("validate", command, dict(os.environ), quiet))
         quarantine = quality_dir / "quarantine.parquet"
     warehouse.parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,10 @@ A flag value other than the system's two flag values is quarantined: staging cou
 
 Rows are numbered as the staging layer numbers them: `landing_row` is the 1-based data-record number in the
 file, header excluded (a quoted line break does not start a new record).
+
+The typing rules live here and only here: `ChunkChecker.staged_table` is every record typed per the contract
+(integer, date, timestamp, flag; strings and codes trimmed; an empty field is null), with its `landing_row`.
+The gate writes it as Parquet and dbt's sources read that (models/staging/*/base): no file is parsed twice.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from crosstrack.quality.rules import FORMULA_PATTERN, FORMULA_RE, INTEGER_PATTERN, ColumnPlan, FilePlan
@@ -70,14 +75,49 @@ class Warnings:
             kept.append((int(row), neutralize(str(value))))
 
 
+INT32_MAX = 2**31 - 1
+LANDING_ROW = "landing_row"
+
+
+def staged_type(column_type: str) -> pa.DataType:
+    """The type a landing value is staged as (what dbt's sources read from the gate's Parquet)."""
+    return {
+        "integer": pa.int32(),
+        "date": pa.date32(),
+        "timestamp": pa.timestamp("us"),
+        "flag": pa.bool_(),
+    }.get(column_type, pa.string())
+
+
+def staged_schema(plan: FilePlan) -> pa.Schema:
+    fields = [pa.field(LANDING_ROW, pa.int64(), nullable=False)]
+    fields += [pa.field(c.name, staged_type(c.column.type)) for c in plan.columns]
+    return pa.schema(fields)
+
+
 @dataclass
 class ChunkResult:
     failures: pd.DataFrame  # landing_row, field, reason, value
-    frame_for_expectations: pd.DataFrame
+    trimmed: dict[str, pd.Series]
+    typed: dict[str, pd.Series]  # parsed_name(column) -> parsed values of integer, date and timestamp columns
+
+    @property
+    def frame_for_expectations(self) -> pd.DataFrame:
+        """The raw columns as delivered (trimmed, empty = null) and the typed copies: what the GX suite reads."""
+        frame = pd.DataFrame(self.trimmed).replace("", None)
+        for name, series in self.typed.items():
+            frame[name] = series
+        return frame
+
+
+def open_records(path: Path, content_bytes: int) -> pa.BufferReader:
+    """The file up to the end of its last record (empty lines after it left out), memory-mapped."""
+    with pa.memory_map(str(path)) as mapped:
+        return pa.BufferReader(mapped.read_buffer(content_bytes))
 
 
 def iter_chunks(
-    path: Path, header: list[str], chunk_rows: int, on_ragged: Callable[[RaggedRow], None]
+    path: Path, content_bytes: int, header: list[str], chunk_rows: int, on_ragged: Callable[[RaggedRow], None]
 ) -> Iterator[tuple[int, pd.DataFrame]]:
     """(first landing_row, chunk of up to `chunk_rows` rows as strings, empty field = "").
 
@@ -90,7 +130,7 @@ def iter_chunks(
         return "skip"
 
     reader = pacsv.open_csv(
-        path,
+        open_records(path, content_bytes),
         read_options=pacsv.ReadOptions(use_threads=False, block_size=BLOCK_BYTES),
         parse_options=pacsv.ParseOptions(
             newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=handle_invalid
@@ -154,10 +194,28 @@ class ChunkChecker:
         for pair in self.plan.ordering:
             self._check_order(trimmed, typed, pair.start.name, pair.end.name, pair.reason)
         failures = pd.concat(self.found, ignore_index=True) if self.found else _empty_failures()
-        frame = pd.DataFrame(trimmed).replace("", None)
-        for name, series in typed.items():
-            frame[name] = series
-        return ChunkResult(failures=failures, frame_for_expectations=frame)
+        return ChunkResult(failures=failures, trimmed=trimmed, typed=typed)
+
+    def staged_table(self, checked: ChunkResult, schema: pa.Schema) -> pa.Table:
+        """The chunk typed per the contract, as staging reads it: the one place landing values are typed."""
+        rows = len(next(iter(checked.trimmed.values())))
+        arrays = [pa.array(np.arange(self.first_row, self.first_row + rows, dtype="int64"))]
+        system = self.plan.system
+        for column_plan in self.plan.columns:
+            name, kind = column_plan.name, column_plan.column.type
+            text = checked.trimmed[name]
+            if kind == "flag":
+                upper = text.str.upper()
+                flags = pd.Series(np.where(upper == system.flag_true.upper(), True, None), dtype="object")
+                flags[(upper == system.flag_false.upper()).to_numpy()] = False
+                arrays.append(pa.array(flags, type=pa.bool_(), from_pandas=True))
+            elif kind in ("integer", "date", "timestamp"):
+                values = pa.array(checked.typed[parsed_name(name)], from_pandas=True)
+                arrays.append(values.cast(staged_type(kind), safe=kind == "integer"))
+            else:
+                values = pa.array(text, type=pa.string(), from_pandas=True)
+                arrays.append(pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values))
+        return pa.Table.from_arrays(arrays, schema=schema)
 
     def _flag(self, mask: pd.Series | np.ndarray, series: pd.Series, reason: str) -> None:
         index = np.flatnonzero(np.asarray(mask, dtype=bool))
@@ -193,6 +251,9 @@ class ChunkChecker:
         is_integer = series.str.fullmatch(INTEGER_PATTERN).to_numpy(dtype=bool)
         self._flag(usable & ~is_integer, series, REASON_NOT_INTEGER)
         numbers = pd.to_numeric(series.where(usable & is_integer), errors="coerce")
+        too_big = (numbers.abs() > INT32_MAX).to_numpy(dtype=bool)  # staged as a 32-bit integer
+        self._flag(too_big, series, REASON_NOT_INTEGER)
+        numbers = numbers.where(~too_big)
         if plan.column.range is not None:
             low, high = plan.column.range
             outside = ((numbers < low) | (numbers > high)).to_numpy(dtype=bool)
@@ -231,56 +292,36 @@ def _empty_failures() -> pd.DataFrame:
 
 @dataclass
 class KeyTracker:
-    """Primary-key hashes of every row seen, to find duplicates across chunks (exactly checked afterwards)."""
+    """Primary keys of every row seen (trimmed), to find duplicates across chunks without reading the file again."""
 
-    hashes: list[np.ndarray] = field(default_factory=list)
+    keys: list[pa.Array] = field(default_factory=list)
     rows: list[np.ndarray] = field(default_factory=list)
 
     def add(self, keys: pd.Series, first_row: int) -> None:
         keys = keys.str.strip()
-        present = (keys != "").to_numpy()
-        index = np.flatnonzero(present)
-        values = keys.to_numpy(dtype=object)[index]
-        self.hashes.append(pd.util.hash_array(values))
+        index = np.flatnonzero((keys != "").to_numpy())
+        self.keys.append(pa.array(keys.to_numpy(dtype=object)[index], type=pa.string()))
         self.rows.append(first_row + index)
 
-    def candidate_rows(self) -> tuple[np.ndarray, set[int]]:
-        """Rows whose key hash was seen on an earlier row, and the set of hashes involved."""
-        if not self.hashes:
-            return np.array([], dtype="int64"), set()
-        hashes = np.concatenate(self.hashes)
-        rows = np.concatenate(self.rows)
-        _, first = np.unique(hashes, return_index=True)
-        later = np.ones(len(hashes), dtype=bool)
-        later[first] = False
-        return rows[later], {int(h) for h in hashes[later]}
 
-
-def duplicate_key_failures(path: Path, plan: FilePlan, tracker: KeyTracker, unsound_rows: np.ndarray) -> pd.DataFrame:
-    """Exact duplicate primary keys (all but the first occurrence), from a second read of the key column."""
-    candidates, wanted = tracker.candidate_rows()
-    if not len(candidates):
+def duplicate_key_failures(plan: FilePlan, tracker: KeyTracker, unsound_rows: np.ndarray) -> pd.DataFrame:
+    """Exact duplicate primary keys among the rows with no other failure (all but the first occurrence)."""
+    if not tracker.keys:
         return _empty_failures()
-    key = plan.primary_key
-    wanted_hashes = np.array(sorted(wanted), dtype="uint64")
-    rows: list[np.ndarray] = []
-    values: list[np.ndarray] = []
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(use_threads=False, block_size=BLOCK_BYTES),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-        convert_options=pacsv.ConvertOptions(
-            include_columns=[key], column_types={key: pa.string()}, strings_can_be_null=False
-        ),
-    )
-    next_row = 1
-    for batch in reader:
-        keys = batch.column(0).to_pandas().str.strip().to_numpy(dtype=object)
-        hit = np.isin(pd.util.hash_array(keys), wanted_hashes) & (keys != "")
-        rows.append(next_row + np.flatnonzero(hit))
-        values.append(keys[hit])
-        next_row += batch.num_rows
-    found = pd.DataFrame({"landing_row": np.concatenate(rows), "value": np.concatenate(values)})
-    found = found[~found["landing_row"].isin(unsound_rows)]
+    keys = pa.chunked_array(tracker.keys, type=pa.string()).combine_chunks()
+    rows = np.concatenate(tracker.rows)
+    sound = ~np.isin(rows, unsound_rows)
+    keys, rows = keys.filter(pa.array(sound)), rows[sound]
+    hashes = pd.util.hash_array(keys.to_numpy(zero_copy_only=False))
+    _, first = np.unique(hashes, return_index=True)
+    candidate = np.ones(len(hashes), dtype=bool)
+    candidate[first] = False
+    if not candidate.any():
+        return _empty_failures()
+    suspects = np.isin(hashes, hashes[candidate])  # every row whose key hash repeats: compared exactly below
+    found = pd.DataFrame({"landing_row": rows[suspects], "value": keys.filter(pa.array(suspects)).to_pylist()})
+    found = found.sort_values("landing_row", kind="stable")
     duplicated = found[found["value"].duplicated(keep="first")]
-    return _failures(duplicated["landing_row"].to_numpy(), key, REASON_DUPLICATE_KEY, duplicated["value"].to_numpy())
+    return _failures(
+        duplicated["landing_row"].to_numpy(), plan.primary_key, REASON_DUPLICATE_KEY, duplicated["value"].to_numpy()
+    )

@@ -10,17 +10,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from crosstrack.cli import main
 from crosstrack.contract import load_contract
-from crosstrack.quality.gate import EXIT_REJECTED, GateOptions, GateResult, run_gate, write_outputs
+from crosstrack.quality.gate import EXIT_REJECTED, GateOptions, GateResult, run_gate
+from crosstrack.quality.outputs import write_outputs
 from crosstrack.quality.rules import GateSettings
 from crosstrack.quality.sample_delivery import key_value, write_sample_delivery
 
 AS_OF = "2026-07-01"
 ROWS = 20
-SETTINGS = GateSettings(as_of=pd.Timestamp(AS_OF).date())
+SETTINGS = GateSettings(extract_date=pd.Timestamp(AS_OF).date())
 csv.field_size_limit(1 << 30)  # the 1 MB field case
 
 
@@ -204,6 +206,51 @@ def test_crlf_line_ends_and_a_byte_order_mark_are_accepted(delivery: Path, tmp_p
     result = gate(delivery, tmp_path / "q")
     assert result.accepted
     assert quarantine(tmp_path / "q")["landing_row"].tolist() == [2]
+
+
+def test_no_line_break_after_a_complete_last_record_is_accepted(delivery: Path, tmp_path: Path) -> None:
+    set_value(delivery, "ims/IMS_ADMISSION.csv", ROWS, "ADMIT_DT", "2023-01-05")  # the last record is still checked
+    path = delivery / "ims/IMS_ADMISSION.csv"
+    path.write_bytes(path.read_bytes().removesuffix(b"\n"))
+    assert not path.read_bytes().endswith(b"\n")
+    out = tmp_path / "q"
+    assert gate(delivery, out).accepted
+    assert quarantine(out)["landing_row"].tolist() == [ROWS]
+    assert json.loads((out / "manifest.json").read_text())["files"]["ims/IMS_ADMISSION.csv"]["rows"] == ROWS
+
+
+@pytest.mark.parametrize("ending", [b"\n\n", b"\n\n\n\n", b"\r\n\r\n\r\n"])
+def test_empty_lines_after_the_last_record_are_accepted_and_not_counted(
+    delivery: Path, tmp_path: Path, ending: bytes
+) -> None:
+    path = delivery / "parole/parolees.csv"
+    data = path.read_bytes().removesuffix(b"\n")
+    path.write_bytes(data.replace(b"\n", b"\r\n") + ending if b"\r" in ending else data + ending)
+    out = tmp_path / "q"
+    assert gate(delivery, out).accepted
+    assert quarantine(out).empty
+    assert json.loads((out / "manifest.json").read_text())["files"]["parole/parolees.csv"]["rows"] == ROWS
+    assert pq.read_table(out / "landing/parole/parolees.parquet").num_rows == ROWS
+
+
+def test_unclosed_quote_at_the_end_is_caught_as_truncation(delivery: Path, tmp_path: Path) -> None:
+    """A file cut inside a quoted last field still has the right field count: the quote balance catches it."""
+    path = delivery / "oms/Inmate.csv"
+    header, _ = read_rows(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: data.rindex(b",") + 1] + b'"Smi')  # the last field opens a quote, then the file ends
+    message = only_problem(gate(delivery, tmp_path / "q"))
+    assert f"oms/Inmate.csv (row {ROWS}): truncated file: unbalanced double quotes" in message
+    assert f"the quoted field {header[-1]!r} is never closed" in message
+
+
+def test_truncated_record_with_crlf_and_a_byte_order_mark_names_the_row(delivery: Path, tmp_path: Path) -> None:
+    path = delivery / "jms/inmates.csv"
+    data = b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n")
+    path.write_bytes(data[: len(data) - 25])
+    message = only_problem(gate(delivery, tmp_path / "q"))
+    assert "jms/inmates.csv: truncated file: the last line has no line break and its record is incomplete" in message
+    assert f"jms/inmates.csv (row {ROWS}): ragged row" in message
 
 
 # ------------------------------------------------------------------------------------ row level: quarantine
@@ -394,7 +441,7 @@ def test_cli_exit_codes(delivery: Path, tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["validate", "--landing", str(tmp_path / "nowhere"), "--out", str(tmp_path / "q")]) == 2
     assert "not a directory" in capsys.readouterr().err
     (delivery / "oms/Charge.csv").unlink()
-    args = ["validate", "--landing", str(delivery.parent), "--out", str(tmp_path / "q"), "--as-of", AS_OF]
+    args = ["validate", "--landing", str(delivery.parent), "--out", str(tmp_path / "q"), "--extract-date", AS_OF]
     assert main([*args, "--no-gx"]) == 3
     assert "oms/Charge.csv: missing file" in capsys.readouterr().err
 
