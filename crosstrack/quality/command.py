@@ -37,10 +37,15 @@ def add_gate_options(parser: argparse.ArgumentParser) -> None:
         "--future-margin-days", type=int, default=31, help="dates up to the extract date plus this are plausible"
     )
     parser.add_argument("--volume-ratio", type=float, default=2.0, help="row count within this factor of the previous")
-    parser.add_argument(
-        "--no-gx", action="store_true", help="skip the Great Expectations suites (row checks still run)"
+    engine = parser.add_mutually_exclusive_group()
+    engine.add_argument(
+        "--gx",
+        action="store_true",
+        help="also run the expectation suite in Great Expectations, to audit the gate's own checks (slow: "
+        "docs/data_quality.md)",
     )
-    parser.add_argument("--gx-max-rows", type=int, help="Great Expectations validates at most N rows per file")
+    engine.add_argument("--no-gx", action="store_true", help="the default: the gate's checks evaluate the suite")
+    parser.add_argument("--gx-max-rows", type=int, help="with --gx: Great Expectations validates at most N rows a file")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -91,7 +96,7 @@ def gate_options(args: argparse.Namespace, landing: Path, out: Path) -> GateOpti
         settings=settings,
         previous_manifest=args.previous,
         chunk_rows=args.chunk_rows,
-        use_gx=not args.no_gx,
+        use_gx=args.gx,
         gx_max_rows=args.gx_max_rows,
     )
 

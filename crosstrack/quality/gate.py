@@ -38,6 +38,7 @@ from crosstrack.quality.rows import (
     ChunkChecker,
     KeyTracker,
     RaggedRow,
+    Tally,
     Warnings,
     blank_rows,
     duplicate_key_failures,
@@ -50,6 +51,7 @@ from crosstrack.quality.structure import TRUNCATED, UNBALANCED_QUOTES, FileFacts
 EXIT_ACCEPTED = 0
 EXIT_REJECTED = 3
 MAX_RAGGED_LISTED = 10
+WHOLE_FILE = ("expect_table_row_count_to_be_between", "expect_column_values_to_be_unique")
 STAGED_DIR = "landing"  # <out>/landing/<system>/<file stem>.parquet: what dbt's sources read
 
 QUARANTINE_SCHEMA = pa.schema(
@@ -71,7 +73,7 @@ class GateOptions:
     settings: GateSettings
     previous_manifest: Path | None = None
     chunk_rows: int = 250_000
-    use_gx: bool = True
+    use_gx: bool = False  # also run the suite in Great Expectations (an audit of the gate's own engine; slow)
     gx_max_rows: int | None = None  # GX validates at most this many rows per file; the gate checks them all
 
 
@@ -116,7 +118,7 @@ class GateResult:
 
 def staged_path(staged_dir: Path, landing_file: LandingFile) -> Path:
     """Where the gate writes one file's typed records: `<out>/landing/<system>/<stem>.parquet` (a dbt source)."""
-    return staged_dir / landing_file.system / f"{Path(landing_file.file_name).stem}.parquet"
+    return staged_dir / landing_file.staged_relative_path
 
 
 def run_gate(options: GateOptions, progress: GateProgress | None = None) -> GateResult:
@@ -173,6 +175,9 @@ def _row_pass(
     record is written typed to `staged_dir`."""
     plan, facts = outcome.plan, outcome.facts
     specs = suite_specs(plan)
+    if runner is None:  # the gate's checks are the suite's engine; Great Expectations only when asked (--gx)
+        for spec in specs:
+            spec.evaluated_by = GATE
     outcome.expectations = [ExpectationResult(spec=s) for s in specs]
     if runner is not None:
         runner.prepare(facts.relative_path, specs)
@@ -219,7 +224,7 @@ def _row_pass(
     failures = pd.concat([failures, duplicate_key_failures(plan, keys, unsound)], ignore_index=True)
     failures = failures.drop_duplicates(["landing_row", "field"], keep="first")
     outcome.failures = failures.sort_values(["landing_row", "field"], kind="stable").reset_index(drop=True)
-    _gate_evaluated(outcome)
+    _gate_evaluated(outcome, checker.tallies)
     return []
 
 
@@ -266,13 +271,20 @@ def _add_gx_results(outcome: FileOutcome, results: dict[tuple[str, str], tuple[d
             expectation.success = False
 
 
-def _gate_evaluated(outcome: FileOutcome) -> None:
-    """Fill the whole-file expectations the gate evaluates itself (row count, unique key), and show the raw
+def _gate_evaluated(outcome: FileOutcome, tallies: dict[tuple[str, str], Tally]) -> None:
+    """Fill the expectations the gate evaluates itself: the whole-file ones (row count, unique key) and, when
+    Great Expectations did not run, every other one from what the row checks found (`rows.Tally`); show the raw
     values behind a failed date parse (GX only sees the typed copy, where they are all NaT)."""
     failures = outcome.failures if outcome.failures is not None else _no_failures()
     for expectation in outcome.expectations:
         spec = expectation.spec
-        if spec.type == "expect_table_row_count_to_be_between" and spec.evaluated_by == GATE:
+        if spec.evaluated_by == GATE and spec.type not in WHOLE_FILE:
+            tally = tallies.get(spec_key(spec.type, spec.kwargs), Tally())
+            expectation.element_count = outcome.rows
+            expectation.unexpected_count = tally.unexpected
+            expectation.partial_unexpected = list(tally.values)
+            expectation.success = tally.unexpected == 0
+        elif spec.type == "expect_table_row_count_to_be_between" and spec.evaluated_by == GATE:
             expectation.element_count = outcome.rows
             expectation.success = outcome.rows >= 1
             expectation.note = f"{outcome.rows} rows"

@@ -36,6 +36,10 @@ BLOCK_BYTES = 32 << 20  # a record must fit in one block: a 1 MB field is fine
 PARSED_PREFIX = "__parsed__"
 QUARANTINE_COLUMNS = ["source_system", "file_name", "landing_row", "field", "reason", "value"]
 
+TALLY_VALUES = 10  # sample values kept per expectation
+IN_SET = "expect_column_values_to_be_in_set"
+BETWEEN = "expect_column_values_to_be_between"
+
 REASON_REQUIRED = "required value missing"
 REASON_NOT_INTEGER = "not an integer"
 REASON_DUPLICATE_KEY = "duplicate primary key (first occurrence kept)"
@@ -174,12 +178,27 @@ def _failures(rows: np.ndarray, column: str, reason: str, values: np.ndarray) ->
     )
 
 
+@dataclass
+class Tally:
+    """What one expectation of the suite found, summed over the chunks: the gate's checks are its engine."""
+
+    unexpected: int = 0
+    values: list[str] = field(default_factory=list)
+
+    def add(self, values: np.ndarray) -> None:
+        self.unexpected += len(values)
+        for value in values[: TALLY_VALUES - len(self.values)]:
+            self.values.append(neutralize(str(value)))
+
+
 class ChunkChecker:
-    """Runs one file's row checks on one chunk; collects quarantine rows, warnings and a typed frame."""
+    """Runs one file's row checks on one chunk; collects quarantine rows, warnings, and per expectation of the
+    suite (expectations.suite_specs, keyed by expectations.spec_key) what it found."""
 
     def __init__(self, plan: FilePlan, warnings: Warnings) -> None:
         self.plan = plan
         self.warnings = warnings
+        self.tallies: dict[tuple[str, str], Tally] = {}
 
     def check(self, chunk: pd.DataFrame, first_row: int) -> ChunkResult:
         self.first_row = first_row
@@ -217,20 +236,31 @@ class ChunkChecker:
                 arrays.append(pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values))
         return pa.Table.from_arrays(arrays, schema=schema)
 
-    def _flag(self, mask: pd.Series | np.ndarray, series: pd.Series, reason: str) -> None:
+    def _flag(
+        self, mask: pd.Series | np.ndarray, series: pd.Series, reason: str, expectation: tuple[str, str] | None
+    ) -> None:
+        """Quarantine the rows of `mask` for `reason`; count them against the suite's `expectation`."""
         index = np.flatnonzero(np.asarray(mask, dtype=bool))
         if len(index):
             rows = self.first_row + index
-            self.found.append(_failures(rows, str(series.name), reason, series.to_numpy()[index]))
+            values = series.to_numpy()[index]
+            self.found.append(_failures(rows, str(series.name), reason, values))
+            if expectation is not None:
+                self.tallies.setdefault(expectation, Tally()).add(values)
 
     def _check_column(self, series: pd.Series, plan: ColumnPlan) -> pd.Series | None:
         column = plan.column
         present = (series != "").to_numpy()
         too_long = (series.str.len() > self.plan.settings.max_field_chars).to_numpy()
-        self._flag(too_long, series, f"value too long (over {self.plan.settings.max_field_chars} characters)")
+        self._flag(
+            too_long,
+            series,
+            f"value too long (over {self.plan.settings.max_field_chars} characters)",
+            ("expect_column_value_lengths_to_be_between", column.name),
+        )
         usable = present & ~too_long
         if column.required:
-            self._flag(~present, series, REASON_REQUIRED)
+            self._flag(~present, series, REASON_REQUIRED, ("expect_column_values_to_not_be_null", column.name))
         if column.type == "integer":
             return self._check_integer(series, plan, usable)
         if plan.is_temporal:
@@ -238,45 +268,52 @@ class ChunkChecker:
         if plan.allowed_values is not None:
             unknown = usable & ~series.isin(plan.allowed_values).to_numpy()
             if column.type == "flag":  # staging cannot type it: quarantine
-                self._flag(unknown, series, f"not a flag value (expected {' or '.join(plan.allowed_values)})")
+                reason = f"not a flag value (expected {' or '.join(plan.allowed_values)})"
+                self._flag(unknown, series, reason, (IN_SET, column.name))
             elif unknown.any():
                 index = np.flatnonzero(unknown)
                 what = f"code not in code set {column.code_set}"
                 self.warnings.add(column.name, what, self.first_row + index, series.to_numpy()[index])
+                self.tallies.setdefault((IN_SET, column.name), Tally()).add(series.to_numpy()[index])
         if column.type == "string":
-            self._flag(usable & series.str.match(FORMULA_PATTERN).to_numpy(dtype=bool), series, REASON_FORMULA)
+            formula = usable & series.str.match(FORMULA_PATTERN).to_numpy(dtype=bool)
+            self._flag(formula, series, REASON_FORMULA, ("expect_column_values_to_not_match_regex", column.name))
         return None
 
     def _check_integer(self, series: pd.Series, plan: ColumnPlan, usable: np.ndarray) -> pd.Series:
+        name = plan.name
         is_integer = series.str.fullmatch(INTEGER_PATTERN).to_numpy(dtype=bool)
-        self._flag(usable & ~is_integer, series, REASON_NOT_INTEGER)
+        self._flag(usable & ~is_integer, series, REASON_NOT_INTEGER, ("expect_column_values_to_match_regex", name))
         numbers = pd.to_numeric(series.where(usable & is_integer), errors="coerce")
         too_big = (numbers.abs() > INT32_MAX).to_numpy(dtype=bool)  # staged as a 32-bit integer
-        self._flag(too_big, series, REASON_NOT_INTEGER)
+        self._flag(too_big, series, REASON_NOT_INTEGER, None)  # a rule of staging's type, not of the suite
         numbers = numbers.where(~too_big)
         if plan.column.range is not None:
             low, high = plan.column.range
             outside = ((numbers < low) | (numbers > high)).to_numpy(dtype=bool)
-            self._flag(outside, series, f"out of range [{low}, {high}]")
+            self._flag(outside, series, f"out of range [{low}, {high}]", (BETWEEN, parsed_name(name)))
         return numbers
 
     def _check_date(self, series: pd.Series, plan: ColumnPlan, usable: np.ndarray) -> pd.Series:
+        typed = parsed_name(plan.name)
         fmt = plan.parse_format or ""
         parsed = pd.to_datetime(series.where(usable), format=fmt, errors="coerce")
         kind = "timestamp" if plan.column.type == "timestamp" else "date"
-        self._flag(usable & parsed.isna().to_numpy(), series, f"unparseable {kind} (expected format {fmt})")
+        reason = f"unparseable {kind} (expected format {fmt})"
+        self._flag(usable & parsed.isna().to_numpy(), series, reason, ("expect_column_values_to_not_be_null", typed))
         bounds = plan.date_bounds
         if bounds is not None:
-            self._flag((parsed < pd.Timestamp(bounds.earliest)).to_numpy(dtype=bool), series, bounds.reason_early)
+            early = (parsed < pd.Timestamp(bounds.earliest)).to_numpy(dtype=bool)
+            self._flag(early, series, bounds.reason_early, (BETWEEN, typed))
             latest = pd.Timestamp(bounds.latest) + pd.Timedelta(days=1)  # the whole last day
-            self._flag((parsed >= latest).to_numpy(dtype=bool), series, bounds.reason_late)
+            self._flag((parsed >= latest).to_numpy(dtype=bool), series, bounds.reason_late, (BETWEEN, typed))
         return parsed
 
     def _check_order(
         self, trimmed: dict[str, pd.Series], typed: dict[str, pd.Series], start: str, end: str, reason: str
     ) -> None:
         before = (typed[parsed_name(end)] < typed[parsed_name(start)]).to_numpy(dtype=bool)
-        self._flag(before, trimmed[end], reason)
+        self._flag(before, trimmed[end], reason, ("expect_column_pair_values_a_to_be_greater_than_b", parsed_name(end)))
 
 
 def _empty_failures() -> pd.DataFrame:
@@ -292,15 +329,19 @@ def _empty_failures() -> pd.DataFrame:
 
 @dataclass
 class KeyTracker:
-    """Primary keys of every row seen (trimmed), to find duplicates across chunks without reading the file again."""
+    """Primary keys of every row seen (trimmed): their hashes, and the keys themselves as compact Arrow strings,
+    to find duplicates across chunks exactly without reading the file again."""
 
+    hashes: list[np.ndarray] = field(default_factory=list)
     keys: list[pa.Array] = field(default_factory=list)
     rows: list[np.ndarray] = field(default_factory=list)
 
     def add(self, keys: pd.Series, first_row: int) -> None:
         keys = keys.str.strip()
         index = np.flatnonzero((keys != "").to_numpy())
-        self.keys.append(pa.array(keys.to_numpy(dtype=object)[index], type=pa.string()))
+        values = keys.to_numpy(dtype=object)[index]
+        self.hashes.append(pd.util.hash_array(values))
+        self.keys.append(pa.array(values, type=pa.string()))
         self.rows.append(first_row + index)
 
 
@@ -308,19 +349,18 @@ def duplicate_key_failures(plan: FilePlan, tracker: KeyTracker, unsound_rows: np
     """Exact duplicate primary keys among the rows with no other failure (all but the first occurrence)."""
     if not tracker.keys:
         return _empty_failures()
-    keys = pa.chunked_array(tracker.keys, type=pa.string()).combine_chunks()
+    hashes = np.concatenate(tracker.hashes)
     rows = np.concatenate(tracker.rows)
     sound = ~np.isin(rows, unsound_rows)
-    keys, rows = keys.filter(pa.array(sound)), rows[sound]
-    hashes = pd.util.hash_array(keys.to_numpy(zero_copy_only=False))
-    _, first = np.unique(hashes, return_index=True)
-    candidate = np.ones(len(hashes), dtype=bool)
-    candidate[first] = False
-    if not candidate.any():
+    _, first = np.unique(hashes[sound], return_index=True)
+    repeated = np.ones(int(sound.sum()), dtype=bool)
+    repeated[first] = False
+    if not repeated.any():
         return _empty_failures()
-    suspects = np.isin(hashes, hashes[candidate])  # every row whose key hash repeats: compared exactly below
-    found = pd.DataFrame({"landing_row": rows[suspects], "value": keys.filter(pa.array(suspects)).to_pylist()})
-    found = found.sort_values("landing_row", kind="stable")
+    # every sound row whose key hash repeats, compared exactly (a hash collision is not a duplicate)
+    suspects = np.flatnonzero(sound & np.isin(hashes, hashes[sound][repeated]))
+    values = pa.chunked_array(tracker.keys, type=pa.string()).take(pa.array(suspects)).to_pylist()
+    found = pd.DataFrame({"landing_row": rows[suspects], "value": values})
     duplicated = found[found["value"].duplicated(keep="first")]
     return _failures(
         duplicated["landing_row"].to_numpy(), plan.primary_key, REASON_DUPLICATE_KEY, duplicated["value"].to_numpy()

@@ -459,6 +459,38 @@ BREAKS: list[Callable[[Path], None]] = [
 ]
 
 
+BROKEN_EXPECTATIONS = {
+    ("parole/lscmi.csv", "expect_column_values_to_be_between", "__parsed__total_score"): 1,
+    ("parole/lscmi.csv", "expect_column_values_to_not_be_null", "__parsed__assessment_date"): 1,
+    ("oms/Booking.csv", "expect_column_pair_values_a_to_be_greater_than_b", "__parsed__ReleaseDate"): 1,
+    ("oms/Inmate.csv", "expect_column_values_to_not_match_regex", "LastName"): 1,
+    ("ims/IMS_OFFENDER.csv", "expect_column_values_to_be_in_set", "RACE_CD"): 1,
+    ("ims/IMS_STATUS.csv", "expect_column_values_to_not_be_null", "STATUS_CD"): 1,
+}
+
+
+def test_the_gate_fills_the_suite_as_great_expectations_would(delivery: Path, tmp_path: Path) -> None:
+    """Without --gx the row checks are the suite's engine: the same failed expectations, counts and raw values."""
+    for brk in BREAKS:
+        brk(delivery)
+    out = tmp_path / "q"
+    result = gate(delivery, out)
+    assert result.accepted and result.gx_version is None
+    report = json.loads((out / "report.json").read_text())
+    expectations = [e for f in report["files"] for e in f["expectations"]]
+    assert {e["evaluated_by"] for e in expectations} == {"crosstrack"}
+    failed = {
+        (f["file"], e["expectation"], e["kwargs"].get("column") or e["kwargs"].get("column_A")): e["unexpected_count"]
+        for f in report["files"]
+        for e in f["expectations"]
+        if not e["success"]
+    }
+    assert failed == BROKEN_EXPECTATIONS
+    lscmi = next(f for f in report["files"] if f["file"] == "parole/lscmi.csv")
+    parse = next(e for e in lscmi["expectations"] if e["kwargs"].get("column") == "__parsed__assessment_date")
+    assert parse["partial_unexpected_list"] == ["13-45-2020"] and parse["element_count"] == ROWS
+
+
 def test_great_expectations_results_agree_with_the_quarantine(
     delivery: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -474,14 +506,7 @@ def test_great_expectations_results_agree_with_the_quarantine(
         for e in f["expectations"]
         if not e["success"]
     }
-    assert failed == {
-        ("parole/lscmi.csv", "expect_column_values_to_be_between", "__parsed__total_score"): 1,
-        ("parole/lscmi.csv", "expect_column_values_to_not_be_null", "__parsed__assessment_date"): 1,
-        ("oms/Booking.csv", "expect_column_pair_values_a_to_be_greater_than_b", "__parsed__ReleaseDate"): 1,
-        ("oms/Inmate.csv", "expect_column_values_to_not_match_regex", "LastName"): 1,
-        ("ims/IMS_OFFENDER.csv", "expect_column_values_to_be_in_set", "RACE_CD"): 1,
-        ("ims/IMS_STATUS.csv", "expect_column_values_to_not_be_null", "STATUS_CD"): 1,
-    }
+    assert failed == BROKEN_EXPECTATIONS
     assert len(quarantine(out)) == 5  # the unknown race code only warns
     lscmi = next(f for f in report["files"] if f["file"] == "parole/lscmi.csv")
     parse = next(e for e in lscmi["expectations"] if e["kwargs"].get("column") == "__parsed__assessment_date")
