@@ -446,6 +446,40 @@ def test_cli_exit_codes(delivery: Path, tmp_path: Path, capsys: pytest.CaptureFi
     assert "oms/Charge.csv: missing file" in capsys.readouterr().err
 
 
+def test_extract_date_is_required_recorded_and_progress_is_reported(
+    delivery: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["validate", "--landing", str(delivery), "--out", str(tmp_path / "q")]
+    assert main(args) == 2
+    assert "--extract-date YYYY-MM-DD is required" in capsys.readouterr().err
+    assert main([*args, "--extract-date", "2026-07-01x"]) == 2
+    assert main([*args, "--extract-date", AS_OF]) == 0
+    assert json.loads((tmp_path / "q/manifest.json").read_text())["extract_date"] == AS_OF
+    files = len(load_contract().files)
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("gate: ")]
+    assert len(lines) >= files  # not a terminal: plain lines, one per file at least
+    assert lines[-1].startswith(f"gate: {files}/{files} files, {files * ROWS:,}/{files * ROWS:,} rows (100%)")
+
+
+def test_the_typed_records_are_written_once_for_staging(delivery: Path, tmp_path: Path) -> None:
+    set_value(delivery, "ims/IMS_ADMISSION.csv", 3, "ADMIT_DT", "20230230")  # quarantined, its date null
+    set_value(delivery, "ims/IMS_ADMISSION.csv", 4, "ADMISSION_ID", "  A-4 ")  # trimmed
+    out = tmp_path / "q"
+    assert gate(delivery, out).accepted
+    table = pq.read_table(out / "landing/ims/IMS_ADMISSION.parquet")
+    assert table.schema.field("landing_row").type == "int64"
+    assert str(table.schema.field("ADMIT_DT").type) == "date32[day]"
+    rows = table.to_pylist()
+    assert [r["landing_row"] for r in rows] == list(range(1, ROWS + 1))
+    assert rows[2]["ADMIT_DT"] is None and rows[3]["ADMISSION_ID"] == "A-4"
+    header, raw = read_rows(delivery / "ims/IMS_ADMISSION.csv")
+    assert rows[0]["ADMIT_DT"].strftime("%Y%m%d") == raw[0][header.index("ADMIT_DT")]  # IMS dates are %Y%m%d
+    for path in delivery.rglob("*.csv"):  # a rejected delivery leaves no typed records behind
+        path.write_bytes(path.read_bytes()[:-30])
+    assert not gate(delivery, out).accepted
+    assert not (out / "landing").exists() and not (out / "landing.partial").exists()
+
+
 # -------------------------------------------------------------------------- Great Expectations agrees
 
 
