@@ -121,8 +121,8 @@ def render_base_model(system: System, landing_file: LandingFile) -> str:
     key = landing_file.column(landing_file.primary_key).staged_as
     return (
         f"-- {GENERATED}\n"
-        f"-- Every row of {landing_file.relative_path} (as the gate typed it), with the reason it is rejected if it is"
-        " (SPEC R-EX-2).\n"
+        f"-- Every row of {landing_file.relative_path} (typed by the gate),"
+        " rejected with a reason if it is (SPEC R-EX-2).\n"
         "{{ config(materialized='table') }}\n\n"
         "{{\n"
         "    landing_base(\n"
