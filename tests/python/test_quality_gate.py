@@ -503,6 +503,16 @@ BROKEN_EXPECTATIONS = {
 }
 
 
+def failed_expectations(report: dict) -> dict[tuple[str, str, str], int]:
+    """(file, expectation, column) -> unexpected count, of every failed expectation of the report."""
+    return {
+        (f["file"], e["expectation"], e["kwargs"].get("column") or e["kwargs"].get("column_A")): e["unexpected_count"]
+        for f in report["files"]
+        for e in f["expectations"]
+        if not e["success"]
+    }
+
+
 def test_the_gate_fills_the_suite_as_great_expectations_would(delivery: Path, tmp_path: Path) -> None:
     """Without --gx the row checks are the suite's engine: the same failed expectations, counts and raw values."""
     for brk in BREAKS:
@@ -513,13 +523,7 @@ def test_the_gate_fills_the_suite_as_great_expectations_would(delivery: Path, tm
     report = json.loads((out / "report.json").read_text())
     expectations = [e for f in report["files"] for e in f["expectations"]]
     assert {e["evaluated_by"] for e in expectations} == {"crosstrack"}
-    failed = {
-        (f["file"], e["expectation"], e["kwargs"].get("column") or e["kwargs"].get("column_A")): e["unexpected_count"]
-        for f in report["files"]
-        for e in f["expectations"]
-        if not e["success"]
-    }
-    assert failed == BROKEN_EXPECTATIONS
+    assert failed_expectations(report) == BROKEN_EXPECTATIONS
     lscmi = next(f for f in report["files"] if f["file"] == "parole/lscmi.csv")
     parse = next(e for e in lscmi["expectations"] if e["kwargs"].get("column") == "__parsed__assessment_date")
     assert parse["partial_unexpected_list"] == ["13-45-2020"] and parse["element_count"] == ROWS
@@ -534,13 +538,7 @@ def test_great_expectations_results_agree_with_the_quarantine(
     result = gate(delivery, out, use_gx=True)
     assert result.accepted and result.gx_version and result.gx_version.startswith("1.")
     report = json.loads((out / "report.json").read_text())
-    failed = {
-        (f["file"], e["expectation"], e["kwargs"].get("column") or e["kwargs"].get("column_A")): e["unexpected_count"]
-        for f in report["files"]
-        for e in f["expectations"]
-        if not e["success"]
-    }
-    assert failed == BROKEN_EXPECTATIONS
+    assert failed_expectations(report) == BROKEN_EXPECTATIONS
     assert len(quarantine(out)) == 5  # the unknown race code only warns
     lscmi = next(f for f in report["files"] if f["file"] == "parole/lscmi.csv")
     parse = next(e for e in lscmi["expectations"] if e["kwargs"].get("column") == "__parsed__assessment_date")
