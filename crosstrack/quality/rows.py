@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from crosstrack.quality.rules import FORMULA_PATTERN, FORMULA_RE, INTEGER_PATTERN, ColumnPlan, FilePlan
+from crosstrack.quality.rules import FORMULA_PATTERN, FORMULA_PREFIX, FORMULA_RE, INTEGER_PATTERN, ColumnPlan, FilePlan
 
 VALUE_CHARS = 200
 SAMPLES_PER_WARNING = 5
@@ -243,7 +243,7 @@ class ChunkChecker:
         index = np.flatnonzero(np.asarray(mask, dtype=bool))
         if len(index):
             rows = self.first_row + index
-            values = series.to_numpy()[index]
+            values = series.iloc[index].to_numpy()
             self.found.append(_failures(rows, str(series.name), reason, values))
             if expectation is not None:
                 self.tallies.setdefault(expectation, Tally()).add(values)
@@ -273,10 +273,13 @@ class ChunkChecker:
             elif unknown.any():
                 index = np.flatnonzero(unknown)
                 what = f"code not in code set {column.code_set}"
-                self.warnings.add(column.name, what, self.first_row + index, series.to_numpy()[index])
-                self.tallies.setdefault((IN_SET, column.name), Tally()).add(series.to_numpy()[index])
+                values = series.iloc[index].to_numpy()
+                self.warnings.add(column.name, what, self.first_row + index, values)
+                self.tallies.setdefault((IN_SET, column.name), Tally()).add(values)
         if column.type == "string":
-            formula = usable & series.str.match(FORMULA_PATTERN).to_numpy(dtype=bool)
+            formula = usable & series.str.match(FORMULA_PREFIX).to_numpy(dtype=bool)
+            candidates = np.flatnonzero(formula)  # few: the full pattern (a look-ahead, slow) only on them
+            formula[candidates] = series.iloc[candidates].str.match(FORMULA_PATTERN).to_numpy(dtype=bool)
             self._flag(formula, series, REASON_FORMULA, ("expect_column_values_to_not_match_regex", column.name))
         return None
 
@@ -329,19 +332,16 @@ def _empty_failures() -> pd.DataFrame:
 
 @dataclass
 class KeyTracker:
-    """Primary keys of every row seen (trimmed): their hashes, and the keys themselves as compact Arrow strings,
-    to find duplicates across chunks exactly without reading the file again."""
+    """Primary keys of every row seen (trimmed, as compact Arrow strings), to find duplicates across chunks exactly
+    without reading the file again."""
 
-    hashes: list[np.ndarray] = field(default_factory=list)
     keys: list[pa.Array] = field(default_factory=list)
     rows: list[np.ndarray] = field(default_factory=list)
 
     def add(self, keys: pd.Series, first_row: int) -> None:
         keys = keys.str.strip()
         index = np.flatnonzero((keys != "").to_numpy())
-        values = keys.to_numpy(dtype=object)[index]
-        self.hashes.append(pd.util.hash_array(values))
-        self.keys.append(pa.array(values, type=pa.string()))
+        self.keys.append(pa.array(keys.iloc[index], type=pa.string()))
         self.rows.append(first_row + index)
 
 
@@ -349,18 +349,18 @@ def duplicate_key_failures(plan: FilePlan, tracker: KeyTracker, unsound_rows: np
     """Exact duplicate primary keys among the rows with no other failure (all but the first occurrence)."""
     if not tracker.keys:
         return _empty_failures()
-    hashes = np.concatenate(tracker.hashes)
     rows = np.concatenate(tracker.rows)
-    sound = ~np.isin(rows, unsound_rows)
-    _, first = np.unique(hashes[sound], return_index=True)
-    repeated = np.ones(int(sound.sum()), dtype=bool)
-    repeated[first] = False
-    if not repeated.any():
+    unsound = np.zeros(int(rows.max(initial=0)) + 1, dtype=bool)  # by landing_row: linear, no sort
+    unsound[unsound_rows[unsound_rows < len(unsound)].astype("int64")] = True
+    sound = ~unsound[rows]
+    keys = pa.chunked_array(tracker.keys, type=pa.string()).filter(pa.array(sound))
+    rows = rows[sound]
+    counts = pa.table({"key": keys}).group_by("key").aggregate([("key", "count")])
+    repeated = counts.filter(pc.greater(counts["key_count"], 1))["key"]
+    if not len(repeated):
         return _empty_failures()
-    # every sound row whose key hash repeats, compared exactly (a hash collision is not a duplicate)
-    suspects = np.flatnonzero(sound & np.isin(hashes, hashes[sound][repeated]))
-    values = pa.chunked_array(tracker.keys, type=pa.string()).take(pa.array(suspects)).to_pylist()
-    found = pd.DataFrame({"landing_row": rows[suspects], "value": values})
+    suspects = np.flatnonzero(pc.is_in(keys, value_set=repeated.combine_chunks()).to_numpy(zero_copy_only=False))
+    found = pd.DataFrame({"landing_row": rows[suspects], "value": keys.take(pa.array(suspects)).to_pylist()})
     duplicated = found[found["value"].duplicated(keep="first")]
     return _failures(
         duplicated["landing_row"].to_numpy(), plan.primary_key, REASON_DUPLICATE_KEY, duplicated["value"].to_numpy()

@@ -30,7 +30,8 @@ ORDERING_WORDS: tuple[tuple[str, str], ...] = (
 
 # A value a spreadsheet would run as a formula (OWASP "CSV injection"): = + - @ (after optional blanks or
 # tab / carriage return), unless the rest is a plain number ("-5", "+1 555").
-FORMULA_PATTERN = r"^[\t\r ]*[=+\-@](?![\d.,\s]*$)"
+FORMULA_PREFIX = r"^[\t\r ]*[=+\-@]"  # what every such value starts with (a fast, RE2-compatible first filter)
+FORMULA_PATTERN = FORMULA_PREFIX + r"(?![\d.,\s]*$)"
 FORMULA_RE = re.compile(FORMULA_PATTERN)
 
 INTEGER_PATTERN = r"^[+-]?\d+$"
