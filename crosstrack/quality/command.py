@@ -14,13 +14,12 @@ import argparse
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crosstrack.cli import CliError
-from crosstrack.quality.gate import GateOptions, GateResult
-from crosstrack.quality.outputs import gate_delivery
-from crosstrack.quality.progress import GateProgress
-from crosstrack.quality.report import PUBLIC_REPORT, RESTRICTED_REPORT
-from crosstrack.quality.rules import GateSettings
+
+if TYPE_CHECKING:  # the gate (pandas, pyarrow) is imported when it runs, not to build the parser
+    from crosstrack.quality.gate import GateOptions, GateResult
 
 
 def add_gate_options(parser: argparse.ArgumentParser) -> None:
@@ -67,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
         return run_sid_capture(args.sid_capture, args.out)
     if args.landing is None:
         raise CliError("--landing DIR is required (or --reconcile DB_PATH)")
+    from crosstrack.quality.outputs import gate_delivery
+    from crosstrack.quality.progress import GateProgress
+
     result = gate_delivery(gate_options(args, args.landing, args.out), GateProgress.for_stream(sys.stderr))
     _print_summary(result)
     return result.exit_code
@@ -74,6 +76,9 @@ def run(args: argparse.Namespace) -> int:
 
 def gate_options(args: argparse.Namespace, landing: Path, out: Path) -> GateOptions:
     """The gate's options from `add_gate_options`' arguments; a usage error (CliError) if one is wrong."""
+    from crosstrack.quality.gate import GateOptions
+    from crosstrack.quality.rules import GateSettings
+
     if args.chunk_rows < 1:
         raise CliError("--chunk-rows must be a positive number")
     if args.volume_ratio < 1:
@@ -109,6 +114,8 @@ def _landing_dir(path: Path) -> Path:
 
 
 def _print_summary(result: GateResult) -> None:
+    from crosstrack.quality.report import PUBLIC_REPORT, RESTRICTED_REPORT
+
     out = result.options.out_dir
     if not result.accepted:
         print(
