@@ -4,6 +4,7 @@ quarantine reason, and every received row is either quarantined or passed (SPEC 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import shutil
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from crosstrack.cli import main
 from crosstrack.contract import load_contract
 from crosstrack.quality.gate import EXIT_REJECTED, GateOptions, GateResult, run_gate
 from crosstrack.quality.outputs import write_outputs
+from crosstrack.quality.progress import RichProgress
 from crosstrack.quality.rules import GateSettings
 from crosstrack.quality.sample_delivery import key_value, write_sample_delivery
 
@@ -581,3 +583,15 @@ def test_generated_delivery_quarantines_exactly_the_injected_hard_faults(generat
     assert warned == len(unknown)
     received = sum(f["rows_received"] for f in report["files"])
     assert received == report["totals"]["rows_quarantined"] + sum(f["rows_passed"] for f in report["files"])
+
+
+def test_progress_on_a_terminal_is_a_bar_of_rows_and_files() -> None:
+    stream = io.StringIO()
+    progress = RichProgress(stream)
+    progress.start(1000, 2)
+    for name in ("a.csv", "b.csv"):
+        progress.advance(500)
+        progress.file_done(name, 500)
+    progress.finish()
+    last = stream.getvalue().strip().splitlines()[-1]
+    assert "gate 2/2 files" in last and "1,000/1,000 rows" in last
