@@ -6,7 +6,6 @@ over `<warehouse>` only when every model and test passed, so readers never see a
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 import subprocess
@@ -69,9 +68,10 @@ def dbt_environment(
         env["DBT_LOG_PATH"] = str((target_path / "logs").resolve())
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     env["DO_NOT_TRACK"] = "1"
-    env["CROSSTRACK_LANDING_DIR"] = str(landing_dir.resolve())
     env["CROSSTRACK_DB"] = str(database.resolve())
     env["CROSSTRACK_QUARANTINE_FILE"] = str(quarantine_file.resolve()) if quarantine_file else ""
+    if quarantine_file is not None:  # the gate's typed records, beside its quarantine: what dbt's sources read
+        env["CROSSTRACK_LANDING_PARQUET_DIR"] = str((quarantine_file.parent / "landing").resolve())
     return env
 
 
@@ -173,10 +173,12 @@ def build_warehouse(
     target_path: Path | None = None,
     publish_dir: Path | None = None,
     reconcile: bool = True,
+    extract_date: str | None = None,
 ) -> BuildResult:
     """Gate the delivery, build into `<warehouse>.build`, generate docs, move into place, reconcile, publish.
 
     `reconcile=False` is for partial builds (a `--select` in dbt_args), where most staging models are absent.
+    `extract_date` is the delivery's extract date (the gate's reference for plausible dates); default `as_of`.
     """
     if not landing_dir.is_dir():
         raise BuildError(f"no delivery at {landing_dir}: expected <dir>/<system>/<file> (docs/landing_contract.md)")
@@ -185,14 +187,14 @@ def build_warehouse(
     except SecretError as exc:
         raise BuildError(f"build refused: {exc}") from exc
     result = BuildResult(warehouse=warehouse)
-    quarantine = None
-    if quality_dir is not None:
-        # The extract date bounds "impossible" future dates: never earlier than the cohort as-of.
-        extract_date = max(as_of, dt.date.today().isoformat())
-        command = [venv_bin("crosstrack"), "validate", "--landing", str(landing_dir), "--out", str(quality_dir)]
-        command += ["--as-of", extract_date]
-        result.stages.append(run_stage("validate", command, dict(os.environ), quiet))
-        quarantine = quality_dir / "quarantine.parquet"
+    # dbt's sources read the gate's typed records: the gate always runs (its outputs beside the warehouse unless
+    # a quality_dir is given; the reconciliation runs only then).
+    gate_dir = quality_dir if quality_dir is not None else warehouse.with_name(warehouse.name + ".quality")
+    # The extract date bounds "impossible" future dates: the given one, else the cohort as-of (never today).
+    command = [venv_bin("crosstrack"), "validate", "--landing", str(landing_dir), "--out", str(gate_dir)]
+    command += ["--extract-date", extract_date or as_of]
+    result.stages.append(run_stage("validate", command, dict(os.environ), quiet))
+    quarantine = gate_dir / "quarantine.parquet"
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     staging_file = warehouse.with_name(warehouse.name + ".build")
     staging_file.unlink(missing_ok=True)

@@ -1,23 +1,24 @@
 {#-
-    Every row of one landing file, typed, numbered and, where it cannot be staged, rejected with a reason
+    Every row of one landing file, numbered and, where it cannot be staged, rejected with a reason
     (SPEC R-EX-2: every landing row is staged or rejected; nothing is dropped).
+
+    The source is the data-quality gate's typed copy of the file (Parquet): the gate numbered the rows in file
+    order from 1 (`landing_row`, the first line after the header), trimmed every value (empty is null) and typed
+    it per the contract (crosstrack/quality/rows.py, the one place landing values are typed); a value that does
+    not parse is null there and its row is quarantined.
 
     A row is rejected, in this order of precedence, when
       1. the data-quality gate quarantined it (var quarantine_file: its field and reason are kept),
-      2. a required field is empty, or a non-empty field does not parse as its contract type,
+      2. a required field is empty,
       3. its primary key repeats that of an earlier sound row (the first occurrence is kept).
-    Rows are numbered in file order from 1 (the first line after the header): `landing_row`.
 -#}
-{% macro landing_base(source_name, table_name, file_name, primary_key, flag_true, flag_false, columns) %}
+{% macro landing_base(source_name, table_name, file_name, primary_key, columns) %}
 {%- set quarantine_file = var('quarantine_file', env_var('CROSSTRACK_QUARANTINE_FILE', '')) -%}
 {%- set key_column = (columns | selectattr('as', 'equalto', primary_key) | first) -%}
 with
 
 landing as (
-    select
-        *,
-        row_number() over () as landing_row
-    from {{ source(source_name, table_name) }}
+    select * from {{ source(source_name, table_name) }}
 ),
 
 {% if quarantine_file %}
@@ -35,39 +36,24 @@ quarantined as (
 ),
 {% endif %}
 
-trimmed as (
-    select
-        landing_row,
-        {%- for column in columns %}
-        nullif(trim({{ adapter.quote(column.name) }}), '') as raw_{{ column.as }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from landing
-),
-
 typed as (
     select
         landing_row,
         {%- for column in columns %}
-        {{ landing_typed_value(column, 'raw_' ~ column.as, flag_true, flag_false) }} as {{ column.as }},
+        {{ landing_typed_value(column, adapter.quote(column.name)) }} as {{ column.as }},
         {%- endfor %}
         case
-            {%- for column in columns %}
-            when {{ landing_value_fails(column, 'raw_' ~ column.as, flag_true, flag_false) }} then '{{ column.name }}'
+            {%- for column in columns if column.required %}
+            when {{ adapter.quote(column.name) }} is null then '{{ column.name }}'
             {%- endfor %}
         end as typing_field,
         case
-            {%- for column in columns %}
-            when {{ landing_value_fails(column, 'raw_' ~ column.as, flag_true, flag_false) }}
-                then {{ landing_failure_reason(column, 'raw_' ~ column.as, flag_true, flag_false) }}
+            {%- for column in columns if column.required %}
+            when {{ adapter.quote(column.name) }} is null then 'missing required {{ column.name }}'
             {%- endfor %}
         end as typing_reason,
-        case
-            {%- for column in columns %}
-            when {{ landing_value_fails(column, 'raw_' ~ column.as, flag_true, flag_false) }}
-                then substring({{ 'raw_' ~ column.as }}, 1, 200)
-            {%- endfor %}
-        end as typing_value
-    from trimmed
+        cast(null as {{ dbt.type_string() }}) as typing_value
+    from landing
 ),
 
 checked as (

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -82,6 +83,12 @@ class LandingFile:
     def relative_path(self) -> str:
         """Where the file sits in a delivery: <system>/<file>."""
         return f"{self.system}/{self.file_name}"
+
+    @property
+    def staged_relative_path(self) -> str:
+        """Where the gate writes the file's typed records, under its landing/ output: <system>/<file stem>.parquet
+        (what the file's dbt source reads)."""
+        return f"{self.system}/{Path(self.file_name).stem}.parquet"
 
     @property
     def staging_model(self) -> str:

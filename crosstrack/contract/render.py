@@ -63,13 +63,12 @@ def _type_note(column: Column, system: System) -> str:
     return ", ".join(parts)
 
 
-def _read_csv_call(landing_file: LandingFile) -> str:
-    # Read every column as text: typing happens in staging so that a bad value is rejected with its reason,
-    # never lost to a reader's guess (SPEC R-EX-2).
+def _staged_read(landing_file: LandingFile) -> str:
+    # The gate's typed copy of the file (crosstrack.quality.rows types every value once, per the contract): no
+    # delivered file is parsed twice. Its folder is the gate's output folder's landing/.
     return (
-        'read_csv(\'{{ env_var("CROSSTRACK_LANDING_DIR", "data/landing") }}/'
-        + landing_file.relative_path
-        + "', header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"')"
+        'read_parquet(\'{{ var("landing_parquet_dir", env_var("CROSSTRACK_LANDING_PARQUET_DIR", '
+        '"data/quality/landing")) }}/' + landing_file.staged_relative_path + "')"
     )
 
 
@@ -85,7 +84,7 @@ def render_sources(system: System) -> str:
                     "meta": {
                         "landing_file": landing_file.file_name,
                         "primary_key": landing_file.primary_key,
-                        "external_location": _read_csv_call(landing_file),
+                        "external_location": _staged_read(landing_file),
                     }
                 },
                 "columns": [
@@ -111,22 +110,21 @@ def render_sources(system: System) -> str:
     return _yaml(document)
 
 
-def _column_spec(column: Column, system: System) -> str:
+def _column_spec(column: Column) -> str:
+    # No format: the gate parsed the values (crosstrack/quality/rows.py); staging reads them typed.
     spec: dict[str, object] = {"name": column.name, "as": column.staged_as, "type": column.type}
-    fmt = column.parse_format(system)
-    if fmt:
-        spec["format"] = fmt
     if column.required:
         spec["required"] = True
     return json.dumps(spec)
 
 
 def render_base_model(system: System, landing_file: LandingFile) -> str:
-    specs = ",\n        ".join(_column_spec(c, system) for c in landing_file.columns)
+    specs = ",\n        ".join(_column_spec(c) for c in landing_file.columns)
     key = landing_file.column(landing_file.primary_key).staged_as
     return (
         f"-- {GENERATED}\n"
-        f"-- Every row of {landing_file.relative_path}, typed, with the reason it is rejected if it is (SPEC R-EX-2).\n"
+        f"-- Every row of {landing_file.relative_path} (typed by the gate),"
+        " rejected with a reason if it is (SPEC R-EX-2).\n"
         "{{ config(materialized='table') }}\n\n"
         "{{\n"
         "    landing_base(\n"
@@ -134,8 +132,6 @@ def render_base_model(system: System, landing_file: LandingFile) -> str:
         f"        table_name='{landing_file.table_name}',\n"
         f"        file_name='{landing_file.file_name}',\n"
         f"        primary_key='{key}',\n"
-        f"        flag_true='{system.flag_true}',\n"
-        f"        flag_false='{system.flag_false}',\n"
         "        columns=[\n"
         f"        {specs},\n"
         "        ],\n"

@@ -1,6 +1,6 @@
 """`crosstrack validate`: the data-quality gate on a delivery, or the reconciliation of a built warehouse.
 
-    crosstrack validate --landing DIR --out DIR [--previous MANIFEST_OR_DIR] [--chunk-rows N] [--as-of DATE]
+    crosstrack validate --landing DIR --out DIR --extract-date DATE [--previous MANIFEST_OR_DIR] [--chunk-rows N]
     crosstrack validate --reconcile DB_PATH --out DIR      (DIR: where the gate wrote its outputs)
     crosstrack validate --sid-capture DB_PATH --out DIR    (SPEC R-RPT-2, writes DIR/sid_capture.csv)
 
@@ -14,27 +14,43 @@ import argparse
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crosstrack.cli import CliError
-from crosstrack.quality.gate import GateOptions, GateResult, run_gate, write_outputs
-from crosstrack.quality.report import PUBLIC_REPORT, RESTRICTED_REPORT
-from crosstrack.quality.rules import GateSettings
+
+if TYPE_CHECKING:  # the gate (pandas, pyarrow) is imported when it runs, not to build the parser
+    from crosstrack.quality.gate import GateOptions, GateResult
+
+
+def add_gate_options(parser: argparse.ArgumentParser) -> None:
+    """Every option of the gate itself (not where the delivery is, nor where the outputs go): `crosstrack validate`
+    and `crosstrack build` both take them; `gate_options` turns them into `GateOptions`."""
+    parser.add_argument(
+        "--extract-date",
+        help="date the delivery was extracted, YYYY-MM-DD: the reference for plausible dates and ages (required; "
+        "recorded in the manifest)",
+    )
+    parser.add_argument("--previous", type=Path, help="manifest.json of the previous delivery (or its directory)")
+    parser.add_argument("--chunk-rows", type=int, default=250_000, help="rows per chunk (default 250000)")
+    parser.add_argument(
+        "--future-margin-days", type=int, default=31, help="dates up to the extract date plus this are plausible"
+    )
+    parser.add_argument("--volume-ratio", type=float, default=2.0, help="row count within this factor of the previous")
+    engine = parser.add_mutually_exclusive_group()
+    engine.add_argument(
+        "--gx",
+        action="store_true",
+        help="also run the expectation suite in Great Expectations, to audit the gate's own checks (slow: "
+        "docs/data_quality.md)",
+    )
+    engine.add_argument("--no-gx", action="store_true", help="the default: the gate's checks evaluate the suite")
+    parser.add_argument("--gx-max-rows", type=int, help="with --gx: Great Expectations validates at most N rows a file")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--landing", type=Path, help="delivery: DIR/<system>/<file> (or DIR/landing/<system>/<file>)")
     parser.add_argument("--out", type=Path, required=True, help="where to write quarantine, manifest and report")
-    parser.add_argument("--previous", type=Path, help="manifest.json of the previous delivery (or its directory)")
-    parser.add_argument("--chunk-rows", type=int, default=250_000, help="rows per chunk (default 250000)")
-    parser.add_argument(
-        "--as-of", help="extract date of the delivery: reference for plausible dates and ages (default: today)"
-    )
-    parser.add_argument("--future-margin-days", type=int, default=31, help="dates up to as-of plus this are plausible")
-    parser.add_argument("--volume-ratio", type=float, default=2.0, help="row count within this factor of the previous")
-    parser.add_argument(
-        "--no-gx", action="store_true", help="skip the Great Expectations suites (row checks still run)"
-    )
-    parser.add_argument("--gx-max-rows", type=int, help="Great Expectations validates at most N rows per file")
+    add_gate_options(parser)
     parser.add_argument("--reconcile", type=Path, metavar="DB_PATH", help="reconcile a built warehouse instead")
     parser.add_argument("--sid-capture", type=Path, metavar="DB_PATH", help="SID capture report of a built warehouse")
 
@@ -48,35 +64,44 @@ def run(args: argparse.Namespace) -> int:
         from crosstrack.quality.sid_capture import run_sid_capture
 
         return run_sid_capture(args.sid_capture, args.out)
-    options = _options(args)
-    result = run_gate(options)
-    write_outputs(result)
+    if args.landing is None:
+        raise CliError("--landing DIR is required (or --reconcile DB_PATH)")
+    from crosstrack.quality.outputs import gate_delivery
+    from crosstrack.quality.progress import GateProgress
+
+    result = gate_delivery(gate_options(args, args.landing, args.out), GateProgress.for_stream(sys.stderr))
     _print_summary(result)
     return result.exit_code
 
 
-def _options(args: argparse.Namespace) -> GateOptions:
-    if args.landing is None:
-        raise CliError("--landing DIR is required (or --reconcile DB_PATH)")
-    landing = _landing_dir(args.landing)
+def gate_options(args: argparse.Namespace, landing: Path, out: Path) -> GateOptions:
+    """The gate's options from `add_gate_options`' arguments; a usage error (CliError) if one is wrong."""
+    from crosstrack.quality.gate import GateOptions
+    from crosstrack.quality.rules import GateSettings
+
     if args.chunk_rows < 1:
         raise CliError("--chunk-rows must be a positive number")
     if args.volume_ratio < 1:
         raise CliError("--volume-ratio must be 1 or more")
     if args.previous is not None and not (args.previous.is_file() or (args.previous / "manifest.json").is_file()):
         raise CliError(f"--previous {args.previous}: no manifest.json there")
+    landing = _landing_dir(landing)
+    if not args.extract_date:
+        raise CliError("--extract-date YYYY-MM-DD is required: the date the delivery was extracted")
     try:
-        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
+        extract_date = dt.date.fromisoformat(args.extract_date)
     except ValueError as exc:
-        raise CliError(f"--as-of {args.as_of!r}: expected YYYY-MM-DD") from exc
-    settings = GateSettings(as_of=as_of, future_margin_days=args.future_margin_days, volume_ratio=args.volume_ratio)
+        raise CliError(f"--extract-date {args.extract_date!r}: expected YYYY-MM-DD") from exc
+    settings = GateSettings(
+        extract_date=extract_date, future_margin_days=args.future_margin_days, volume_ratio=args.volume_ratio
+    )
     return GateOptions(
         landing_dir=landing,
-        out_dir=args.out,
+        out_dir=out,
         settings=settings,
         previous_manifest=args.previous,
         chunk_rows=args.chunk_rows,
-        use_gx=not args.no_gx,
+        use_gx=args.gx,
         gx_max_rows=args.gx_max_rows,
     )
 
@@ -89,6 +114,8 @@ def _landing_dir(path: Path) -> Path:
 
 
 def _print_summary(result: GateResult) -> None:
+    from crosstrack.quality.report import PUBLIC_REPORT, RESTRICTED_REPORT
+
     out = result.options.out_dir
     if not result.accepted:
         print(

@@ -1,20 +1,21 @@
 """The data-quality gate: validate every extract of a delivery before it is loaded (SPEC R-EX-2).
 
 structural pass (every file)  -> any problem: the delivery is rejected, nothing is loaded (exit 3)
-row pass (chunk by chunk)     -> quarantine rows with reasons, warnings, GX expectation results
+row pass (chunk by chunk)     -> quarantine rows with reasons, warnings, GX expectation results, and every record
+                                 typed as staging reads it: landing/<system>/<file>.parquet (accepted deliveries only)
 whole-file checks             -> duplicate primary keys, volume against the previous delivery
-outputs                       -> quarantine.parquet (always), manifest.json, report.json, report_restricted.html
+outputs (crosstrack.quality.outputs)
+                              -> quarantine.parquet (always), manifest.json, report.json, report_restricted.html
                                  (restricted: person-level values), report_public.html (no value from the delivery)
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -30,24 +31,28 @@ from crosstrack.quality.expectations import (
     suite_specs,
     volume_spec,
 )
+from crosstrack.quality.progress import GateProgress
 from crosstrack.quality.rows import (
     PARSED_PREFIX,
-    QUARANTINE_COLUMNS,
     REASON_DUPLICATE_KEY,
     ChunkChecker,
     KeyTracker,
     RaggedRow,
+    Tally,
     Warnings,
     blank_rows,
     duplicate_key_failures,
     iter_chunks,
+    staged_schema,
 )
 from crosstrack.quality.rules import FilePlan, GateSettings, plan_for
-from crosstrack.quality.structure import TRUNCATED, FileFacts, StructuralProblem, inspect_file
+from crosstrack.quality.structure import TRUNCATED, UNBALANCED_QUOTES, FileFacts, StructuralProblem, inspect_file
 
 EXIT_ACCEPTED = 0
 EXIT_REJECTED = 3
 MAX_RAGGED_LISTED = 10
+WHOLE_FILE = ("expect_table_row_count_to_be_between", "expect_column_values_to_be_unique")
+STAGED_DIR = "landing"  # <out>/landing/<system>/<file stem>.parquet: what dbt's sources read
 
 QUARANTINE_SCHEMA = pa.schema(
     [
@@ -68,7 +73,7 @@ class GateOptions:
     settings: GateSettings
     previous_manifest: Path | None = None
     chunk_rows: int = 250_000
-    use_gx: bool = True
+    use_gx: bool = False  # also run the suite in Great Expectations (an audit of the gate's own engine; slow)
     gx_max_rows: int | None = None  # GX validates at most this many rows per file; the gate checks them all
 
 
@@ -111,26 +116,42 @@ class GateResult:
         return EXIT_ACCEPTED if self.accepted else EXIT_REJECTED
 
 
-def run_gate(options: GateOptions) -> GateResult:
+def staged_path(staged_dir: Path, landing_file: LandingFile) -> Path:
+    """Where the gate writes one file's typed records: `<out>/landing/<system>/<stem>.parquet` (a dbt source)."""
+    return staged_dir / landing_file.staged_relative_path
+
+
+def run_gate(options: GateOptions, progress: GateProgress | None = None) -> GateResult:
+    """Check a delivery; if it is accepted, its typed records are in `<out_dir>/landing` (else that is removed)."""
     started = time.monotonic()
+    progress = progress or GateProgress.silent()
     contract = load_contract()
     plans = [plan_for(f, contract.system(f.system), options.settings) for f in contract.files]
     outcomes = [FileOutcome(plan=p, facts=inspect_file(options.landing_dir, p.landing_file)) for p in plans]
     problems = [p for o in outcomes for p in o.facts.problems]
     result = GateResult(options=options, files=outcomes, problems=problems)
     result.unexpected_files = _unexpected_files(options.landing_dir, {f.relative_path for f in contract.files})
+    staged = options.out_dir / STAGED_DIR
+    partial = options.out_dir / f"{STAGED_DIR}.partial"
+    for folder in (staged, partial):
+        shutil.rmtree(folder, ignore_errors=True)  # an earlier delivery's records must never be read for this one
     if problems:  # structural: stop before reading any row
-        result.problems.extend(_truncation_problems(outcomes))
         result.seconds = time.monotonic() - started
         return result
     runner = SuiteRunner() if options.use_gx else None
     result.gx_version = runner.version if runner else None
+    progress.start(sum(o.facts.estimated_rows for o in outcomes), len(outcomes))
     for outcome in outcomes:
         file_started = time.monotonic()
-        result.problems.extend(_row_pass(outcome, options, runner))
+        result.problems.extend(_row_pass(outcome, options, runner, partial, progress))
         outcome.seconds = time.monotonic() - file_started
+        progress.file_done(outcome.facts.relative_path, outcome.rows)
+    progress.finish()
     if result.accepted:
         _check_volumes(outcomes, _previous_rows(options.previous_manifest), options.settings)
+        partial.rename(staged)
+    else:
+        shutil.rmtree(partial, ignore_errors=True)
     result.seconds = time.monotonic() - started
     return result
 
@@ -147,10 +168,16 @@ def _unexpected_files(landing_dir: Path, expected: set[str]) -> list[str]:
     return sorted(found - expected)
 
 
-def _row_pass(outcome: FileOutcome, options: GateOptions, runner: SuiteRunner | None) -> list[StructuralProblem]:
-    """Read one file chunk by chunk: ragged rows and blank lines reject; other failures quarantine or warn."""
+def _row_pass(
+    outcome: FileOutcome, options: GateOptions, runner: SuiteRunner | None, staged_dir: Path, progress: GateProgress
+) -> list[StructuralProblem]:
+    """Read one file chunk by chunk: ragged rows and blank lines reject; other failures quarantine or warn; every
+    record is written typed to `staged_dir`."""
     plan, facts = outcome.plan, outcome.facts
     specs = suite_specs(plan)
+    if runner is None:  # the gate's checks are the suite's engine; Great Expectations only when asked (--gx)
+        for spec in specs:
+            spec.evaluated_by = GATE
     outcome.expectations = [ExpectationResult(spec=s) for s in specs]
     if runner is not None:
         runner.prepare(facts.relative_path, specs)
@@ -160,24 +187,31 @@ def _row_pass(outcome: FileOutcome, options: GateOptions, runner: SuiteRunner | 
     keys = KeyTracker()
     found: list[pd.DataFrame] = []
     last_row = 0
-    for first_row, chunk in iter_chunks(facts.path, facts.header, options.chunk_rows, ragged.append):
-        last_row = first_row + len(chunk) - 1
-        if ragged or blanks:
-            continue  # the delivery is rejected: only look for more structural problems
-        blanks.extend(blank_rows(chunk, first_row))
-        chunk = chunk[list(plan.expected_header)]
-        checked = checker.check(chunk, first_row)
-        found.append(checked.failures)
-        keys.add(chunk[plan.primary_key], first_row)
-        if runner is not None and (options.gx_max_rows is None or outcome.gx_rows < options.gx_max_rows):
-            frame = checked.frame_for_expectations
-            if options.gx_max_rows is not None:
-                frame = frame.iloc[: options.gx_max_rows - outcome.gx_rows]
-            _add_gx_results(outcome, runner.validate(facts.relative_path, frame))
-            outcome.gx_rows += len(frame)
+    target = staged_path(staged_dir, plan.landing_file)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    schema = staged_schema(plan)
+    chunks = iter_chunks(facts.path, facts.content_bytes, facts.header, options.chunk_rows, ragged.append)
+    with pq.ParquetWriter(target, schema) as writer:
+        for first_row, chunk in chunks:
+            last_row = first_row + len(chunk) - 1
+            progress.advance(len(chunk))
+            if ragged or blanks:
+                continue  # the delivery is rejected: only look for more structural problems
+            blanks.extend(blank_rows(chunk, first_row))
+            chunk = chunk[list(plan.expected_header)]
+            checked = checker.check(chunk, first_row)
+            found.append(checked.failures)
+            keys.add(chunk[plan.primary_key], first_row)
+            writer.write_table(checker.staged_table(checked, schema))
+            if runner is not None and (options.gx_max_rows is None or outcome.gx_rows < options.gx_max_rows):
+                frame = checked.frame_for_expectations
+                if options.gx_max_rows is not None:
+                    frame = frame.iloc[: options.gx_max_rows - outcome.gx_rows]
+                _add_gx_results(outcome, runner.validate(facts.relative_path, frame))
+                outcome.gx_rows += len(frame)
     outcome.rows = last_row + len(ragged)
     problems = (
-        _truncation_problems([outcome])
+        _truncation_problems(outcome, ragged)
         + _ragged_problems(facts.relative_path, ragged)
         + [StructuralProblem(facts.relative_path, "blank line (a record with no fields)", row) for row in blanks[:10]]
     )
@@ -187,20 +221,25 @@ def _row_pass(outcome: FileOutcome, options: GateOptions, runner: SuiteRunner | 
         return problems
     failures = pd.concat(found, ignore_index=True)
     unsound = failures["landing_row"].unique()
-    failures = pd.concat([failures, duplicate_key_failures(facts.path, plan, keys, unsound)], ignore_index=True)
+    failures = pd.concat([failures, duplicate_key_failures(plan, keys, unsound)], ignore_index=True)
     failures = failures.drop_duplicates(["landing_row", "field"], keep="first")
     outcome.failures = failures.sort_values(["landing_row", "field"], kind="stable").reset_index(drop=True)
-    _gate_evaluated(outcome)
+    _gate_evaluated(outcome, checker.tallies)
     return []
 
 
-def _truncation_problems(outcomes: list[FileOutcome]) -> list[StructuralProblem]:
-    """A file whose last record has no line end; the row pass then names the cut row if it is short."""
-    return [
-        StructuralProblem(o.facts.relative_path, TRUNCATED)
-        for o in outcomes
-        if o.facts.exists and o.facts.bytes and not o.facts.ends_with_newline
-    ]
+def _truncation_problems(outcome: FileOutcome, ragged: list[RaggedRow]) -> list[StructuralProblem]:
+    """A file whose last record has no line end and too few fields: cut short (the ragged row names the row).
+    A complete last record without a line break is accepted (RFC 4180)."""
+    facts = outcome.facts
+    cut = bool(ragged) and ragged[-1].landing_row == outcome.rows and ragged[-1].actual < ragged[-1].expected
+    problems = []
+    if facts.exists and facts.bytes and not facts.ends_with_newline and cut:
+        problems.append(StructuralProblem(facts.relative_path, TRUNCATED))
+    if facts.unbalanced_quotes:  # the last record's last field swallowed the rest of the file
+        field = facts.header[-1] if facts.header else "?"
+        problems.append(StructuralProblem(facts.relative_path, UNBALANCED_QUOTES.format(field=field), outcome.rows))
+    return problems
 
 
 def _ragged_problems(relative_path: str, ragged: list[RaggedRow]) -> list[StructuralProblem]:
@@ -232,13 +271,20 @@ def _add_gx_results(outcome: FileOutcome, results: dict[tuple[str, str], tuple[d
             expectation.success = False
 
 
-def _gate_evaluated(outcome: FileOutcome) -> None:
-    """Fill the whole-file expectations the gate evaluates itself (row count, unique key), and show the raw
+def _gate_evaluated(outcome: FileOutcome, tallies: dict[tuple[str, str], Tally]) -> None:
+    """Fill the expectations the gate evaluates itself: the whole-file ones (row count, unique key) and, when
+    Great Expectations did not run, every other one from what the row checks found (`rows.Tally`); show the raw
     values behind a failed date parse (GX only sees the typed copy, where they are all NaT)."""
     failures = outcome.failures if outcome.failures is not None else _no_failures()
     for expectation in outcome.expectations:
         spec = expectation.spec
-        if spec.type == "expect_table_row_count_to_be_between" and spec.evaluated_by == GATE:
+        if spec.evaluated_by == GATE and spec.type not in WHOLE_FILE:
+            tally = tallies.get(spec_key(spec.type, spec.kwargs), Tally())
+            expectation.element_count = outcome.rows
+            expectation.unexpected_count = tally.unexpected
+            expectation.partial_unexpected = list(tally.values)
+            expectation.success = tally.unexpected == 0
+        elif spec.type == "expect_table_row_count_to_be_between" and spec.evaluated_by == GATE:
             expectation.element_count = outcome.rows
             expectation.success = outcome.rows >= 1
             expectation.note = f"{outcome.rows} rows"
@@ -281,68 +327,3 @@ def _check_volumes(outcomes: list[FileOutcome], previous: dict[str, int] | None,
             if not result.success:
                 outcome.volume_warning = f"{outcome.rows} rows against {before} in the previous delivery"
         outcome.expectations.append(result)
-
-
-# ------------------------------------------------------------------------------------------------- outputs
-
-
-def quarantine_table(result: GateResult) -> pa.Table:
-    frames = []
-    for outcome in result.files:
-        if outcome.failures is None or outcome.failures.empty:
-            continue
-        frame = outcome.failures.copy()
-        frame.insert(0, "source_system", outcome.landing_file.system)
-        frame.insert(1, "file_name", outcome.landing_file.file_name)
-        frames.append(frame[QUARANTINE_COLUMNS])
-    if not frames:
-        return QUARANTINE_SCHEMA.empty_table()
-    table = pd.concat(frames, ignore_index=True)
-    return pa.Table.from_pandas(table, schema=QUARANTINE_SCHEMA, preserve_index=False)
-
-
-def manifest(result: GateResult) -> dict[str, Any]:
-    return {
-        "contract_version": load_contract().version,
-        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "landing_dir": str(result.options.landing_dir),
-        "files": {
-            o.facts.relative_path: {
-                "rows": o.rows,
-                "bytes": o.facts.bytes,
-                "sha256": o.facts.sha256,
-                "columns": o.facts.header,
-            }
-            for o in result.files
-        },
-    }
-
-
-def write_outputs(result: GateResult) -> None:
-    """quarantine.parquet (always, even empty), report.json, report_restricted.html, report_public.html;
-    manifest.json if accepted. Only the public report is free of the delivery's values (crosstrack.quality.report).
-    """
-    from crosstrack.quality.report import (
-        JSON_REPORT,
-        LEGACY_REPORT,
-        PUBLIC_REPORT,
-        RESTRICTED,
-        RESTRICTED_REPORT,
-        html_report,
-        json_report,
-    )
-
-    out = result.options.out_dir
-    out.mkdir(parents=True, exist_ok=True)
-    table = quarantine_table(result)
-    labelled = {**(table.schema.metadata or {}), b"classification": RESTRICTED.encode()}
-    pq.write_table(table.replace_schema_metadata(labelled), out / "quarantine.parquet")
-    if result.accepted:
-        (out / "manifest.json").write_text(json.dumps(manifest(result), indent=2) + "\n", encoding="utf-8")
-    else:
-        (out / "manifest.json").unlink(missing_ok=True)
-    report = json_report(result)
-    (out / JSON_REPORT).write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
-    (out / RESTRICTED_REPORT).write_text(html_report(report, restricted=True), encoding="utf-8")
-    (out / PUBLIC_REPORT).write_text(html_report(report, restricted=False), encoding="utf-8")
-    (out / LEGACY_REPORT).unlink(missing_ok=True)  # an earlier run's single report carried values, unlabelled

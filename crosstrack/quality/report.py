@@ -3,7 +3,7 @@
 - `report_public.html` (PUBLIC_REPORT): identifies a failing row only by file, row number, field and reason (the
   rule that failed) and shows counts. It never prints a value from the delivery: no identifier, name, date or
   free text from a row, no sample value, no header name the contract does not know, no landing path; the
-  gate's own dates (as-of, plausibility bounds) are named, not printed. This is the copy the pipeline publishes
+  gate's own dates (extract date, plausibility bounds) are named, not printed. This is the copy the pipeline publishes
   next to the dbt docs site (`data_quality_report.html`).
 - `report_restricted.html` (RESTRICTED_REPORT) and `report.json`: the same plus the values (quarantined values,
   sample values of warnings and expectations, header names, the landing path). Person-level: for cleared staff,
@@ -42,11 +42,11 @@ DATE_WITHHELD = "[date withheld]"
 def named_dates(settings: GateSettings) -> dict[str, str]:
     """The gate's own dates (in its reasons and checks) by what they are, for the public report."""
     return {
-        settings.latest_date.isoformat(): f"as-of + {settings.future_margin_days} days",
-        settings.earliest_birth_date.isoformat(): f"as-of - {settings.max_age} years",
-        settings.latest_birth_date.isoformat(): f"as-of - {settings.min_age} years",
+        settings.latest_date.isoformat(): f"extract date + {settings.future_margin_days} days",
+        settings.earliest_birth_date.isoformat(): f"extract date - {settings.max_age} years",
+        settings.latest_birth_date.isoformat(): f"extract date - {settings.min_age} years",
         settings.earliest_date.isoformat(): f"the earliest plausible date (year {settings.earliest_date.year})",
-        settings.as_of.isoformat(): "the as-of date",
+        settings.extract_date.isoformat(): "the extract date",
     }
 
 
@@ -108,7 +108,7 @@ def json_report(result: GateResult) -> dict[str, Any]:
         "status": "accepted" if result.accepted else "rejected",
         "exit_code": result.exit_code,
         "landing_dir": str(options.landing_dir),
-        "as_of": str(options.settings.as_of),
+        "extract_date": str(options.settings.extract_date),
         "settings": {k: str(v) for k, v in vars(options.settings).items()},
         "named_dates": named_dates(options.settings),
         "chunk_rows": options.chunk_rows,
@@ -261,7 +261,7 @@ def _preamble(view: _View, report: dict[str, Any]) -> list[str]:
             f"and sample values as delivered. Keep it with the gate's outputs; the report that may be shown "
             f"beside the docs site is {view.text(PUBLIC_REPORT)}.</p>",
             f"<p class='{status}'><strong>Delivery {view.text(status)}</strong> (exit code {report['exit_code']}); "
-            f"landing {view.text(report['landing_dir'])}; as-of {view.text(report['as_of'])}; "
+            f"landing {view.text(report['landing_dir'])}; extract date {view.text(report['extract_date'])}; "
             f"Great Expectations {view.text(report['great_expectations'])}; {report['seconds']} s.</p>",
         ]
     return [
@@ -270,7 +270,7 @@ def _preamble(view: _View, report: dict[str, Any]) -> list[str]:
         "no value from the delivery is shown (the gate's own dates are named). The values are in the restricted "
         "report kept with the gate's outputs.</p>",
         f"<p class='{status}'><strong>Delivery {view.text(status)}</strong> (exit code {report['exit_code']}); "
-        f"as-of month {view.text(str(report['as_of'])[:7])}; "
+        f"extract month {view.text(str(report['extract_date'])[:7])}; "
         f"Great Expectations {view.text(report['great_expectations'])}; {report['seconds']} s.</p>",
     ]
 

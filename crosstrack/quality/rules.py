@@ -7,8 +7,8 @@ columns must be ordered. The only hand-written knowledge here is declarative and
 - `ORDERING_WORDS`: a column whose staged name holds an end word must not precede the column whose staged name
   holds the matching start word in the same place (`placement_start_date` / `placement_end_date`,
   `admission_date` / `release_date`, `commitment_at` / `release_at`, `enrollment_date` / `exit_date`).
-- the plausibility bounds in `GateSettings` (dates not before 1900 nor after as-of plus a margin; a birth date
-  makes an age of 10 to 110 on the as-of date; no field longer than `max_field_chars`).
+- the plausibility bounds in `GateSettings` (dates not before 1900 nor after extract date plus a margin; a birth date
+  date makes an age of 10 to 110 on the extract date; no field longer than `max_field_chars`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ ORDERING_WORDS: tuple[tuple[str, str], ...] = (
 
 # A value a spreadsheet would run as a formula (OWASP "CSV injection"): = + - @ (after optional blanks or
 # tab / carriage return), unless the rest is a plain number ("-5", "+1 555").
-FORMULA_PATTERN = r"^[\t\r ]*[=+\-@](?![\d.,\s]*$)"
+FORMULA_PREFIX = r"^[\t\r ]*[=+\-@]"  # what every such value starts with (a fast, RE2-compatible first filter)
+FORMULA_PATTERN = FORMULA_PREFIX + r"(?![\d.,\s]*$)"
 FORMULA_RE = re.compile(FORMULA_PATTERN)
 
 INTEGER_PATTERN = r"^[+-]?\d+$"
@@ -40,7 +41,7 @@ INTEGER_PATTERN = r"^[+-]?\d+$"
 class GateSettings:
     """Plausibility bounds and limits of the gate (see docs/data_quality.md)."""
 
-    as_of: dt.date
+    extract_date: dt.date  # the date the delivery was extracted: "now" for plausible dates and ages
     future_margin_days: int = 31
     earliest_date: dt.date = dt.date(1900, 1, 1)
     min_age: int = 10
@@ -50,15 +51,15 @@ class GateSettings:
 
     @property
     def latest_date(self) -> dt.date:
-        return self.as_of + dt.timedelta(days=self.future_margin_days)
+        return self.extract_date + dt.timedelta(days=self.future_margin_days)
 
     @property
     def earliest_birth_date(self) -> dt.date:
-        return _years_before(self.as_of, self.max_age)
+        return _years_before(self.extract_date, self.max_age)
 
     @property
     def latest_birth_date(self) -> dt.date:
-        return _years_before(self.as_of, self.min_age)
+        return _years_before(self.extract_date, self.min_age)
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:
@@ -132,14 +133,16 @@ def date_bounds(column: Column, settings: GateSettings) -> DateBounds | None:
         return DateBounds(
             earliest=settings.earliest_birth_date,
             latest=settings.latest_birth_date,
-            reason_early=f"implausible birth date: age over {settings.max_age} on {settings.as_of}",
-            reason_late=f"implausible birth date: age under {settings.min_age} on {settings.as_of}",
+            reason_early=f"implausible birth date: age over {settings.max_age} on {settings.extract_date}",
+            reason_late=f"implausible birth date: age under {settings.min_age} on {settings.extract_date}",
         )
     return DateBounds(
         earliest=settings.earliest_date,
         latest=settings.latest_date,
         reason_early=f"impossible date: before {settings.earliest_date}",
-        reason_late=f"impossible date: after {settings.latest_date} (as-of plus {settings.future_margin_days} days)",
+        reason_late=(
+            f"impossible date: after {settings.latest_date} (extract date plus {settings.future_margin_days} days)"
+        ),
     )
 
 

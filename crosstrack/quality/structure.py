@@ -3,6 +3,11 @@
 A structural problem (missing file, not UTF-8, wrong delimiter, missing / extra / duplicated column, empty
 file, truncated file, ragged rows, blank lines) rejects the whole delivery: nothing is loaded, the gate exits 3.
 The byte pass here also gives the manifest its size and sha256.
+
+What real senders deliver under RFC 4180 is accepted: CRLF or LF line ends, a UTF-8 byte-order mark, no line
+break after the last record, empty lines after the last record (not counted as records). A truncated file is
+still caught: by the field count of its last record (the row pass) and by the balance of its double quotes
+(an odd number means a quoted field is never closed).
 """
 
 from __future__ import annotations
@@ -51,7 +56,16 @@ class FileFacts:
     sha256: str = ""
     header: list[str] = field(default_factory=list)
     ends_with_newline: bool = True
+    content_bytes: int = 0  # the bytes up to the end of the last record: empty lines after it are left out
+    trailing_blank_lines: int = 0
+    unbalanced_quotes: bool = False  # an odd number of double quotes: the row pass names the record
+    line_breaks: int = 0  # in the content: one per record but the last, plus the header's (a quoted one aside)
     problems: list[StructuralProblem] = field(default_factory=list)
+
+    @property
+    def estimated_rows(self) -> int:
+        """Data records, from the line breaks (exact unless a quoted field holds one): for progress only."""
+        return self.line_breaks
 
     def reject(self, problem: str, row: int | None = None, public_problem: str | None = None) -> None:
         self.problems.append(StructuralProblem(self.relative_path, problem, row, public_problem))
@@ -75,17 +89,20 @@ def inspect_file(landing_dir: Path, landing_file: LandingFile) -> FileFacts:
 
 
 def _byte_pass(facts: FileFacts) -> str:
-    """Hash the file, check it is UTF-8 and ends with a line break; return its first line (decoded)."""
+    """Hash the file, check it is UTF-8 and its quotes balance, find where its last record ends; return its
+    first line (decoded)."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     first_line_parts: list[str] = []
     seen_newline = False
     offset = 0
     line_no = 1
-    last_byte = b""
+    quotes = 0
+    tail = b""
     with facts.path.open("rb") as handle:
         while block := handle.read(READ_BLOCK):
             digest.update(block)
+            quotes += block.count(b'"')
             try:
                 text = decoder.decode(block)
             except UnicodeDecodeError as exc:
@@ -102,15 +119,26 @@ def _byte_pass(facts: FileFacts) -> str:
                 seen_newline = bool(newline)
             line_no += block.count(b"\n")
             offset += len(block)
-            last_byte = block[-1:]
+            tail = block[-TAIL_BYTES:] if len(block) >= TAIL_BYTES else (tail + block)[-TAIL_BYTES:]
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         facts.reject(f"not UTF-8: the file ends inside a multi-byte character (line {line_no}); truncated?")
     facts.bytes = offset
     facts.sha256 = digest.hexdigest()
-    facts.ends_with_newline = offset == 0 or last_byte == b"\n"
+    _record_end(facts, tail, line_no - 1)
+    facts.unbalanced_quotes = bool(quotes % 2)
     return "".join(first_line_parts).removesuffix("\r").removeprefix("\ufeff")
+
+
+def _record_end(facts: FileFacts, tail: bytes, line_breaks: int) -> None:
+    """Where the last record ends: line breaks after it are its own line end and empty lines (RFC 4180 tolerance)."""
+    ending = tail[len(tail.rstrip(b"\r\n")) :]
+    facts.ends_with_newline = facts.bytes == 0 or tail.endswith(b"\n")
+    facts.trailing_blank_lines = max(ending.count(b"\n") - 1, 0)
+    own_end = len(ending) - len(ending.removeprefix(b"\r\n").removeprefix(b"\n"))  # the last record's line end
+    facts.content_bytes = facts.bytes - len(ending) + own_end
+    facts.line_breaks = line_breaks - ending.count(b"\n")
 
 
 def _check_header(facts: FileFacts, first_line: str, landing_file: LandingFile) -> None:
@@ -154,4 +182,6 @@ def _contract_names_only(names: list[str], contract_names: list[str]) -> str:
     return ", ".join(parts)
 
 
-TRUNCATED = "truncated file: the last line has no line break (every record must end with LF or CRLF)"
+TAIL_BYTES = 1 << 16
+TRUNCATED = "truncated file: the last line has no line break and its record is incomplete"
+UNBALANCED_QUOTES = "truncated file: unbalanced double quotes, the quoted field {field!r} is never closed"

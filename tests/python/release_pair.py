@@ -58,6 +58,7 @@ def _build(built_warehouse: BuiltWarehouse, database: Path, as_of: str, root: Pa
         landing_dir=built_warehouse.landing,
         warehouse=database,
         as_of=as_of,
+        extract_date=built_warehouse.as_of,  # the same delivery, extracted on its own date
         quality_dir=root / "quality",
         docs=False,
         quiet=True,

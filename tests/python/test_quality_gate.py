@@ -4,23 +4,27 @@ quarantine reason, and every received row is either quarantined or passed (SPEC 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from crosstrack.cli import main
 from crosstrack.contract import load_contract
-from crosstrack.quality.gate import EXIT_REJECTED, GateOptions, GateResult, run_gate, write_outputs
+from crosstrack.quality.gate import EXIT_REJECTED, GateOptions, GateResult, run_gate
+from crosstrack.quality.outputs import write_outputs
+from crosstrack.quality.progress import RichProgress
 from crosstrack.quality.rules import GateSettings
 from crosstrack.quality.sample_delivery import key_value, write_sample_delivery
 
 AS_OF = "2026-07-01"
 ROWS = 20
-SETTINGS = GateSettings(as_of=pd.Timestamp(AS_OF).date())
+SETTINGS = GateSettings(extract_date=pd.Timestamp(AS_OF).date())
 csv.field_size_limit(1 << 30)  # the 1 MB field case
 
 
@@ -204,6 +208,51 @@ def test_crlf_line_ends_and_a_byte_order_mark_are_accepted(delivery: Path, tmp_p
     result = gate(delivery, tmp_path / "q")
     assert result.accepted
     assert quarantine(tmp_path / "q")["landing_row"].tolist() == [2]
+
+
+def test_no_line_break_after_a_complete_last_record_is_accepted(delivery: Path, tmp_path: Path) -> None:
+    set_value(delivery, "ims/IMS_ADMISSION.csv", ROWS, "ADMIT_DT", "2023-01-05")  # the last record is still checked
+    path = delivery / "ims/IMS_ADMISSION.csv"
+    path.write_bytes(path.read_bytes().removesuffix(b"\n"))
+    assert not path.read_bytes().endswith(b"\n")
+    out = tmp_path / "q"
+    assert gate(delivery, out).accepted
+    assert quarantine(out)["landing_row"].tolist() == [ROWS]
+    assert json.loads((out / "manifest.json").read_text())["files"]["ims/IMS_ADMISSION.csv"]["rows"] == ROWS
+
+
+@pytest.mark.parametrize("ending", [b"\n\n", b"\n\n\n\n", b"\r\n\r\n\r\n"])
+def test_empty_lines_after_the_last_record_are_accepted_and_not_counted(
+    delivery: Path, tmp_path: Path, ending: bytes
+) -> None:
+    path = delivery / "parole/parolees.csv"
+    data = path.read_bytes().removesuffix(b"\n")
+    path.write_bytes(data.replace(b"\n", b"\r\n") + ending if b"\r" in ending else data + ending)
+    out = tmp_path / "q"
+    assert gate(delivery, out).accepted
+    assert quarantine(out).empty
+    assert json.loads((out / "manifest.json").read_text())["files"]["parole/parolees.csv"]["rows"] == ROWS
+    assert pq.read_table(out / "landing/parole/parolees.parquet").num_rows == ROWS
+
+
+def test_unclosed_quote_at_the_end_is_caught_as_truncation(delivery: Path, tmp_path: Path) -> None:
+    """A file cut inside a quoted last field still has the right field count: the quote balance catches it."""
+    path = delivery / "oms/Inmate.csv"
+    header, _ = read_rows(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: data.rindex(b",") + 1] + b'"Smi')  # the last field opens a quote, then the file ends
+    message = only_problem(gate(delivery, tmp_path / "q"))
+    assert f"oms/Inmate.csv (row {ROWS}): truncated file: unbalanced double quotes" in message
+    assert f"the quoted field {header[-1]!r} is never closed" in message
+
+
+def test_truncated_record_with_crlf_and_a_byte_order_mark_names_the_row(delivery: Path, tmp_path: Path) -> None:
+    path = delivery / "jms/inmates.csv"
+    data = b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n")
+    path.write_bytes(data[: len(data) - 25])
+    message = only_problem(gate(delivery, tmp_path / "q"))
+    assert "jms/inmates.csv: truncated file: the last line has no line break and its record is incomplete" in message
+    assert f"jms/inmates.csv (row {ROWS}): ragged row" in message
 
 
 # ------------------------------------------------------------------------------------ row level: quarantine
@@ -394,9 +443,43 @@ def test_cli_exit_codes(delivery: Path, tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["validate", "--landing", str(tmp_path / "nowhere"), "--out", str(tmp_path / "q")]) == 2
     assert "not a directory" in capsys.readouterr().err
     (delivery / "oms/Charge.csv").unlink()
-    args = ["validate", "--landing", str(delivery.parent), "--out", str(tmp_path / "q"), "--as-of", AS_OF]
+    args = ["validate", "--landing", str(delivery.parent), "--out", str(tmp_path / "q"), "--extract-date", AS_OF]
     assert main([*args, "--no-gx"]) == 3
     assert "oms/Charge.csv: missing file" in capsys.readouterr().err
+
+
+def test_extract_date_is_required_recorded_and_progress_is_reported(
+    delivery: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["validate", "--landing", str(delivery), "--out", str(tmp_path / "q")]
+    assert main(args) == 2
+    assert "--extract-date YYYY-MM-DD is required" in capsys.readouterr().err
+    assert main([*args, "--extract-date", "2026-07-01x"]) == 2
+    assert main([*args, "--extract-date", AS_OF]) == 0
+    assert json.loads((tmp_path / "q/manifest.json").read_text())["extract_date"] == AS_OF
+    files = len(load_contract().files)
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("gate: ")]
+    assert len(lines) >= files  # not a terminal: plain lines, one per file at least
+    assert lines[-1].startswith(f"gate: {files}/{files} files, {files * ROWS:,}/{files * ROWS:,} rows (100%)")
+
+
+def test_the_typed_records_are_written_once_for_staging(delivery: Path, tmp_path: Path) -> None:
+    set_value(delivery, "ims/IMS_ADMISSION.csv", 3, "ADMIT_DT", "20230230")  # quarantined, its date null
+    set_value(delivery, "ims/IMS_ADMISSION.csv", 4, "ADMISSION_ID", "  A-4 ")  # trimmed
+    out = tmp_path / "q"
+    assert gate(delivery, out).accepted
+    table = pq.read_table(out / "landing/ims/IMS_ADMISSION.parquet")
+    assert table.schema.field("landing_row").type == "int64"
+    assert str(table.schema.field("ADMIT_DT").type) == "date32[day]"
+    rows = table.to_pylist()
+    assert [r["landing_row"] for r in rows] == list(range(1, ROWS + 1))
+    assert rows[2]["ADMIT_DT"] is None and rows[3]["ADMISSION_ID"] == "A-4"
+    header, raw = read_rows(delivery / "ims/IMS_ADMISSION.csv")
+    assert rows[0]["ADMIT_DT"].strftime("%Y%m%d") == raw[0][header.index("ADMIT_DT")]  # IMS dates are %Y%m%d
+    for path in delivery.rglob("*.csv"):  # a rejected delivery leaves no typed records behind
+        path.write_bytes(path.read_bytes()[:-30])
+    assert not gate(delivery, out).accepted
+    assert not (out / "landing").exists() and not (out / "landing.partial").exists()
 
 
 # -------------------------------------------------------------------------- Great Expectations agrees
@@ -412,6 +495,42 @@ BREAKS: list[Callable[[Path], None]] = [
 ]
 
 
+BROKEN_EXPECTATIONS = {
+    ("parole/lscmi.csv", "expect_column_values_to_be_between", "__parsed__total_score"): 1,
+    ("parole/lscmi.csv", "expect_column_values_to_not_be_null", "__parsed__assessment_date"): 1,
+    ("oms/Booking.csv", "expect_column_pair_values_a_to_be_greater_than_b", "__parsed__ReleaseDate"): 1,
+    ("oms/Inmate.csv", "expect_column_values_to_not_match_regex", "LastName"): 1,
+    ("ims/IMS_OFFENDER.csv", "expect_column_values_to_be_in_set", "RACE_CD"): 1,
+    ("ims/IMS_STATUS.csv", "expect_column_values_to_not_be_null", "STATUS_CD"): 1,
+}
+
+
+def failed_expectations(report: dict) -> dict[tuple[str, str, str], int]:
+    """(file, expectation, column) -> unexpected count, of every failed expectation of the report."""
+    return {
+        (f["file"], e["expectation"], e["kwargs"].get("column") or e["kwargs"].get("column_A")): e["unexpected_count"]
+        for f in report["files"]
+        for e in f["expectations"]
+        if not e["success"]
+    }
+
+
+def test_the_gate_fills_the_suite_as_great_expectations_would(delivery: Path, tmp_path: Path) -> None:
+    """Without --gx the row checks are the suite's engine: the same failed expectations, counts and raw values."""
+    for brk in BREAKS:
+        brk(delivery)
+    out = tmp_path / "q"
+    result = gate(delivery, out)
+    assert result.accepted and result.gx_version is None
+    report = json.loads((out / "report.json").read_text())
+    expectations = [e for f in report["files"] for e in f["expectations"]]
+    assert {e["evaluated_by"] for e in expectations} == {"crosstrack"}
+    assert failed_expectations(report) == BROKEN_EXPECTATIONS
+    lscmi = next(f for f in report["files"] if f["file"] == "parole/lscmi.csv")
+    parse = next(e for e in lscmi["expectations"] if e["kwargs"].get("column") == "__parsed__assessment_date")
+    assert parse["partial_unexpected_list"] == ["13-45-2020"] and parse["element_count"] == ROWS
+
+
 def test_great_expectations_results_agree_with_the_quarantine(
     delivery: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -421,20 +540,7 @@ def test_great_expectations_results_agree_with_the_quarantine(
     result = gate(delivery, out, use_gx=True)
     assert result.accepted and result.gx_version and result.gx_version.startswith("1.")
     report = json.loads((out / "report.json").read_text())
-    failed = {
-        (f["file"], e["expectation"], e["kwargs"].get("column") or e["kwargs"].get("column_A")): e["unexpected_count"]
-        for f in report["files"]
-        for e in f["expectations"]
-        if not e["success"]
-    }
-    assert failed == {
-        ("parole/lscmi.csv", "expect_column_values_to_be_between", "__parsed__total_score"): 1,
-        ("parole/lscmi.csv", "expect_column_values_to_not_be_null", "__parsed__assessment_date"): 1,
-        ("oms/Booking.csv", "expect_column_pair_values_a_to_be_greater_than_b", "__parsed__ReleaseDate"): 1,
-        ("oms/Inmate.csv", "expect_column_values_to_not_match_regex", "LastName"): 1,
-        ("ims/IMS_OFFENDER.csv", "expect_column_values_to_be_in_set", "RACE_CD"): 1,
-        ("ims/IMS_STATUS.csv", "expect_column_values_to_not_be_null", "STATUS_CD"): 1,
-    }
+    assert failed_expectations(report) == BROKEN_EXPECTATIONS
     assert len(quarantine(out)) == 5  # the unknown race code only warns
     lscmi = next(f for f in report["files"] if f["file"] == "parole/lscmi.csv")
     parse = next(e for e in lscmi["expectations"] if e["kwargs"].get("column") == "__parsed__assessment_date")
@@ -477,3 +583,15 @@ def test_generated_delivery_quarantines_exactly_the_injected_hard_faults(generat
     assert warned == len(unknown)
     received = sum(f["rows_received"] for f in report["files"])
     assert received == report["totals"]["rows_quarantined"] + sum(f["rows_passed"] for f in report["files"])
+
+
+def test_progress_on_a_terminal_is_a_bar_of_rows_and_files() -> None:
+    stream = io.StringIO()
+    progress = RichProgress(stream)
+    progress.start(1000, 2)
+    for name in ("a.csv", "b.csv"):
+        progress.advance(500)
+        progress.file_done(name, 500)
+    progress.finish()
+    last = stream.getvalue().strip().splitlines()[-1]
+    assert "gate 2/2 files" in last and "1,000/1,000 rows" in last

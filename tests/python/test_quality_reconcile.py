@@ -11,7 +11,8 @@ import pytest
 
 from crosstrack.cli import main
 from crosstrack.contract import load_contract
-from crosstrack.quality.gate import GateOptions, run_gate, write_outputs
+from crosstrack.quality.gate import GateOptions, run_gate
+from crosstrack.quality.outputs import write_outputs
 from crosstrack.quality.reconcile import EXIT_UNBALANCED, reconcile
 from crosstrack.quality.rules import GateSettings
 from crosstrack.quality.sample_delivery import write_sample_delivery
@@ -35,7 +36,7 @@ def gated(tmp_path_factory: pytest.TempPathFactory) -> Path:
         lines[row] = ",".join(fields)
     path.write_text("\n".join(lines) + "\n")
     out = root / "q"
-    settings = GateSettings(as_of=pd.Timestamp("2026-07-01").date())
+    settings = GateSettings(extract_date=pd.Timestamp("2026-07-01").date())
     write_outputs(run_gate(GateOptions(landing_dir=landing, out_dir=out, settings=settings, use_gx=False)))
     return out
 

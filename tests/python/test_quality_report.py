@@ -21,7 +21,7 @@ PUBLIC = "report_public.html"
 RESTRICTED = "report_restricted.html"
 # Any exact date, as the reports or an extract could write it.
 ISO_OR_US_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4}")
-AS_OF_PLUS_MARGIN = f"as-of + {SETTINGS.future_margin_days} days"
+AS_OF_PLUS_MARGIN = f"extract date + {SETTINGS.future_margin_days} days"
 LONG_NAME = "Bartholomew-" + "Q" * 1000
 IGNORED_FILE = "ims/notes_for_Bartholomew.csv"
 
@@ -155,7 +155,7 @@ def test_public_report_shows_no_value_from_the_delivery(reports: tuple[Path, Pat
     assert any(v.startswith("'=HYPERLINK") for v in values)
     public = (out / PUBLIC).read_text(encoding="utf-8")
     assert leaked(public, values) == []
-    assert str(SETTINGS.as_of) not in public and str(out.parent) not in public  # no as-of date, no landing path
+    assert str(SETTINGS.extract_date) not in public and str(out.parent) not in public  # no as-of date, no landing path
     assert "notes_for_Bartholomew" not in public and "Files not in the contract, ignored: 1" in public
 
 

@@ -1,0 +1,91 @@
+"""What the gate leaves behind, and the one call that gates a delivery (`gate_delivery`).
+
+quarantine.parquet (always, even empty), report.json, report_restricted.html, report_public.html, manifest.json
+(accepted deliveries only, with the extract date the gate checked against); the typed records under landing/ are
+written by the row pass itself (crosstrack.quality.gate). Only the public report is free of the delivery's values
+(crosstrack.quality.report).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from crosstrack.contract import load_contract
+from crosstrack.quality.gate import QUARANTINE_SCHEMA, STAGED_DIR, GateOptions, GateResult, run_gate
+from crosstrack.quality.progress import GateProgress
+from crosstrack.quality.report import (
+    JSON_REPORT,
+    LEGACY_REPORT,
+    PUBLIC_REPORT,
+    RESTRICTED,
+    RESTRICTED_REPORT,
+    html_report,
+    json_report,
+)
+from crosstrack.quality.rows import QUARANTINE_COLUMNS
+
+
+def gate_delivery(options: GateOptions, progress: GateProgress | None = None) -> GateResult:
+    """Gate one delivery and write every output: what `crosstrack validate` and `crosstrack build` run."""
+    result = run_gate(options, progress)
+    write_outputs(result)
+    return result
+
+
+def quarantine_table(result: GateResult) -> pa.Table:
+    frames = []
+    for outcome in result.files:
+        if outcome.failures is None or outcome.failures.empty:
+            continue
+        frame = outcome.failures.copy()
+        frame.insert(0, "source_system", outcome.landing_file.system)
+        frame.insert(1, "file_name", outcome.landing_file.file_name)
+        frames.append(frame[QUARANTINE_COLUMNS])
+    if not frames:
+        return QUARANTINE_SCHEMA.empty_table()
+    table = pd.concat(frames, ignore_index=True)
+    return pa.Table.from_pandas(table, schema=QUARANTINE_SCHEMA, preserve_index=False)
+
+
+def manifest(result: GateResult) -> dict[str, Any]:
+    return {
+        "contract_version": load_contract().version,
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "landing_dir": str(result.options.landing_dir),
+        "extract_date": result.options.settings.extract_date.isoformat(),
+        "staged_dir": STAGED_DIR,
+        "files": {
+            o.facts.relative_path: {
+                "rows": o.rows,
+                "bytes": o.facts.bytes,
+                "sha256": o.facts.sha256,
+                "columns": o.facts.header,
+            }
+            for o in result.files
+        },
+    }
+
+
+def write_outputs(result: GateResult) -> None:
+    """quarantine.parquet (always, even empty), report.json, report_restricted.html, report_public.html;
+    manifest.json if accepted."""
+    out = result.options.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    table = quarantine_table(result)
+    labelled = {**(table.schema.metadata or {}), b"classification": RESTRICTED.encode()}
+    pq.write_table(table.replace_schema_metadata(labelled), out / "quarantine.parquet")
+    if result.accepted:
+        (out / "manifest.json").write_text(json.dumps(manifest(result), indent=2) + "\n", encoding="utf-8")
+    else:
+        (out / "manifest.json").unlink(missing_ok=True)
+    report = json_report(result)
+    (out / JSON_REPORT).write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    (out / RESTRICTED_REPORT).write_text(html_report(report, restricted=True), encoding="utf-8")
+    (out / PUBLIC_REPORT).write_text(html_report(report, restricted=False), encoding="utf-8")
+    (out / LEGACY_REPORT).unlink(missing_ok=True)  # an earlier run's single report carried values, unlabelled
