@@ -53,9 +53,9 @@ READS = {
     "public": {"utilities", "publication", "public"},
 }
 SOURCE_LAYERS = {"base", "staging"}
-# Layers whose models need no primary-key test of their own. A base model is a view that numbers the rows of its
-# landing file (landing_row, row_number() over ()): a test would parse the file once more, and every row is accounted
-# for by the landing_rows_reconcile test of its staging model, which carries the key tests.
+# Layers whose models need no primary-key test of their own. A base model holds the rows of one landing file as the
+# gate typed them, keyed by the gate's landing_row (one per line of the file); every row is accounted for by
+# restricted.landing_reconciliation and its test, and the staging model read from it carries the key tests.
 KEYED_BY_CONSTRUCTION = {"base"}
 # Models whose key is proven by the tests of the models they are made of, where a test of their own would compute a
 # large relation again. Each is listed with why; the check fails when one of them is gone or gains a test of its own.
