@@ -74,7 +74,7 @@ def paired_cells(warehouse: Path, public: Path) -> dict[str, list[dict]]:
                     "select metric from pub.public.pub_metrics where cohort = ?", [cohort]
                 ).fetchall()
             ]
-            cells_model = f'wh.intermediate."{CELLS_MODELS[cohort]}"'
+            cells_model = f'wh.{PUBLICATION_SCHEMA}."{CELLS_MODELS[cohort]}"'
             truth_columns = [column[0] for column in con.execute(f"select * from {cells_model} limit 0").description]
             keys = [name for name in truth_columns if name == "record_fingerprint" or name.endswith("_key")]
             keys.remove("partition_key")
@@ -108,7 +108,7 @@ def measure(warehouse: Path, public: Path) -> list[MetricUtility]:
                     with paired as (
                         select p."{metric}" as published, t."{metric}" as truth, t.record_count
                         from pub.public."{table}" as p
-                        join wh.intermediate."{CELLS_MODELS[cohort]}" as t on {join}
+                        join wh.{PUBLICATION_SCHEMA}."{CELLS_MODELS[cohort]}" as t on {join}
                     ),
                     errors as (
                         select abs(published - truth) / truth as error, record_count
