@@ -126,8 +126,8 @@ def _write_file(
     key = rendered[landing_file.primary_key]
     links = pa.table(
         {
-            "system": pa.array(np.full(n, landing_file.system)),
-            "file": pa.array(np.full(n, landing_file.file_name)),
+            "system": pa.repeat(landing_file.system, n),
+            "file": pa.repeat(landing_file.file_name, n),
             "record_id": key,
             "person_id": pa.array(frame["_person_id"].astype(np.int64)),
         }
@@ -152,8 +152,8 @@ def _fault_table(landing_file: LandingFile, logs: list[FaultLog], order: np.ndar
     n = sort.size
     return pa.table(
         {
-            "system": pa.array(np.full(n, landing_file.system)),
-            "file": pa.array(np.full(n, landing_file.file_name)),
+            "system": pa.repeat(landing_file.system, n),
+            "file": pa.repeat(landing_file.file_name, n),
             "landing_row": pa.array(landing_row[sort].astype(np.int64)),
             "column": pa.array(column[sort], type=pa.string()),
             "fault_kind": pa.array(kind[sort].astype(str)),
@@ -203,7 +203,10 @@ def _write_truth(options, world, people, dockets, refs, fault_tables, link_table
     truth_dir = options.out / "truth"
     truth_dir.mkdir(parents=True, exist_ok=True)
     links = pa.concat_tables(link_tables)
-    person_ids = np.unique(links.column("person_id").to_numpy())
+    linked = links.column("person_id").to_numpy()
+    seen = np.zeros(int(linked.max(initial=0)) + 1, dtype=bool)
+    seen[linked] = True
+    person_ids = np.flatnonzero(seen)  # the distinct linked person ids, ascending
     tables = {
         "persons": truth.persons_table(people, person_ids),
         "record_links": links,
