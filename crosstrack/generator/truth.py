@@ -14,6 +14,7 @@ from crosstrack.generator.config import DOC, SHERIFFS
 from crosstrack.generator.courts import Dockets, arraignments
 from crosstrack.generator.frames import NA_DAY, Frame
 from crosstrack.generator.lifecourse import World
+from crosstrack.generator.values import lookup
 
 COMMUNITY_RELEASES = ("parole", "probation", "expired", "time_served", "court", "supervised")  # SPEC R-COH-2
 EXCLUDED_STATUS = {"SK": "safe_keep", "CIV": "civil_commitment", "FED": "federal", "ISC": "interstate_compact"}
@@ -61,7 +62,7 @@ def custody_intervals_table(world: World, refs: dict[str, dict], as_of: int) -> 
     stay_record = _lookup_refs(refs, ss["stay_id"])
     status_record = _status_refs(refs, len(ss["stay_id"]))
     birth = world.people["birth_date"][st["person_id"][pos] - 1]
-    excluded = np.array([EXCLUDED_STATUS.get(s, "") for s in ss["status"].tolist()], dtype=object)
+    excluded = lookup(EXCLUDED_STATUS, ss["status"])
     juvenile = (ss["start"] - birth) < np.floor(18 * 365.25)
     excluded = np.where((excluded == "") & juvenile, "juvenile", excluded).astype(str)
     agency = st["agency"][pos]
@@ -137,7 +138,7 @@ def releases_table(world: World, dockets: Dockets, refs: dict[str, dict], as_of:
     release_day = st["end"][released]
     horizon = _add_years(release_day, 3)
     birth = world.people["birth_date"][st["person_id"][released] - 1]
-    excluded = np.array([EXCLUDED_STATUS.get(s, "") for s in status_at_release.tolist()], dtype=object)
+    excluded = lookup(EXCLUDED_STATUS, status_at_release)
     excluded = np.where((excluded == "") & ((release_day - birth) < np.floor(18 * 365.25)), "juvenile", excluded)
     columns = {
         "person_id": st["person_id"][released],
