@@ -72,17 +72,15 @@ def render_column(column: Column, system: System, values) -> pa.Array:
         return pc.cast(pa.array(values, mask=values == NA_INT), pa.string())
     if column.type == "flag":
         values = np.asarray(values, dtype=np.int8)
-        text = np.where(values == 1, system.flag_true, system.flag_false)
-        return pa.array(text, mask=values == FLAG_NA, type=pa.string())
+        index = pa.array((values == 1).astype(np.int8), mask=values == FLAG_NA)
+        return pa.array([system.flag_false, system.flag_true], pa.string()).take(index)
+    if not isinstance(values, pa.Array | pa.ChunkedArray):
+        values = np.asarray(values)
+        values = pa.array(values if values.dtype.kind == "U" else values.astype(str), pa.string())
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
-    if isinstance(values, pa.Array):
-        values = values.cast(pa.string())
-        return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
-    values = np.asarray(values)
-    if values.dtype.kind != "U":
-        values = values.astype(str)
-    return pa.array(values, mask=values == "", type=pa.string())
+    values = values.cast(pa.string())
+    return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
 
 
 def render_file(landing_file: LandingFile, system: System, frame: dict) -> dict[str, pa.Array]:
