@@ -158,7 +158,7 @@ def _events(ep: Frame, rng: np.random.Generator, as_of: int) -> Frame:
     rank = np.concatenate([np.full(len(p[0]), i) for i, p in enumerate(parts)])
     keep = dates <= as_of
     rows, dates, kinds, rank = rows[keep], dates[keep], kinds[keep], rank[keep]
-    order = np.lexsort((rank, dates, rows))
+    order = _sort_by_docket_date_kind(rows, dates, rank, len(parts))
     rows, dates, kinds = rows[order], dates[order], kinds[order]
     return {
         "masscourts_event_id": ident("ME", np.arange(1, rows.size + 1), 10),
@@ -168,6 +168,15 @@ def _events(ep: Frame, rng: np.random.Generator, as_of: int) -> Frame:
         "_person_id": ep["person_id"][rows],
         "_created": dates,
     }
+
+
+def _sort_by_docket_date_kind(rows: np.ndarray, dates: np.ndarray, rank: np.ndarray, kinds: int) -> np.ndarray:
+    """np.lexsort((rank, dates, rows)) for non-negative rows and ranks below `kinds`, as one stable sort of one key."""
+    if not rows.size:
+        return np.zeros(0, dtype=np.int64)
+    first = dates.min()
+    span = int(dates.max() - first) + 1
+    return np.argsort((rows * span + (dates - first)) * kinds + rank, kind="stable")
 
 
 def arraignments(dockets: Dockets, as_of: int) -> Frame:

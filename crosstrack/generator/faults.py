@@ -117,6 +117,14 @@ def _as_text(values: np.ndarray | pa.Array) -> np.ndarray:
     return np.asarray(values).astype(str)
 
 
+def _with_rows_replaced(values: np.ndarray, rows: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """A copy of a text array with some rows replaced (widened where a new value is longer)."""
+    new = np.asarray(new).astype(str)
+    out = values.astype(np.result_type(values.dtype, new.dtype))
+    out[rows] = new
+    return out
+
+
 def _swap_adjacent_letters(names: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Swap two adjacent characters at a random position (vectorized on a fixed-width code-point matrix)."""
     if names.size == 0:
@@ -187,9 +195,8 @@ def inject_value_faults(
             r = rows[which == i]
             if not r.size:
                 continue
-            values = _as_text(frame[col.staged_as]).astype(object)
-            values[r] = UNKNOWN_CODES[rng.integers(0, len(UNKNOWN_CODES), r.size)]
-            frame[col.staged_as] = values.astype(str)
+            codes = UNKNOWN_CODES[rng.integers(0, len(UNKNOWN_CODES), r.size)]
+            frame[col.staged_as] = _with_rows_replaced(_as_text(frame[col.staged_as]), r, codes)
             log.add(r, col.name, "unknown_code")
 
     _impossible_dates(frame, by_staged, rates, rng, taken, log, as_of)
@@ -208,17 +215,15 @@ def _sid_faults(frame, landing_file, rates, rng, other_sids, created, taken, log
         )
     else:
         missing_rate = np.full(n, rates.missing_sid_supervision)
-    sid = _as_text(frame["sid"]).astype(object)
     rows = _pick(rng, n, missing_rate, taken)
-    sid[rows] = ""
+    sid = _with_rows_replaced(_as_text(frame["sid"]), rows, np.full(rows.size, ""))
     log.add(rows, sid_column, "missing_sid")
     rows = _pick(rng, n, rates.wrong_sid, taken)
     replacement = other_sids[rng.integers(0, len(other_sids), rows.size)]
     same = replacement == sid[rows]
     replacement[same] = other_sids[(rng.integers(0, len(other_sids), same.sum()) + 1) % len(other_sids)]
-    sid[rows] = replacement
+    frame["sid"] = _with_rows_replaced(sid, rows, replacement)
     log.add(rows, sid_column, "wrong_sid")
-    frame["sid"] = sid.astype(str)
 
 
 def _impossible_dates(frame, by_staged, rates, rng, taken, log, as_of) -> None:

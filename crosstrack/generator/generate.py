@@ -6,6 +6,7 @@ import json
 import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -34,6 +35,30 @@ class GenerateOptions:
     as_of: str
     out: Path
     faults: FaultRates
+
+
+class ProgressSink(Protocol):
+    """Where generation reports its steps (crosstrack.progress.Progress fits; None shows nothing)."""
+
+    def set_total(self, total: float) -> None: ...
+
+    def advance(self, amount: float = 1) -> None: ...
+
+
+class _NoProgress:
+    def set_total(self, total: float) -> None:
+        pass
+
+    def advance(self, amount: float = 1) -> None:
+        pass
+
+
+TRUTH_TABLES = ("persons", "record_links", "custody_intervals", "releases", "faults")
+
+
+def step_count(contract: Contract) -> int:
+    """The steps generation reports: the simulation, each system's frames, each landing file, each truth table."""
+    return 1 + len(contract.systems) + len(contract.files) + len(TRUTH_TABLES)
 
 
 def component_rng(seed: int, component: str) -> np.random.Generator:
@@ -65,9 +90,15 @@ def simulate(options: GenerateOptions) -> tuple[World, Frame, courts.Dockets]:
 
 
 def build_frames(
-    options: GenerateOptions, contract: Contract, world: World, people: Frame, dockets: courts.Dockets
+    options: GenerateOptions,
+    contract: Contract,
+    world: World,
+    people: Frame,
+    dockets: courts.Dockets,
+    progress: ProgressSink | None = None,
 ) -> tuple[dict[tuple[str, str], Frame], dict[str, dict]]:
-    """Typed frames keyed by (system, entity), and the custody references for the truth."""
+    """Typed frames keyed by (system, entity), and the custody references for the truth (a step per system)."""
+    progress = progress or _NoProgress()
     as_of = day(options.as_of)
     frames: dict[tuple[str, str], Frame] = {}
     refs: dict[str, dict] = {}
@@ -77,18 +108,23 @@ def build_frames(
 
     for entity, frame in courts.masscourts_files(dockets, people, rng("masscourts"), as_of).items():
         frames[("masscourts", entity)] = frame
+    progress.advance()
     ims, ims_refs = custody.ims_files(world, dockets, people, rng("ims"), contract, as_of)
     frames.update({("ims", k): v for k, v in ims.items()})
     refs["ims"] = ims_refs
+    progress.advance()
     for system in ("oms", "jms"):
         files, county_refs = custody.county_files(system, world, dockets, people, rng(system), contract, as_of)
         frames.update({(system, k): v for k, v in files.items()})
         refs[system] = county_refs
+        progress.advance()
     custody_ref = _parole_custody_refs(refs)
     for entity, frame in community.parole_files(world, people, rng("parole"), custody_ref, as_of).items():
         frames[("parole", entity)] = frame
+    progress.advance()
     for entity, frame in community.probation_files(world, dockets, people, rng("probation"), contract, as_of).items():
         frames[("probation", entity)] = frame
+    progress.advance()
     for system, ref in refs.items():
         ref["file"] = _file_of(contract, system, ("admissions", "bookings", "commitments"))
         ref["status_file"] = _file_of(contract, system, ("statuses", "custody_statuses", "status_history"))
@@ -126,8 +162,8 @@ def _write_file(
     key = rendered[landing_file.primary_key]
     links = pa.table(
         {
-            "system": pa.array(np.full(n, landing_file.system)),
-            "file": pa.array(np.full(n, landing_file.file_name)),
+            "system": pa.repeat(landing_file.system, n),
+            "file": pa.repeat(landing_file.file_name, n),
             "record_id": key,
             "person_id": pa.array(frame["_person_id"].astype(np.int64)),
         }
@@ -152,8 +188,8 @@ def _fault_table(landing_file: LandingFile, logs: list[FaultLog], order: np.ndar
     n = sort.size
     return pa.table(
         {
-            "system": pa.array(np.full(n, landing_file.system)),
-            "file": pa.array(np.full(n, landing_file.file_name)),
+            "system": pa.repeat(landing_file.system, n),
+            "file": pa.repeat(landing_file.file_name, n),
             "landing_row": pa.array(landing_row[sort].astype(np.int64)),
             "column": pa.array(column[sort], type=pa.string()),
             "fault_kind": pa.array(kind[sort].astype(str)),
@@ -161,12 +197,18 @@ def _fault_table(landing_file: LandingFile, logs: list[FaultLog], order: np.ndar
     )
 
 
-def generate(options: GenerateOptions) -> dict:
-    """Write DIR/landing, DIR/truth and DIR/manifest.json; returns the manifest."""
+def generate(options: GenerateOptions, progress: ProgressSink | None = None) -> dict:
+    """Write DIR/landing, DIR/truth and DIR/manifest.json; returns the manifest.
+
+    `progress` is told the number of steps (`step_count`) and each step done.
+    """
+    progress = progress or _NoProgress()
     contract = load_contract()
     check_code_maps(contract)
+    progress.set_total(step_count(contract))
     world, people, dockets = simulate(options)
-    frames, refs = build_frames(options, contract, world, people, dockets)
+    progress.advance()
+    frames, refs = build_frames(options, contract, world, people, dockets, progress)
     other_sids = people["sid_text"]
     row_counts: dict[str, int] = {}
     fault_tables, link_tables = [], []
@@ -178,9 +220,10 @@ def generate(options: GenerateOptions) -> dict:
         row_counts[landing_file.relative_path] = written
         fault_tables.append(faults)
         link_tables.append(links)
+        progress.advance()
     if frames:
         raise RuntimeError(f"frames with no contract file: {sorted(frames)}")
-    truth_counts = _write_truth(options, world, people, dockets, refs, fault_tables, link_tables)
+    truth_counts = _write_truth(options, world, people, dockets, refs, fault_tables, link_tables, progress)
     manifest = {
         "generator_version": GENERATOR_VERSION,
         "contract_version": contract.version,
@@ -198,12 +241,15 @@ def generate(options: GenerateOptions) -> dict:
     return manifest
 
 
-def _write_truth(options, world, people, dockets, refs, fault_tables, link_tables) -> dict[str, int]:
+def _write_truth(options, world, people, dockets, refs, fault_tables, link_tables, progress) -> dict[str, int]:
     as_of = day(options.as_of)
     truth_dir = options.out / "truth"
     truth_dir.mkdir(parents=True, exist_ok=True)
     links = pa.concat_tables(link_tables)
-    person_ids = np.unique(links.column("person_id").to_numpy())
+    linked = links.column("person_id").to_numpy()
+    seen = np.zeros(int(linked.max(initial=0)) + 1, dtype=bool)
+    seen[linked] = True
+    person_ids = np.flatnonzero(seen)  # the distinct linked person ids, ascending
     tables = {
         "persons": truth.persons_table(people, person_ids),
         "record_links": links,
@@ -211,6 +257,7 @@ def _write_truth(options, world, people, dockets, refs, fault_tables, link_table
         "releases": truth.releases_table(world, dockets, refs, as_of),
         "faults": pa.concat_tables(fault_tables),
     }
-    for name, table in tables.items():
-        pq.write_table(table, truth_dir / f"{name}.parquet", compression="zstd")
-    return {name: table.num_rows for name, table in tables.items()}
+    for name in TRUTH_TABLES:
+        pq.write_table(tables[name], truth_dir / f"{name}.parquet", compression="zstd")
+        progress.advance()
+    return {name: tables[name].num_rows for name in TRUTH_TABLES}

@@ -396,7 +396,7 @@ class EpisodeStep:
         trend = year_multiplier(p, arrest)  # fewer indictments as arrests fall (after 2016)
         superior = (felony & (rng.random(n) < p.superior_share * trend**0.4 * (0.6 + 0.4 * risk))) | murder
         court = _pick_courts(rng, county, superior)
-        sheriff = np.array([SHERIFF_INDEX[holding_sheriff(c)] + 1 for c in county], dtype=np.int64)
+        sheriff = holding_agency(county)
 
         filing = arrest + (rng.random(n) < 0.3)
         arraign = filing + np.where(
@@ -556,7 +556,7 @@ class EpisodeStep:
             final_stay[d] = stays["stay_id"]
             s = np.flatnonzero(stepdown)
             if s.size:
-                home = np.array([SHERIFF_INDEX[holding_sheriff(c)] + 1 for c in people["home_county"][idx[d[s]]]])
+                home = holding_agency(people["home_county"][idx[d[s]]])
                 county_rel = np.where(np.isin(rel[s], ["other"]), "expired", rel[s])
                 sd = _stay_frame(
                     self.ids,
@@ -707,6 +707,13 @@ def _apply_supervision_updates(supervisions: Frame, updates: Frame) -> None:
     pos = np.searchsorted(supervisions["supervision_id"], updates["supervision_id"])
     supervisions["end"][pos] = np.minimum(supervisions["end"][pos], updates["end"])
     supervisions["end_reason"][pos] = updates["end_reason"]
+
+
+def holding_agency(counties: np.ndarray) -> np.ndarray:
+    """Agency number (1 + Sheriff index) of the Sheriff's Office holding each county's defendants."""
+    uniq, inverse = np.unique(np.asarray(counties), return_inverse=True)
+    agency = np.array([SHERIFF_INDEX[holding_sheriff(c)] + 1 for c in uniq.tolist()], dtype=np.int64)
+    return agency[inverse.reshape(-1)]
 
 
 def simulate_world(

@@ -72,15 +72,15 @@ def render_column(column: Column, system: System, values) -> pa.Array:
         return pc.cast(pa.array(values, mask=values == NA_INT), pa.string())
     if column.type == "flag":
         values = np.asarray(values, dtype=np.int8)
-        text = np.where(values == 1, system.flag_true, system.flag_false)
-        return pa.array(text, mask=values == FLAG_NA, type=pa.string())
+        index = pa.array((values == 1).astype(np.int8), mask=values == FLAG_NA)
+        return pa.array([system.flag_false, system.flag_true], pa.string()).take(index)
+    if not isinstance(values, pa.Array | pa.ChunkedArray):
+        values = np.asarray(values)
+        values = pa.array(values if values.dtype.kind == "U" else values.astype(str), pa.string())
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
-    if isinstance(values, pa.Array):
-        values = values.cast(pa.string())
-        return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
-    values = np.asarray(values).astype(str)
-    return pa.array(values, mask=values == "", type=pa.string())
+    values = values.cast(pa.string())
+    return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
 
 
 def render_file(landing_file: LandingFile, system: System, frame: dict) -> dict[str, pa.Array]:
@@ -91,18 +91,39 @@ def render_file(landing_file: LandingFile, system: System, frame: dict) -> dict[
     return {c.name: render_column(c, system, frame[c.staged_as]) for c in landing_file.columns}
 
 
+SPECIAL_BYTES = np.frombuffer(SPECIAL.encode("ascii"), dtype=np.uint8)
+
+
+def _string_bytes(text: pa.Array) -> np.ndarray:
+    """The UTF-8 bytes of a (non-chunked) string array's values, without copying."""
+    offsets_buf, data_buf = text.buffers()[1], text.buffers()[2]
+    if data_buf is None or len(text) == 0:
+        return np.zeros(0, dtype=np.uint8)
+    width = np.int64 if pa.types.is_large_string(text.type) else np.int32
+    offsets = np.frombuffer(offsets_buf, dtype=width, count=len(text) + 1 + text.offset)[text.offset :]
+    return np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]]
+
+
 def _quote_where_needed(text: pa.Array) -> pa.Array:
-    if text.null_count == len(text):
-        return pc.fill_null(text, "")
+    """Fields holding a comma, quote or line break quoted (quotes doubled); nulls stay null."""
+    if text.null_count == len(text) or not np.isin(_string_bytes(text), SPECIAL_BYTES).any():
+        return text
     needs = pc.match_substring_regex(text, '[",\r\n]')
-    if not pc.any(needs).as_py():
-        return pc.fill_null(text, "")
     quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
-    return pc.fill_null(pc.if_else(needs, quoted, text), "")
+    return pc.if_else(needs, quoted, text)
 
 
 def _csv_field(name: str) -> str:
     return f'"{name.replace(chr(34), chr(34) * 2)}"' if any(ch in name for ch in '",\r\n') else name
+
+
+def _csv_lines(parts: list[pa.Array]) -> pa.Array:
+    """Each row's fields joined by commas and ended by LF (null = empty field)."""
+    *first, last = parts
+    last = pc.binary_join_element_wise(last, "", "\n", null_handling="replace", null_replacement="")
+    if not first:
+        return last
+    return pc.binary_join_element_wise(*first, last, ",", null_handling="replace", null_replacement="")
 
 
 def write_csv(
@@ -116,34 +137,25 @@ def write_csv(
     path.parent.mkdir(parents=True, exist_ok=True)
     names = list(columns)
     n = len(order) if order is not None else (len(columns[names[0]]) if names else 0)
+    fields = [_as_array(columns[c]) if c in plain else _quote_where_needed(_as_array(columns[c])) for c in names]
     with path.open("wb") as out:
         out.write((",".join(_csv_field(c) for c in names) + "\n").encode("utf-8"))
         for begin in range(0, n, WRITE_CHUNK_ROWS):
             stop = min(n, begin + WRITE_CHUNK_ROWS)
-            if order is not None:
-                rows = pa.array(order[begin:stop])
-                chunk = [columns[c].take(rows) for c in names]
+            if order is None:
+                lines = _csv_lines([values.slice(begin, stop - begin) for values in fields])
             else:
-                chunk = [columns[c].slice(begin, stop - begin) for c in names]
-            parts = [
-                pc.fill_null(values, "") if name in plain else _quote_where_needed(values)
-                for name, values in zip(names, chunk, strict=True)
-            ]
-            lines = pc.binary_join_element_wise(*parts, ",")
-            text = pc.binary_join_element_wise(lines, pa.scalar(""), "\n")  # "line" + LF + ""
-            out.write(_concatenated_bytes(text))
+                rows = order[begin:stop]
+                first, last = int(rows.min()), int(rows.max())
+                lines = _csv_lines([values.slice(first, last + 1 - first) for values in fields])
+                if not np.array_equal(rows, np.arange(first, last + 1)):
+                    lines = lines.take(pa.array(rows - first))
+            out.write(_string_bytes(lines))
     return n
 
 
-def _concatenated_bytes(text: pa.Array) -> bytes:
-    text = text.cast(pa.large_string()) if len(text) else text
-    if isinstance(text, pa.ChunkedArray):
-        text = text.combine_chunks()
-    offsets_buf, data_buf = text.buffers()[1], text.buffers()[2]
-    offsets = np.frombuffer(offsets_buf, dtype=np.int64, count=len(text) + 1 + text.offset)[text.offset :]
-    if data_buf is None:
-        return b""
-    return data_buf.to_pybytes()[offsets[0] : offsets[-1]]
+def _as_array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
 def plain_columns(landing_file: LandingFile, system: System) -> frozenset[str]:

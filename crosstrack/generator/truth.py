@@ -9,11 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from crosstrack.generator.config import DOC, SHERIFFS
 from crosstrack.generator.courts import Dockets, arraignments
 from crosstrack.generator.frames import NA_DAY, Frame
 from crosstrack.generator.lifecourse import World
+from crosstrack.generator.values import lookup
 
 COMMUNITY_RELEASES = ("parole", "probation", "expired", "time_served", "court", "supervised")  # SPEC R-COH-2
 EXCLUDED_STATUS = {"SK": "safe_keep", "CIV": "civil_commitment", "FED": "federal", "ISC": "interstate_compact"}
@@ -61,7 +63,7 @@ def custody_intervals_table(world: World, refs: dict[str, dict], as_of: int) -> 
     stay_record = _lookup_refs(refs, ss["stay_id"])
     status_record = _status_refs(refs, len(ss["stay_id"]))
     birth = world.people["birth_date"][st["person_id"][pos] - 1]
-    excluded = np.array([EXCLUDED_STATUS.get(s, "") for s in ss["status"].tolist()], dtype=object)
+    excluded = lookup(EXCLUDED_STATUS, ss["status"])
     juvenile = (ss["start"] - birth) < np.floor(18 * 365.25)
     excluded = np.where((excluded == "") & juvenile, "juvenile", excluded).astype(str)
     agency = st["agency"][pos]
@@ -91,26 +93,42 @@ def custody_intervals_table(world: World, refs: dict[str, dict], as_of: int) -> 
 
 def _lookup_refs(refs: dict[str, dict], stay_ids: np.ndarray) -> pa.Array:
     """'<system>/<file>:<record id>' of each stay."""
-    out = np.full(len(stay_ids), "", dtype=object)
+    placements = []
     for system, ref in refs.items():
         ids = ref["stay_id"]
         if not len(ids):
             continue
-        text = f"{system}/{ref['file']}:" + ref["record_id"].to_numpy(zero_copy_only=False).astype(object)
         order = np.argsort(ids)
         p = np.clip(np.searchsorted(ids[order], stay_ids), 0, len(ids) - 1)
         hit = ids[order][p] == stay_ids
-        out[hit] = text[order][p][hit]
-    return pa.array(out.astype(str))
+        placements.append((np.flatnonzero(hit), _prefixed(f"{system}/{ref['file']}:", ref["record_id"]), order[p][hit]))
+    return _placed_texts(len(stay_ids), placements)
 
 
 def _status_refs(refs: dict[str, dict], n_statuses: int) -> pa.Array:
     """'<system>/<file>:<record id>' of each status period (refs hold the status rows they were built from)."""
-    out = np.full(n_statuses, "", dtype=object)
+    placements = []
     for system, ref in refs.items():
-        text = f"{system}/{ref['status_file']}:" + ref["status_record_id"].to_numpy(zero_copy_only=False).astype(object)
-        out[ref["status_rows"]] = text
-    return pa.array(out.astype(str))
+        text = _prefixed(f"{system}/{ref['status_file']}:", ref["status_record_id"])
+        placements.append((ref["status_rows"], text, np.arange(len(text))))
+    return _placed_texts(n_statuses, placements)
+
+
+def _prefixed(prefix: str, record_ids: pa.Array | pa.ChunkedArray) -> pa.Array:
+    text = pc.binary_join_element_wise(prefix, record_ids, "")
+    return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+
+
+def _placed_texts(n: int, placements: list[tuple[np.ndarray, pa.Array, np.ndarray]]) -> pa.Array:
+    """n texts, '' by default; each (positions, texts, rows) puts texts[rows] at positions (later ones win)."""
+    index = np.full(n, -1, dtype=np.int64)
+    parts, offset = [], 0
+    for positions, texts, rows in placements:
+        index[positions] = offset + rows
+        parts.append(texts)
+        offset += len(texts)
+    index[index < 0] = offset
+    return pa.concat_arrays([*parts, pa.array([""], pa.string())]).take(pa.array(index))
 
 
 def releases_table(world: World, dockets: Dockets, refs: dict[str, dict], as_of: int) -> pa.Table:
@@ -137,7 +155,7 @@ def releases_table(world: World, dockets: Dockets, refs: dict[str, dict], as_of:
     release_day = st["end"][released]
     horizon = _add_years(release_day, 3)
     birth = world.people["birth_date"][st["person_id"][released] - 1]
-    excluded = np.array([EXCLUDED_STATUS.get(s, "") for s in status_at_release.tolist()], dtype=object)
+    excluded = lookup(EXCLUDED_STATUS, status_at_release)
     excluded = np.where((excluded == "") & ((release_day - birth) < np.floor(18 * 365.25)), "juvenile", excluded)
     columns = {
         "person_id": st["person_id"][released],
