@@ -6,27 +6,31 @@ over `<warehouse>` only when every model and test passed, so readers never see a
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import datetime as dt
+import io
 import os
+import resource
 import shutil
-import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from crosstrack.progress import Progress
 from crosstrack.publish import publish
 from crosstrack.secret import SecretError, load_secret
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from crosstrack.settings import ENV_PREFIX, PROJECT_DIR, Settings
 
 # The person-key registry (docs/identity.md, "Person keys"): restricted, beside the warehouse, kept across builds.
-KEY_REGISTRY_ENV = "CROSSTRACK_KEY_REGISTRY"
-KEY_REGISTRY_NAME = "person_key_registry.parquet"
+KEY_REGISTRY_ENV = ENV_PREFIX + "KEY_REGISTRY"
 KEY_EVENTS_NAME = "person_key_events.parquet"
 KEY_REGISTRY_SCHEMA = pa.schema(
     [
@@ -36,17 +40,19 @@ KEY_REGISTRY_SCHEMA = pa.schema(
         ("assigned_at", pa.timestamp("us")),
     ]
 )
+# The gate's options the build sets itself: the delivery, its output folder and the extract date.
+GATE_OPTIONS_SET_BY_BUILD = frozenset({"help", "landing", "out", "as_of", "reconcile", "sid_capture"})
 
 
 class BuildError(RuntimeError):
-    """A stage of the build failed; the message names the stage and how to see its output."""
+    """A stage of the build failed; the message names the stage and what failed in it."""
 
 
 @dataclass
 class StageTiming:
     name: str
     seconds: float
-    peak_rss_mib: float
+    peak_rss_mib: float  # the peak resident memory of the process so far (a stage runs in the build's process)
 
 
 @dataclass
@@ -60,42 +66,45 @@ def venv_bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
+# ---- the environment dbt reads ------------------------------------------------------------------------------
+
+
+def dbt_variables(settings: Settings, target_path: Path | None = None) -> dict[str, str]:
+    """The environment variables a dbt invocation needs: the settings dbt reads, its target folder, no tracking."""
+    variables = settings.dbt_environment()
+    if target_path is not None:
+        variables["DBT_TARGET_PATH"] = str(target_path.resolve())
+        variables["DBT_LOG_PATH"] = str((target_path / "logs").resolve())
+    variables["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    variables["DO_NOT_TRACK"] = "1"
+    return variables
+
+
 def dbt_environment(
     landing_dir: Path, database: Path, quarantine_file: Path | None, target_path: Path | None = None
 ) -> dict[str, str]:
-    env = dict(os.environ)
-    if target_path is not None:
-        env["DBT_TARGET_PATH"] = str(target_path.resolve())
-        env["DBT_LOG_PATH"] = str((target_path / "logs").resolve())
-    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-    env["DO_NOT_TRACK"] = "1"
-    env["CROSSTRACK_LANDING_DIR"] = str(landing_dir.resolve())
-    env["CROSSTRACK_DB"] = str(database.resolve())
-    env["CROSSTRACK_QUARANTINE_FILE"] = str(quarantine_file.resolve()) if quarantine_file else ""
-    return env
+    """The whole environment of a dbt run in a child process (dbt_command) over this delivery and database."""
+    settings = Settings.load(landing_dir=landing_dir, db=database, quarantine_file=quarantine_file)
+    return {**os.environ, **dbt_variables(settings, target_path)}
 
 
-def run_stage(name: str, command: list[str], env: dict[str, str] | None, quiet: bool) -> StageTiming:
-    """Run one stage as a child process; its own wall time and peak memory (ru_maxrss of that child)."""
-    started = time.perf_counter()
-    output = subprocess.PIPE if quiet else None
-    with subprocess.Popen(
-        command, cwd=PROJECT_DIR, env=env, stdout=output, stderr=subprocess.STDOUT if quiet else None, text=True
-    ) as process:
-        captured = process.stdout.read() if process.stdout else ""
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-    elapsed = time.perf_counter() - started
-    if process.returncode != 0:
-        tail = "\n".join(captured.splitlines()[-60:])
-        raise BuildError(f"stage '{name}' failed (exit {process.returncode}): {' '.join(command)}\n{tail}")
-    # ru_maxrss is in KiB on Linux.
-    return StageTiming(name=name, seconds=elapsed, peak_rss_mib=usage.ru_maxrss / 1024)
+@contextlib.contextmanager
+def environment_set(variables: Mapping[str, str]) -> Iterator[None]:
+    """`variables` set in this process's environment for the duration (dbt runs in-process), then restored."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
-def dbt_command(verb: list[str], as_of: str, *extra: str) -> list[str]:
+def dbt_arguments(verb: list[str], as_of: str, *extra: str) -> list[str]:
     return [
-        venv_bin("dbt"),
         *verb,
         "--profiles-dir",
         str(PROJECT_DIR),
@@ -107,10 +116,134 @@ def dbt_command(verb: list[str], as_of: str, *extra: str) -> list[str]:
     ]
 
 
+def dbt_command(verb: list[str], as_of: str, *extra: str) -> list[str]:
+    """The same invocation for dbt in a child process (with dbt_environment)."""
+    return [venv_bin("dbt"), *dbt_arguments(verb, as_of, *extra)]
+
+
+# ---- stages -------------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def stage(name: str, result: BuildResult, quiet: bool) -> Iterator[None]:
+    """One stage in this process: its wall time is recorded, its output held back when `quiet`, and any failure
+    raised as a BuildError naming the stage (with the held-back output's tail)."""
+    captured = io.StringIO()
+    started = time.perf_counter()
+    try:
+        with contextlib.ExitStack() as stack:
+            if quiet:
+                stack.enter_context(contextlib.redirect_stdout(captured))
+                stack.enter_context(contextlib.redirect_stderr(captured))
+            yield
+    except BuildError:
+        raise
+    except Exception as exc:
+        tail = "\n".join(captured.getvalue().splitlines()[-60:])
+        raise BuildError(f"stage '{name}' failed: {exc}" + (f"\n{tail}" if tail else "")) from exc
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    result.stages.append(StageTiming(name=name, seconds=time.perf_counter() - started, peak_rss_mib=peak))
+
+
+class StageFailed(Exception):
+    """A stage's own verdict (an exit code, failed dbt nodes): `stage` turns it into the BuildError."""
+
+
+def run_dbt(
+    verb: list[str],
+    as_of: str,
+    settings: Settings,
+    target_path: Path | None = None,
+    extra: tuple[str, ...] = (),
+    show_progress: bool = False,
+) -> None:
+    """dbt in this process (dbtRunner) with the settings' environment; nodes done of total as progress."""
+    from dbt.cli.main import dbtRunner
+
+    progress = Progress("dbt " + " ".join(verb), unit="nodes", enabled=show_progress)
+
+    def on_event(event: Any) -> None:
+        if event.info.name == "LogStartLine":
+            progress.set_total(event.data.total)
+        elif event.info.name == "NodeFinished":
+            progress.advance()
+
+    quiet = ("--quiet",) if show_progress else ()
+    with environment_set(dbt_variables(settings, target_path)), progress:
+        try:
+            outcome = dbtRunner(callbacks=[on_event]).invoke(dbt_arguments([*verb, *quiet], as_of, *extra))
+        finally:
+            _close_dbt_database()
+    if not outcome.success:
+        raise StageFailed(_dbt_failures(outcome))
+
+
+def _close_dbt_database() -> None:
+    """dbt-duckdb keeps its database open in the process after a run (a class attribute of its connection
+    manager): close it, so that the build can read the file and move it into place."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager as manager
+
+    with manager._LOCK:
+        if manager._ENV is not None:
+            manager._ENV.close()
+            manager._ENV = None
+
+
+def _dbt_failures(outcome: Any) -> str:
+    if outcome.exception is not None:
+        return str(outcome.exception)
+    failed = [r for r in getattr(outcome.result, "results", ()) if str(r.status) in {"error", "fail", "runtime error"}]
+    lines = [f"  {r.node.name}: {r.status}: {(r.message or '').strip()}" for r in failed[:20]]
+    return "\n".join([f"{len(failed)} node(s) failed", *lines])
+
+
+def gate_parser() -> argparse.ArgumentParser:
+    """The gate's own option definitions (`crosstrack validate`), for the build to offer and to fill in."""
+    from crosstrack.quality import command as gate_command
+
+    parser = argparse.ArgumentParser(prog="crosstrack validate", add_help=False)
+    gate_command.configure(parser)
+    return parser
+
+
+def gate_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    """The gate's options a build passes on (every one but those the build sets itself)."""
+    return [action for action in parser._actions if action.dest not in GATE_OPTIONS_SET_BY_BUILD]
+
+
+def run_gate(landing_dir: Path, quality_dir: Path, extract_date: str, options: Mapping[str, Any]) -> None:
+    """The data-quality gate in this process, with its defaults except `options` (dest -> value)."""
+    from crosstrack.quality import command as gate_command
+
+    arguments = ["--landing", str(landing_dir), "--out", str(quality_dir), "--as-of", extract_date]
+    args = gate_parser().parse_args(arguments)
+    for name, value in options.items():
+        setattr(args, name, value)
+    run_in_process(gate_command.run, args)
+
+
+def run_reconciliation(warehouse: Path, quality_dir: Path) -> None:
+    """SPEC R-EX-2 in this process: received = quarantined + rejected + staged for every file."""
+    from crosstrack.quality.reconcile import run_reconciliation as reconcile
+
+    run_in_process(reconcile, warehouse, quality_dir)
+
+
+def run_in_process(command: Callable[..., int], *args: Any) -> None:
+    """A command's Python entry point; a non-zero exit code or a command-line error fails the stage."""
+    from crosstrack.cli import CliError
+
+    try:
+        code = command(*args)
+    except CliError as exc:
+        raise StageFailed(str(exc)) from exc
+    if code:
+        raise StageFailed(f"exit {code}")
+
+
 def key_registry_path(warehouse: Path) -> Path:
     """The person-key registry: $CROSSTRACK_KEY_REGISTRY, else `<warehouse dir>/person_key_registry.parquet`."""
-    configured = os.environ.get(KEY_REGISTRY_ENV)
-    return Path(configured) if configured else warehouse.parent / KEY_REGISTRY_NAME
+    return Settings().registry_for(warehouse)
 
 
 def _replace_restricted(written: Path, path: Path) -> None:
@@ -173,50 +306,57 @@ def build_warehouse(
     target_path: Path | None = None,
     publish_dir: Path | None = None,
     reconcile: bool = True,
+    gate: Mapping[str, Any] | None = None,
+    settings: Settings | None = None,
 ) -> BuildResult:
     """Gate the delivery, build into `<warehouse>.build`, generate docs, move into place, reconcile, publish.
 
+    Every stage runs in this process: the gate and the reconciliation as Python functions, dbt through its
+    programmatic runner. `gate` holds the gate's options (crosstrack validate) other than its defaults.
     `reconcile=False` is for partial builds (a `--select` in dbt_args), where most staging models are absent.
+    `quiet` holds back each stage's output (shown in the error of a failed stage) and shows no progress.
     """
+    settings = settings or Settings()
     if not landing_dir.is_dir():
         raise BuildError(f"no delivery at {landing_dir}: expected <dir>/<system>/<file> (docs/landing_contract.md)")
     try:
-        load_secret()  # fail fast: the dbt build's fingerprints are keyed with it (crosstrack/dbt_plugin.py)
+        load_secret(settings.secret_file)  # fail fast: the dbt build's fingerprints are keyed with it
     except SecretError as exc:
         raise BuildError(f"build refused: {exc}") from exc
     result = BuildResult(warehouse=warehouse)
+    show_progress = not quiet
     quarantine = None
     if quality_dir is not None:
         # The extract date bounds "impossible" future dates: never earlier than the cohort as-of.
         extract_date = max(as_of, dt.date.today().isoformat())
-        command = [venv_bin("crosstrack"), "validate", "--landing", str(landing_dir), "--out", str(quality_dir)]
-        command += ["--as-of", extract_date]
-        result.stages.append(run_stage("validate", command, dict(os.environ), quiet))
+        with stage("validate", result, quiet):
+            run_gate(landing_dir, quality_dir, extract_date, gate or {})
         quarantine = quality_dir / "quarantine.parquet"
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     staging_file = warehouse.with_name(warehouse.name + ".build")
     staging_file.unlink(missing_ok=True)
-    env = dbt_environment(landing_dir, staging_file, quarantine, target_path)
-    registry = key_registry_path(warehouse)
+    registry = settings.registry_for(warehouse)
     ensure_key_registry(registry)
-    env[KEY_REGISTRY_ENV] = str(registry.resolve())
-    result.stages.append(run_stage("dbt build", dbt_command(["build"], as_of, *dbt_args), env, quiet))
+    dbt_settings = settings.model_copy(
+        update={"landing_dir": landing_dir, "db": staging_file, "quarantine_file": quarantine, "key_registry": registry}
+    )
+    with stage("dbt build", result, quiet):
+        run_dbt(["build"], as_of, dbt_settings, target_path, dbt_args, show_progress)
     if docs:
-        result.stages.append(run_stage("dbt docs generate", dbt_command(["docs", "generate"], as_of), env, quiet))
+        with stage("dbt docs generate", result, quiet):
+            run_dbt(["docs", "generate"], as_of, dbt_settings, target_path, (), show_progress)
         report = quality_dir / "report_public.html" if quality_dir else None
         if report is not None and report.exists():
             # The data-quality report is published next to the dbt docs site.
-            docs_dir = Path(env.get("DBT_TARGET_PATH") or PROJECT_DIR / "target")
+            docs_dir = target_path or Path(os.environ.get("DBT_TARGET_PATH") or PROJECT_DIR / "target")
             shutil.copyfile(report, docs_dir / "data_quality_report.html")
     # The registry is written before the warehouse moves into place: every key a reader can see is registered.
     save_key_registry(staging_file, registry)
     os.replace(staging_file, warehouse)  # atomic on one file system
     if quality_dir is not None and reconcile:
-        # SPEC R-EX-2: received = quarantined + rejected + staged for every file, or the build fails loudly.
-        command = [venv_bin("crosstrack"), "validate", "--reconcile", str(warehouse), "--out", str(quality_dir)]
-        result.stages.append(run_stage("reconcile", command, dict(os.environ), quiet))
+        with stage("reconcile", result, quiet):
+            run_reconciliation(warehouse, quality_dir)
     if publish_dir is not None:
-        started = time.perf_counter()
-        publish(warehouse, publish_dir)
-        result.stages.append(StageTiming("publish", time.perf_counter() - started, peak_rss_mib=float("nan")))
+        with stage("publish", result, quiet):
+            publish(warehouse, publish_dir, show_progress=show_progress)
     return result
