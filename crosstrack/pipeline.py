@@ -295,6 +295,93 @@ def _sql_path(path: Path) -> str:
     return str(path.resolve()).replace("'", "''")
 
 
+@dataclass
+class Build:
+    """One build's stages, each a method, in the order build_warehouse runs them (scripts/bench_build.py runs
+    each in a process of its own to measure it)."""
+
+    landing_dir: Path
+    warehouse: Path
+    as_of: str
+    quality_dir: Path | None = None
+    target_path: Path | None = None
+    publish_dir: Path | None = None
+    gate: Mapping[str, Any] = field(default_factory=dict)
+    dbt_args: tuple[str, ...] = ()
+    settings: Settings = field(default_factory=Settings)
+    show_progress: bool = False
+
+    @property
+    def staging_file(self) -> Path:
+        """The file dbt builds, moved over the warehouse once every model and test passed."""
+        return self.warehouse.with_name(self.warehouse.name + ".build")
+
+    @property
+    def registry(self) -> Path:
+        return self.settings.registry_for(self.warehouse)
+
+    @property
+    def quarantine(self) -> Path | None:
+        """The gate's row quarantine, which staging excludes (none without the gate)."""
+        return self.quality_dir / "quarantine.parquet" if self.quality_dir is not None else None
+
+    def check(self) -> None:
+        """Refuse early: no delivery, or no fit deployment secret (the dbt build's fingerprints are keyed with it)."""
+        if not self.landing_dir.is_dir():
+            raise BuildError(
+                f"no delivery at {self.landing_dir}: expected <dir>/<system>/<file> (docs/landing_contract.md)"
+            )
+        try:
+            load_secret(self.settings.secret_file)
+        except SecretError as exc:
+            raise BuildError(f"build refused: {exc}") from exc
+
+    def validate(self) -> None:
+        assert self.quality_dir is not None
+        # The extract date bounds "impossible" future dates: never earlier than the cohort as-of.
+        extract_date = max(self.as_of, dt.date.today().isoformat())
+        run_gate(self.landing_dir, self.quality_dir, extract_date, self.gate)
+
+    def _dbt(self, verb: list[str], extra: tuple[str, ...] = ()) -> None:
+        settings = self.settings.model_copy(
+            update={
+                "landing_dir": self.landing_dir,
+                "db": self.staging_file,
+                "quarantine_file": self.quarantine,
+                "key_registry": self.registry,
+            }
+        )
+        run_dbt(verb, self.as_of, settings, self.target_path, extra, self.show_progress)
+
+    def dbt_build(self) -> None:
+        """`dbt build` into a new file beside the warehouse."""
+        self.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        self.staging_file.unlink(missing_ok=True)
+        ensure_key_registry(self.registry)
+        self._dbt(["build"], self.dbt_args)
+
+    def docs(self) -> None:
+        """The dbt docs site, with the data-quality report beside it."""
+        self._dbt(["docs", "generate"])
+        report = self.quality_dir / "report_public.html" if self.quality_dir else None
+        if report is not None and report.exists():
+            docs_dir = self.target_path or Path(os.environ.get("DBT_TARGET_PATH") or PROJECT_DIR / "target")
+            shutil.copyfile(report, docs_dir / "data_quality_report.html")
+
+    def install(self) -> None:
+        """The registry first (every key a reader can see is registered), then the warehouse, moved into place."""
+        save_key_registry(self.staging_file, self.registry)
+        os.replace(self.staging_file, self.warehouse)  # atomic on one file system
+
+    def reconcile(self) -> None:
+        assert self.quality_dir is not None
+        run_reconciliation(self.warehouse, self.quality_dir)
+
+    def publish(self) -> None:
+        assert self.publish_dir is not None
+        publish(self.warehouse, self.publish_dir, show_progress=self.show_progress)
+
+
 def build_warehouse(
     landing_dir: Path,
     warehouse: Path,
@@ -316,47 +403,33 @@ def build_warehouse(
     `reconcile=False` is for partial builds (a `--select` in dbt_args), where most staging models are absent.
     `quiet` holds back each stage's output (shown in the error of a failed stage) and shows no progress.
     """
-    settings = settings or Settings()
-    if not landing_dir.is_dir():
-        raise BuildError(f"no delivery at {landing_dir}: expected <dir>/<system>/<file> (docs/landing_contract.md)")
-    try:
-        load_secret(settings.secret_file)  # fail fast: the dbt build's fingerprints are keyed with it
-    except SecretError as exc:
-        raise BuildError(f"build refused: {exc}") from exc
-    result = BuildResult(warehouse=warehouse)
-    show_progress = not quiet
-    quarantine = None
-    if quality_dir is not None:
-        # The extract date bounds "impossible" future dates: never earlier than the cohort as-of.
-        extract_date = max(as_of, dt.date.today().isoformat())
-        with stage("validate", result, quiet):
-            run_gate(landing_dir, quality_dir, extract_date, gate or {})
-        quarantine = quality_dir / "quarantine.parquet"
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    staging_file = warehouse.with_name(warehouse.name + ".build")
-    staging_file.unlink(missing_ok=True)
-    registry = settings.registry_for(warehouse)
-    ensure_key_registry(registry)
-    dbt_settings = settings.model_copy(
-        update={"landing_dir": landing_dir, "db": staging_file, "quarantine_file": quarantine, "key_registry": registry}
+    build = Build(
+        landing_dir=landing_dir,
+        warehouse=warehouse,
+        as_of=as_of,
+        quality_dir=quality_dir,
+        target_path=target_path,
+        publish_dir=publish_dir,
+        gate=gate or {},
+        dbt_args=dbt_args,
+        settings=settings or Settings(),
+        show_progress=not quiet,
     )
+    build.check()
+    result = BuildResult(warehouse=warehouse)
+    if quality_dir is not None:
+        with stage("validate", result, quiet):
+            build.validate()
     with stage("dbt build", result, quiet):
-        run_dbt(["build"], as_of, dbt_settings, target_path, dbt_args, show_progress)
+        build.dbt_build()
     if docs:
         with stage("dbt docs generate", result, quiet):
-            run_dbt(["docs", "generate"], as_of, dbt_settings, target_path, (), show_progress)
-        report = quality_dir / "report_public.html" if quality_dir else None
-        if report is not None and report.exists():
-            # The data-quality report is published next to the dbt docs site.
-            docs_dir = target_path or Path(os.environ.get("DBT_TARGET_PATH") or PROJECT_DIR / "target")
-            shutil.copyfile(report, docs_dir / "data_quality_report.html")
-    # The registry is written before the warehouse moves into place: every key a reader can see is registered.
-    save_key_registry(staging_file, registry)
-    os.replace(staging_file, warehouse)  # atomic on one file system
+            build.docs()
+    build.install()
     if quality_dir is not None and reconcile:
         with stage("reconcile", result, quiet):
-            run_reconciliation(warehouse, quality_dir)
+            build.reconcile()
     if publish_dir is not None:
         with stage("publish", result, quiet):
-            publish(warehouse, publish_dir, show_progress=show_progress)
+            build.publish()
     return result
