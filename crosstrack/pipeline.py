@@ -2,6 +2,10 @@
 
 The DuckDB file has one writer or many readers, never both: the build writes `<warehouse>.build` and moves it
 over `<warehouse>` only when every model and test passed, so readers never see a half-built warehouse.
+
+Every stage runs in this process: the gate and the reconciliation through their Python entry points, dbt through
+its programmatic runner (dbtRunner) with the variables it reads (crosstrack/settings.py) set for the duration of
+the run. A failed stage is a BuildError whose message starts with the stage's name.
 """
 
 from __future__ import annotations
