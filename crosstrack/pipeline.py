@@ -173,7 +173,8 @@ def run_dbt(
             progress.advance()
 
     quiet = ("--quiet",) if show_progress else ()
-    with environment_set(dbt_variables(settings, target_path)), progress:
+    # The environment dbt reads, set for this run only; the working folder kept whatever dbt does with it.
+    with environment_set(dbt_variables(settings, target_path)), contextlib.chdir(os.getcwd()), progress:
         try:
             outcome = dbtRunner(callbacks=[on_event]).invoke(dbt_arguments([*verb, *quiet], as_of, *extra))
         finally:
@@ -213,24 +214,6 @@ def gate_parser() -> argparse.ArgumentParser:
 def gate_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
     """The gate's options a build passes on (every one but those the build sets itself)."""
     return [action for action in parser._actions if action.dest not in GATE_OPTIONS_SET_BY_BUILD]
-
-
-def run_gate(landing_dir: Path, quality_dir: Path, extract_date: str, options: Mapping[str, Any]) -> None:
-    """The data-quality gate in this process, with its defaults except `options` (dest -> value)."""
-    from crosstrack.quality import command as gate_command
-
-    arguments = ["--landing", str(landing_dir), "--out", str(quality_dir), "--as-of", extract_date]
-    args = gate_parser().parse_args(arguments)
-    for name, value in options.items():
-        setattr(args, name, value)
-    run_in_process(gate_command.run, args)
-
-
-def run_reconciliation(warehouse: Path, quality_dir: Path) -> None:
-    """SPEC R-EX-2 in this process: received = quarantined + rejected + staged for every file."""
-    from crosstrack.quality.reconcile import run_reconciliation as reconcile
-
-    run_in_process(reconcile, warehouse, quality_dir)
 
 
 def run_in_process(command: Callable[..., int], *args: Any) -> None:
@@ -341,10 +324,17 @@ class Build:
             raise BuildError(f"build refused: {exc}") from exc
 
     def validate(self) -> None:
+        """The data-quality gate (`crosstrack validate`'s entry point), its defaults but for the build's options."""
+        from crosstrack.quality import command as gate_command
+
         assert self.quality_dir is not None
         # The extract date bounds "impossible" future dates: never earlier than the cohort as-of.
         extract_date = max(self.as_of, dt.date.today().isoformat())
-        run_gate(self.landing_dir, self.quality_dir, extract_date, self.gate)
+        arguments = ["--landing", str(self.landing_dir), "--out", str(self.quality_dir), "--as-of", extract_date]
+        args = gate_parser().parse_args(arguments)
+        for name, value in self.gate.items():
+            setattr(args, name, value)
+        run_in_process(gate_command.run, args)
 
     def _dbt(self, verb: list[str], extra: tuple[str, ...] = ()) -> None:
         settings = self.settings.model_copy(
@@ -378,8 +368,11 @@ class Build:
         os.replace(self.staging_file, self.warehouse)  # atomic on one file system
 
     def reconcile(self) -> None:
+        """SPEC R-EX-2: received = quarantined + rejected + staged for every file."""
+        from crosstrack.quality.reconcile import run_reconciliation
+
         assert self.quality_dir is not None
-        run_reconciliation(self.warehouse, self.quality_dir)
+        run_in_process(run_reconciliation, self.warehouse, self.quality_dir)
 
     def publish(self) -> None:
         assert self.publish_dir is not None

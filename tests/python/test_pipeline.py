@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +14,7 @@ def test_a_failed_dbt_build_names_the_stage_and_installs_nothing(tmp_path, with_
     landing = tmp_path / "landing"
     landing.mkdir()  # a delivery without its files: the first staging model cannot read its source
     warehouse = tmp_path / "w" / "crosstrack.duckdb"
-    before = dict(os.environ)
+    before, folder = dict(os.environ), Path.cwd()
     with pytest.raises(BuildError, match=r"^stage 'dbt build' failed: ") as failure:
         build_warehouse(
             landing, warehouse, "2026-07-01", docs=False, quiet=True, dbt_args=("--fail-fast",), target_path=tmp_path
@@ -21,3 +22,4 @@ def test_a_failed_dbt_build_names_the_stage_and_installs_nothing(tmp_path, with_
     assert "landing" in str(failure.value)  # what failed: the missing delivery files, by path
     assert not warehouse.exists()  # readers keep the warehouse they had (none here)
     assert dict(os.environ) == before  # the variables handed to dbt are gone with the run
+    assert Path.cwd() == folder  # and the working folder is the one the build started in
