@@ -27,7 +27,8 @@ DBT_FLAGS := --profiles-dir . --project-dir .
 help:
 	@echo "make demo   set up, generate synthetic extracts (scale $(DEMO_SCALE)), validate, build, document"
 	@echo "make test   set up, lint SQL and Python, run pytest (including a small-scale dbt build)"
-	@echo "make bench  generate scale 1.0 and time each stage (BENCH_SCALE=... to change)"
+	@echo "make bench  time each stage and the slowest dbt models, median of 3 runs (BENCH_SCALE=1.0, BENCH_RUNS=3,"
+	@echo "            BENCH_DATA=DIR reuses a delivery, BENCH_STAGES=gate,dbt,... runs some stages only)"
 	@echo "make serve  run the API and the query builder on http://127.0.0.1:8000 (after make demo)"
 
 $(UV):
@@ -73,7 +74,8 @@ render: setup
 
 bench: setup
 	$(BIN)/crosstrack secret init
-	$(BIN)/python scripts/bench_build.py --scale $${BENCH_SCALE:-1.0}
+	$(BIN)/python scripts/bench_build.py --scale $${BENCH_SCALE:-1.0} --runs $${BENCH_RUNS:-3} \
+		$${BENCH_DATA:+--data $$BENCH_DATA} $${BENCH_STAGES:+--stages $$BENCH_STAGES}
 
 # Load on the API: 20 clients for 30 s on mixed queries against the published release.
 bench-api: setup

@@ -23,9 +23,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from crosstrack.api.keys import KeyStoreError, add_key, read_keys, revoke_key
-    from crosstrack.api.settings import ApiSettings
+    from crosstrack.settings import Settings
 
-    path = ApiSettings.from_env(keys_file=args.keys).keys_file
+    path = Settings.load(api_keys=args.keys).api_keys
     try:
         if args.action == "add":
             key, stored = add_key(path, args.name, args.role)

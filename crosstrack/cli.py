@@ -1,4 +1,8 @@
-"""The `crosstrack` command. Each subcommand lives in its own module with `configure(parser)` and `run(args)`."""
+"""The `crosstrack` command. Each subcommand lives in its own module with `configure(parser)` and `run(args)`.
+
+Only the module of the subcommand being run is imported (`crosstrack --help` imports no data library), and a
+subcommand module imports its heavy libraries inside `run`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-# name -> (module, one-line help). Modules are imported only when their subcommand runs or is described.
+# name -> (module, one-line help). A module is imported only when its subcommand runs or is described.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("crosstrack.generator.command", "write synthetic agency extracts and their ground truth"),
     "contract": (
@@ -25,11 +29,14 @@ class CliError(Exception):
     """A user error: printed as one clear line, exit code 2."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every subcommand listed and only `command`'s options (its module imported) filled in."""
     parser = argparse.ArgumentParser(prog="crosstrack", description="Cross-Tracking data warehouse tools")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        if name != command:
+            continue
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError:
@@ -40,7 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    # The top level has no option taking a value: the first word that is not an option names the subcommand.
+    command = next((word for word in argv if not word.startswith("-")), None)
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         parser.error(f"'{args.command}' is not available in this installation")

@@ -2,30 +2,38 @@
 
 The DuckDB file has one writer or many readers, never both: the build writes `<warehouse>.build` and moves it
 over `<warehouse>` only when every model and test passed, so readers never see a half-built warehouse.
+
+Every stage runs in this process: the gate and the reconciliation through their Python entry points, dbt through
+its programmatic runner (dbtRunner) with the variables it reads (crosstrack/settings.py) set for the duration of
+the run. A failed stage is a BuildError whose message starts with the stage's name.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import io
 import os
+import resource
 import shutil
-import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from crosstrack.progress import Progress
 from crosstrack.publish import publish
 from crosstrack.secret import SecretError, load_secret
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from crosstrack.settings import ENV_PREFIX, PROJECT_DIR, Settings
 
 # The person-key registry (docs/identity.md, "Person keys"): restricted, beside the warehouse, kept across builds.
-KEY_REGISTRY_ENV = "CROSSTRACK_KEY_REGISTRY"
-KEY_REGISTRY_NAME = "person_key_registry.parquet"
+KEY_REGISTRY_ENV = ENV_PREFIX + "KEY_REGISTRY"
 KEY_EVENTS_NAME = "person_key_events.parquet"
 KEY_REGISTRY_SCHEMA = pa.schema(
     [
@@ -35,17 +43,19 @@ KEY_REGISTRY_SCHEMA = pa.schema(
         ("assigned_at", pa.timestamp("us")),
     ]
 )
+# The gate's options the build sets itself: the delivery, its output folder and the extract date.
+GATE_OPTIONS_SET_BY_BUILD = frozenset({"help", "landing", "out", "reconcile", "sid_capture"})
 
 
 class BuildError(RuntimeError):
-    """A stage of the build failed; the message names the stage and how to see its output."""
+    """A stage of the build failed; the message names the stage and what failed in it."""
 
 
 @dataclass
 class StageTiming:
     name: str
     seconds: float
-    peak_rss_mib: float
+    peak_rss_mib: float  # the peak resident memory of the process so far (a stage runs in the build's process)
 
 
 @dataclass
@@ -59,43 +69,55 @@ def venv_bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
+# ---- the environment dbt reads ------------------------------------------------------------------------------
+
+
+def dbt_variables(settings: Settings, target_path: Path | None = None) -> dict[str, str]:
+    """The environment variables a dbt invocation needs: the settings dbt reads, its target folder, no tracking."""
+    variables = settings.dbt_environment()
+    if target_path is not None:
+        variables["DBT_TARGET_PATH"] = str(target_path.resolve())
+        variables["DBT_LOG_PATH"] = str((target_path / "logs").resolve())
+    variables["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    variables["DO_NOT_TRACK"] = "1"
+    return variables
+
+
 def dbt_environment(
     landing_dir: Path, database: Path, quarantine_file: Path | None, target_path: Path | None = None
 ) -> dict[str, str]:
-    env = dict(os.environ)
-    if target_path is not None:
-        env["DBT_TARGET_PATH"] = str(target_path.resolve())
-        env["DBT_LOG_PATH"] = str((target_path / "logs").resolve())
-    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-    env["DO_NOT_TRACK"] = "1"
-    env["CROSSTRACK_DB"] = str(database.resolve())
-    env["CROSSTRACK_QUARANTINE_FILE"] = str(quarantine_file.resolve()) if quarantine_file else ""
-    if quarantine_file is not None:  # the gate's typed records, beside its quarantine: what dbt's sources read
-        env["CROSSTRACK_LANDING_PARQUET_DIR"] = str((quarantine_file.parent / "landing").resolve())
-    return env
+    """The whole environment of a dbt run in a child process (dbt_command) over this delivery and database."""
+    settings = Settings.load(
+        landing_dir=landing_dir,
+        db=database,
+        quarantine_file=quarantine_file,
+        landing_parquet_dir=typed_landing_dir(quarantine_file),
+    )
+    return {**os.environ, **dbt_variables(settings, target_path)}
 
 
-def run_stage(name: str, command: list[str], env: dict[str, str] | None, quiet: bool) -> StageTiming:
-    """Run one stage as a child process; its own wall time and peak memory (ru_maxrss of that child)."""
-    started = time.perf_counter()
-    output = subprocess.PIPE if quiet else None
-    with subprocess.Popen(
-        command, cwd=PROJECT_DIR, env=env, stdout=output, stderr=subprocess.STDOUT if quiet else None, text=True
-    ) as process:
-        captured = process.stdout.read() if process.stdout else ""
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-    elapsed = time.perf_counter() - started
-    if process.returncode != 0:
-        tail = "\n".join(captured.splitlines()[-60:])
-        raise BuildError(f"stage '{name}' failed (exit {process.returncode}): {' '.join(command)}\n{tail}")
-    # ru_maxrss is in KiB on Linux.
-    return StageTiming(name=name, seconds=elapsed, peak_rss_mib=usage.ru_maxrss / 1024)
+def typed_landing_dir(quarantine_file: Path | None) -> Path | None:
+    """The gate's typed records (what dbt's sources read), beside its quarantine; none without the gate."""
+    return quarantine_file.parent / "landing" if quarantine_file is not None else None
 
 
-def dbt_command(verb: list[str], as_of: str, *extra: str) -> list[str]:
+@contextlib.contextmanager
+def environment_set(variables: Mapping[str, str]) -> Iterator[None]:
+    """`variables` set in this process's environment for the duration (dbt runs in-process), then restored."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def dbt_arguments(verb: list[str], as_of: str, *extra: str) -> list[str]:
     return [
-        venv_bin("dbt"),
         *verb,
         "--profiles-dir",
         str(PROJECT_DIR),
@@ -107,10 +129,117 @@ def dbt_command(verb: list[str], as_of: str, *extra: str) -> list[str]:
     ]
 
 
+def dbt_command(verb: list[str], as_of: str, *extra: str) -> list[str]:
+    """The same invocation for dbt in a child process (with dbt_environment)."""
+    return [venv_bin("dbt"), *dbt_arguments(verb, as_of, *extra)]
+
+
+# ---- stages -------------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def stage(name: str, result: BuildResult, quiet: bool) -> Iterator[None]:
+    """One stage in this process: its wall time is recorded, its output held back when `quiet`, and any failure
+    raised as a BuildError naming the stage (with the held-back output's tail)."""
+    captured = io.StringIO()
+    started = time.perf_counter()
+    try:
+        with contextlib.ExitStack() as stack:
+            if quiet:
+                stack.enter_context(contextlib.redirect_stdout(captured))
+                stack.enter_context(contextlib.redirect_stderr(captured))
+            yield
+    except BuildError:
+        raise
+    except Exception as exc:
+        tail = "\n".join(captured.getvalue().splitlines()[-60:])
+        raise BuildError(f"stage '{name}' failed: {exc}" + (f"\n{tail}" if tail else "")) from exc
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    result.stages.append(StageTiming(name=name, seconds=time.perf_counter() - started, peak_rss_mib=peak))
+
+
+class StageFailed(Exception):
+    """A stage's own verdict (an exit code, failed dbt nodes): `stage` turns it into the BuildError."""
+
+
+def run_dbt(
+    verb: list[str],
+    as_of: str,
+    settings: Settings,
+    target_path: Path | None = None,
+    extra: tuple[str, ...] = (),
+    show_progress: bool = False,
+) -> None:
+    """dbt in this process (dbtRunner) with the settings' environment; nodes done of total as progress."""
+    from dbt.cli.main import dbtRunner
+
+    progress = Progress("dbt " + " ".join(verb), unit="nodes", enabled=show_progress)
+
+    def on_event(event: Any) -> None:
+        if event.info.name == "LogStartLine":
+            progress.set_total(event.data.total)
+        elif event.info.name == "NodeFinished":
+            progress.advance()
+
+    quiet = ("--quiet",) if show_progress else ()
+    # The environment dbt reads, set for this run only; the working folder kept whatever dbt does with it.
+    with environment_set(dbt_variables(settings, target_path)), contextlib.chdir(os.getcwd()), progress:
+        try:
+            outcome = dbtRunner(callbacks=[on_event]).invoke(dbt_arguments([*verb, *quiet], as_of, *extra))
+        finally:
+            _close_dbt_database()
+    if not outcome.success:
+        raise StageFailed(_dbt_failures(outcome))
+
+
+def _close_dbt_database() -> None:
+    """dbt-duckdb keeps its database open in the process after a run (a class attribute of its connection
+    manager): close it, so that the build can read the file and move it into place."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager as manager
+
+    with manager._LOCK:
+        if manager._ENV is not None:
+            manager._ENV.close()
+            manager._ENV = None
+
+
+def _dbt_failures(outcome: Any) -> str:
+    if outcome.exception is not None:
+        return str(outcome.exception)
+    failed = [r for r in getattr(outcome.result, "results", ()) if str(r.status) in {"error", "fail", "runtime error"}]
+    lines = [f"  {r.node.name}: {r.status}: {(r.message or '').strip()}" for r in failed[:20]]
+    return "\n".join([f"{len(failed)} node(s) failed", *lines])
+
+
+def gate_parser() -> argparse.ArgumentParser:
+    """The gate's own option definitions (`crosstrack validate`), for the build to offer and to fill in."""
+    from crosstrack.quality import command as gate_command
+
+    parser = argparse.ArgumentParser(prog="crosstrack validate", add_help=False)
+    gate_command.configure(parser)
+    return parser
+
+
+def gate_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    """The gate's options a build passes on (every one but those the build sets itself)."""
+    return [action for action in parser._actions if action.dest not in GATE_OPTIONS_SET_BY_BUILD]
+
+
+def run_in_process(command: Callable[..., int], *args: Any) -> None:
+    """A command's Python entry point; a non-zero exit code or a command-line error fails the stage."""
+    from crosstrack.cli import CliError
+
+    try:
+        code = command(*args)
+    except CliError as exc:
+        raise StageFailed(str(exc)) from exc
+    if code:
+        raise StageFailed(f"exit {code}")
+
+
 def key_registry_path(warehouse: Path) -> Path:
     """The person-key registry: $CROSSTRACK_KEY_REGISTRY, else `<warehouse dir>/person_key_registry.parquet`."""
-    configured = os.environ.get(KEY_REGISTRY_ENV)
-    return Path(configured) if configured else warehouse.parent / KEY_REGISTRY_NAME
+    return Settings().registry_for(warehouse)
 
 
 def _replace_restricted(written: Path, path: Path) -> None:
@@ -162,6 +291,114 @@ def _sql_path(path: Path) -> str:
     return str(path.resolve()).replace("'", "''")
 
 
+@dataclass
+class Build:
+    """One build's stages, each a method, in the order build_warehouse runs them (scripts/bench_build.py runs
+    each in a process of its own to measure it)."""
+
+    landing_dir: Path
+    warehouse: Path
+    as_of: str
+    quality_dir: Path | None = None
+    target_path: Path | None = None
+    publish_dir: Path | None = None
+    extract_date: str | None = None
+    gate: Mapping[str, Any] = field(default_factory=dict)
+    dbt_args: tuple[str, ...] = ()
+    settings: Settings = field(default_factory=Settings)
+    show_progress: bool = False
+
+    @property
+    def staging_file(self) -> Path:
+        """The file dbt builds, moved over the warehouse once every model and test passed."""
+        return self.warehouse.with_name(self.warehouse.name + ".build")
+
+    @property
+    def registry(self) -> Path:
+        return self.settings.registry_for(self.warehouse)
+
+    @property
+    def gate_dir(self) -> Path:
+        """The gate's outputs: the quality folder, else beside the warehouse (dbt's sources read its typed records,
+        so the gate always runs)."""
+        return (
+            self.quality_dir
+            if self.quality_dir is not None
+            else self.warehouse.with_name(self.warehouse.name + ".quality")
+        )
+
+    @property
+    def quarantine(self) -> Path:
+        """The gate's row quarantine, which staging excludes."""
+        return self.gate_dir / "quarantine.parquet"
+
+    def check(self) -> None:
+        """Refuse early: no delivery, or no fit deployment secret (the dbt build's fingerprints are keyed with it)."""
+        if not self.landing_dir.is_dir():
+            raise BuildError(
+                f"no delivery at {self.landing_dir}: expected <dir>/<system>/<file> (docs/landing_contract.md)"
+            )
+        try:
+            load_secret(self.settings.secret_file)
+        except SecretError as exc:
+            raise BuildError(f"build refused: {exc}") from exc
+
+    def validate(self) -> None:
+        """The data-quality gate (`crosstrack validate`'s entry point), its defaults but for the build's options."""
+        from crosstrack.quality import command as gate_command
+
+        # The extract date bounds "impossible" future dates: the one given, else the cohort as-of (never today).
+        extract_date = self.extract_date or self.as_of
+        arguments = ["--landing", str(self.landing_dir), "--out", str(self.gate_dir), "--extract-date", extract_date]
+        args = gate_parser().parse_args(arguments)
+        for name, value in self.gate.items():
+            setattr(args, name, value)
+        run_in_process(gate_command.run, args)
+
+    def _dbt(self, verb: list[str], extra: tuple[str, ...] = ()) -> None:
+        settings = self.settings.model_copy(
+            update={
+                "landing_dir": self.landing_dir,
+                "db": self.staging_file,
+                "quarantine_file": self.quarantine,
+                "landing_parquet_dir": typed_landing_dir(self.quarantine),
+                "key_registry": self.registry,
+            }
+        )
+        run_dbt(verb, self.as_of, settings, self.target_path, extra, self.show_progress)
+
+    def dbt_build(self) -> None:
+        """`dbt build` into a new file beside the warehouse."""
+        self.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        self.staging_file.unlink(missing_ok=True)
+        ensure_key_registry(self.registry)
+        self._dbt(["build"], self.dbt_args)
+
+    def docs(self) -> None:
+        """The dbt docs site, with the data-quality report beside it."""
+        self._dbt(["docs", "generate"])
+        report = self.quality_dir / "report_public.html" if self.quality_dir else None
+        if report is not None and report.exists():
+            docs_dir = self.target_path or Path(os.environ.get("DBT_TARGET_PATH") or PROJECT_DIR / "target")
+            shutil.copyfile(report, docs_dir / "data_quality_report.html")
+
+    def install(self) -> None:
+        """The registry first (every key a reader can see is registered), then the warehouse, moved into place."""
+        save_key_registry(self.staging_file, self.registry)
+        os.replace(self.staging_file, self.warehouse)  # atomic on one file system
+
+    def reconcile(self) -> None:
+        """SPEC R-EX-2: received = quarantined + rejected + staged for every file."""
+        from crosstrack.quality.reconcile import run_reconciliation
+
+        assert self.quality_dir is not None
+        run_in_process(run_reconciliation, self.warehouse, self.quality_dir)
+
+    def publish(self) -> None:
+        assert self.publish_dir is not None
+        publish(self.warehouse, self.publish_dir, show_progress=self.show_progress)
+
+
 def build_warehouse(
     landing_dir: Path,
     warehouse: Path,
@@ -174,51 +411,45 @@ def build_warehouse(
     publish_dir: Path | None = None,
     reconcile: bool = True,
     extract_date: str | None = None,
+    gate: Mapping[str, Any] | None = None,
+    settings: Settings | None = None,
 ) -> BuildResult:
     """Gate the delivery, build into `<warehouse>.build`, generate docs, move into place, reconcile, publish.
 
+    Every stage runs in this process: the gate and the reconciliation as Python functions, dbt through its
+    programmatic runner. `gate` holds the gate's options (crosstrack validate) other than its defaults.
+    The gate always runs (dbt's sources read its typed records), writing into `quality_dir` or beside the
+    warehouse; `extract_date` is the delivery's extract date (default `as_of`, never today).
     `reconcile=False` is for partial builds (a `--select` in dbt_args), where most staging models are absent.
-    `extract_date` is the delivery's extract date (the gate's reference for plausible dates); default `as_of`.
+    `quiet` holds back each stage's output (shown in the error of a failed stage) and shows no progress.
     """
-    if not landing_dir.is_dir():
-        raise BuildError(f"no delivery at {landing_dir}: expected <dir>/<system>/<file> (docs/landing_contract.md)")
-    try:
-        load_secret()  # fail fast: the dbt build's fingerprints are keyed with it (crosstrack/dbt_plugin.py)
-    except SecretError as exc:
-        raise BuildError(f"build refused: {exc}") from exc
+    build = Build(
+        landing_dir=landing_dir,
+        warehouse=warehouse,
+        as_of=as_of,
+        quality_dir=quality_dir,
+        target_path=target_path,
+        publish_dir=publish_dir,
+        extract_date=extract_date,
+        gate=gate or {},
+        dbt_args=dbt_args,
+        settings=settings or Settings(),
+        show_progress=not quiet,
+    )
+    build.check()
     result = BuildResult(warehouse=warehouse)
-    # dbt's sources read the gate's typed records: the gate always runs (its outputs beside the warehouse unless
-    # a quality_dir is given; the reconciliation runs only then).
-    gate_dir = quality_dir if quality_dir is not None else warehouse.with_name(warehouse.name + ".quality")
-    # The extract date bounds "impossible" future dates: the given one, else the cohort as-of (never today).
-    command = [venv_bin("crosstrack"), "validate", "--landing", str(landing_dir), "--out", str(gate_dir)]
-    command += ["--extract-date", extract_date or as_of]
-    result.stages.append(run_stage("validate", command, dict(os.environ), quiet))
-    quarantine = gate_dir / "quarantine.parquet"
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    staging_file = warehouse.with_name(warehouse.name + ".build")
-    staging_file.unlink(missing_ok=True)
-    env = dbt_environment(landing_dir, staging_file, quarantine, target_path)
-    registry = key_registry_path(warehouse)
-    ensure_key_registry(registry)
-    env[KEY_REGISTRY_ENV] = str(registry.resolve())
-    result.stages.append(run_stage("dbt build", dbt_command(["build"], as_of, *dbt_args), env, quiet))
+    with stage("validate", result, quiet):
+        build.validate()
+    with stage("dbt build", result, quiet):
+        build.dbt_build()
     if docs:
-        result.stages.append(run_stage("dbt docs generate", dbt_command(["docs", "generate"], as_of), env, quiet))
-        report = quality_dir / "report_public.html" if quality_dir else None
-        if report is not None and report.exists():
-            # The data-quality report is published next to the dbt docs site.
-            docs_dir = Path(env.get("DBT_TARGET_PATH") or PROJECT_DIR / "target")
-            shutil.copyfile(report, docs_dir / "data_quality_report.html")
-    # The registry is written before the warehouse moves into place: every key a reader can see is registered.
-    save_key_registry(staging_file, registry)
-    os.replace(staging_file, warehouse)  # atomic on one file system
+        with stage("dbt docs generate", result, quiet):
+            build.docs()
+    build.install()
     if quality_dir is not None and reconcile:
-        # SPEC R-EX-2: received = quarantined + rejected + staged for every file, or the build fails loudly.
-        command = [venv_bin("crosstrack"), "validate", "--reconcile", str(warehouse), "--out", str(quality_dir)]
-        result.stages.append(run_stage("reconcile", command, dict(os.environ), quiet))
+        with stage("reconcile", result, quiet):
+            build.reconcile()
     if publish_dir is not None:
-        started = time.perf_counter()
-        publish(warehouse, publish_dir)
-        result.stages.append(StageTiming("publish", time.perf_counter() - started, peak_rss_mib=float("nan")))
+        with stage("publish", result, quiet):
+            build.publish()
     return result

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from crosstrack.contract import load_contract
+from crosstrack.progress import Progress
 from crosstrack.secret import SecretError, load_secret
 
 PUBLIC_SCHEMA = "public"
@@ -79,8 +80,9 @@ def public_columns(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, li
     return columns
 
 
-def publish(warehouse: Path, out_dir: Path) -> PublishedRelease:
-    """Copy the public schema of `warehouse` to `out_dir/crosstrack_public.duckdb` and `out_dir/parquet/`."""
+def publish(warehouse: Path, out_dir: Path, show_progress: bool = False) -> PublishedRelease:
+    """Copy the public schema of `warehouse` to `out_dir/crosstrack_public.duckdb` and `out_dir/parquet/`
+    (`show_progress`: tables copied of all, crosstrack/progress.py)."""
     if not warehouse.exists():
         raise PublishError(f"no warehouse at {warehouse}: build it first (crosstrack build)")
     try:
@@ -104,9 +106,15 @@ def publish(warehouse: Path, out_dir: Path) -> PublishedRelease:
         if offending:
             raise PublishError(f"person-level columns in the public schema: {', '.join(offending)}")
         con.execute(f"create schema {PUBLIC_SCHEMA}")
-        for table in columns:
-            con.execute(f'create table {PUBLIC_SCHEMA}."{table}" as select * from warehouse.{PUBLIC_SCHEMA}."{table}"')
-            con.execute(f"copy {PUBLIC_SCHEMA}.\"{table}\" to '{next_parquet / (table + '.parquet')}' (format parquet)")
+        with Progress("publish", total=len(columns), unit="tables", enabled=show_progress) as progress:
+            for table in columns:
+                con.execute(
+                    f'create table {PUBLIC_SCHEMA}."{table}" as select * from warehouse.{PUBLIC_SCHEMA}."{table}"'
+                )
+                con.execute(
+                    f"copy {PUBLIC_SCHEMA}.\"{table}\" to '{next_parquet / (table + '.parquet')}' (format parquet)"
+                )
+                progress.advance()
         con.execute("detach warehouse")
     except Exception:
         con.close()

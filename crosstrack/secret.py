@@ -14,9 +14,9 @@ import secrets
 import stat
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-SECRET_FILE_ENV = "CROSSTRACK_SECRET_FILE"
-DEFAULT_SECRET_FILE = PROJECT_DIR / ".secrets" / "crosstrack.key"
+from crosstrack.settings import ENV_PREFIX, current_settings
+
+SECRET_FILE_ENV = ENV_PREFIX + "SECRET_FILE"
 HEX = re.compile(r"[0-9a-fA-F]+")
 MIN_HEX_CHARS = 32  # 16 bytes of entropy
 PLACEHOLDERS = frozenset({"changeme", "change-me", "change_me", "secret", "password", "default", "example", "todo"})
@@ -28,9 +28,8 @@ class SecretError(RuntimeError):
 
 
 def secret_path() -> Path:
-    """The secret file: env CROSSTRACK_SECRET_FILE, else <project>/.secrets/crosstrack.key."""
-    configured = os.environ.get(SECRET_FILE_ENV, "").strip()
-    return Path(configured).expanduser() if configured else DEFAULT_SECRET_FILE
+    """The secret file: env CROSSTRACK_SECRET_FILE, else <project>/.secrets/crosstrack.key (crosstrack/settings.py)."""
+    return current_settings().secret_file
 
 
 def _refuse(path: Path, fault: str) -> SecretError:

@@ -35,25 +35,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from crosstrack.api import ApiSettings, create_app
+    from crosstrack.api import create_app
+    from crosstrack.settings import Settings
 
-    settings = ApiSettings.from_env(
-        public_db=args.public_db, warehouse=args.warehouse, keys_file=args.keys, audit_log=args.audit_log
-    )
+    settings = Settings.load(public_db=args.public_db, db=args.warehouse, api_keys=args.keys, audit_log=args.audit_log)
     if not 0 < args.port < 65536:
         raise CliError(f"--port must be 1-65535, got {args.port}")
     if not settings.public_db.exists():
         print(f"warning: no public release at {settings.public_db} yet; public endpoints answer 503 until it exists")
-    print(f"public release {settings.public_db}; restricted warehouse {settings.warehouse}")
-    print(f"keys {settings.keys_file}; audit log {settings.audit_log}")
+    print(f"public release {settings.public_db}; restricted warehouse {settings.db}")
+    print(f"keys {settings.api_keys}; audit log {settings.audit_log}")
     if args.workers > 1:
         # Workers import the app themselves: hand the settings over through the environment they read.
-        os.environ.update(
-            CROSSTRACK_PUBLIC_DB=str(settings.public_db),
-            CROSSTRACK_DB=str(settings.warehouse),
-            CROSSTRACK_API_KEYS=str(settings.keys_file),
-            CROSSTRACK_AUDIT_LOG=str(settings.audit_log),
-        )
+        os.environ.update(settings.environment("public_db", "db", "api_keys", "audit_log"))
         uvicorn.run("crosstrack.api:create_app", factory=True, host=args.host, port=args.port, workers=args.workers)
     else:
         uvicorn.run(create_app(settings), host=args.host, port=args.port)

@@ -1,55 +1,195 @@
-"""Benchmark the whole pipeline at a scale: generate, validate, dbt build, publish; wall time and peak memory per stage.
+"""Benchmark the pipeline: wall time and peak memory of each stage, and the slowest dbt models.
 
-    .venv/bin/python scripts/bench_build.py --scale 1.0
+    .venv/bin/python scripts/bench_build.py --scale 1.0                      generate, then build, 3 times
+    .venv/bin/python scripts/bench_build.py --data /work/bench1/data --runs 3 reuse a delivery (read only)
+    .venv/bin/python scripts/bench_build.py --data DIR --stages gate,dbt     some stages only
 
-Targets at scale 1.0 on a 2-core machine: generation within 3 minutes and 6 GiB; `dbt build` (all models and
-tests) within 5 minutes and 8 GiB. This prints figures; it asserts nothing (speed is not a timed test).
+Each stage of each run is a process of its own (this script again, with --child), so its wall time and peak
+resident memory (ru_maxrss of that process) are the stage's alone. The stages are those of `crosstrack build`
+(crosstrack/pipeline.py, Build): gate, dbt (dbt build, all models and tests), docs, reconcile, publish; plus
+generate unless --data names a delivery. Every figure is the median of the runs with its spread (min-max); the
+"crosstrack build" line is the sum of the build's stages in each run. The ten slowest dbt models come from each
+run's run_results.json (median execution time). Figures are printed and written to OUT/bench.json; nothing is
+asserted (speed is not a timed test). Run it on an otherwise idle machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import statistics
+import subprocess
 import sys
+import time
 from pathlib import Path
 
-from crosstrack.pipeline import StageTiming, build_warehouse, run_stage, venv_bin
+GENERATE = "generate"
+BUILD_STAGES = ("gate", "dbt", "docs", "reconcile", "publish")
+STAGES = (GENERATE, *BUILD_STAGES)
+STAGE_NEEDS = {"reconcile": ("gate", "dbt"), "docs": ("dbt",), "publish": ("dbt",)}
+TOP_MODELS = 10
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", default="1.0", help="scale of the generated delivery (default 1.0)")
+    parser.add_argument("--seed", default="20170101")
+    parser.add_argument("--as-of", default="2026-07-01", help="cohort date (and the generated extract date)")
+    parser.add_argument("--data", type=Path, help="reuse this delivery (DIR/landing/...); it is only read")
+    parser.add_argument("--out", type=Path, default=Path("/tmp/crosstrack-bench"), help="work folder (emptied)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of every stage; figures are medians (default 3)")
+    parser.add_argument(
+        "--stages", default=",".join(STAGES), help=f"comma-separated, of {', '.join(STAGES)} (default: all)"
+    )
+    parser.add_argument("--child", choices=STAGES, help=argparse.SUPPRESS)  # run one stage in this process
+    return parser
+
+
+# ---- one stage, in a child process ------------------------------------------------------------------------
+
+
+def paths(args: argparse.Namespace) -> dict[str, Path]:
+    run = args.out / "run"
+    data = args.data if args.data is not None else args.out / "data"
+    return {
+        "data": data,
+        "landing": data / "landing" if (data / "landing").is_dir() else data,
+        "quality": run / "quality",
+        "warehouse": run / "crosstrack.duckdb",
+        "target": run / "target",
+        "public": run / "public",
+    }
+
+
+def run_child(args: argparse.Namespace, stages: list[str]) -> None:
+    if args.child == GENERATE:
+        from crosstrack.cli import main
+
+        argv = ["generate", "--scale", args.scale, "--seed", args.seed, "--as-of", args.as_of]
+        sys.exit(main([*argv, "--out", str(paths(args)["data"]), "--force"]))
+    from crosstrack.pipeline import Build
+
+    where = paths(args)
+    build = Build(
+        landing_dir=where["landing"],
+        warehouse=where["warehouse"],
+        as_of=args.as_of,
+        quality_dir=where["quality"] if "gate" in stages else None,
+        target_path=where["target"],
+        publish_dir=where["public"],
+    )
+    build.check()
+    if args.child == "gate":
+        build.validate()
+    elif args.child == "dbt":
+        build.dbt_build()
+        # docs generate writes run results of its own: keep the build's.
+        shutil.copyfile(where["target"] / "run_results.json", where["target"] / "build_run_results.json")
+    elif args.child == "docs":
+        build.docs()
+    elif args.child == "reconcile":
+        build.reconcile()
+    elif args.child == "publish":
+        build.publish()
+    if args.child == ("docs" if "docs" in stages else "dbt"):
+        build.install()  # after the last stage that reads the new file: move it into place (not timed apart)
+
+
+def measure(argv: list[str], stage: str) -> tuple[float, float]:
+    """Run this script for one stage in a child process: its wall seconds and peak resident memory (MiB)."""
+    command = [sys.executable, __file__, *argv, "--child", stage]
+    started = time.perf_counter()
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
+        output = process.stdout.read() if process.stdout else ""
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    if process.returncode != 0:
+        tail = "\n".join(output.splitlines()[-40:])
+        raise SystemExit(f"stage {stage} failed (exit {process.returncode}):\n{tail}")
+    return seconds, usage.ru_maxrss / 1024  # KiB on Linux
+
+
+# ---- the runs ------------------------------------------------------------------------------------------------
+
+
+def model_times(run_results: Path) -> dict[str, float]:
+    results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
+    return {r["unique_id"]: r["execution_time"] for r in results if r["unique_id"].startswith("model.")}
+
+
+def spread(values: list[float], decimals: int = 1) -> str:
+    """The median, then the spread (min-max), in two aligned columns."""
+    low_high = f"{min(values):.{decimals}f}-{max(values):.{decimals}f}"
+    return f"{statistics.median(values):>10.{decimals}f} {low_high:>17}"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", default="1.0")
-    parser.add_argument("--seed", default="20170101")
-    parser.add_argument("--as-of", default="2026-07-01")
-    parser.add_argument("--out", type=Path, default=Path("/tmp/crosstrack-bench"))
-    parser.add_argument("--no-gate", action="store_true", help="skip the data-quality gate")
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser().parse_args(argv)
+    stages = [stage.strip() for stage in args.stages.split(",") if stage.strip()]
+    unknown = sorted(set(stages) - set(STAGES))
+    if unknown:
+        raise SystemExit(f"--stages: unknown {', '.join(unknown)}; of {', '.join(STAGES)}")
+    if args.data is not None and GENERATE in stages:
+        stages.remove(GENERATE)  # a delivery is reused, not generated
+    for stage, needs in STAGE_NEEDS.items():
+        if stage in stages and not set(needs) <= set(stages):
+            raise SystemExit(f"--stages: {stage} needs {', '.join(needs)}")
+    if args.child is not None:
+        run_child(args, stages)
+        return 0
+    if args.data is None and GENERATE not in stages:
+        raise SystemExit("without --data the delivery is generated: keep generate in --stages")
+    if args.runs < 1:
+        raise SystemExit("--runs must be 1 or more")
 
     shutil.rmtree(args.out, ignore_errors=True)
-    data = args.out / "data"
-    generate = [venv_bin("crosstrack"), "generate", "--scale", args.scale, "--seed", args.seed]
-    generate += ["--as-of", args.as_of, "--out", str(data)]
-    stages: list[StageTiming] = [run_stage("generate", generate, env=None, quiet=True)]
-    manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))
-    rows = sum(int(n) for n in manifest.get("row_counts", {}).values())
+    args.out.mkdir(parents=True)
+    figures: dict[str, dict[str, list[float]]] = {stage: {"seconds": [], "peak_mib": []} for stage in stages}
+    totals: list[float] = []
+    models: dict[str, list[float]] = {}
+    for number in range(1, args.runs + 1):
+        shutil.rmtree(args.out / "run", ignore_errors=True)  # each run builds anew (and a fresh key registry)
+        total = 0.0
+        for stage in stages:
+            seconds, peak = measure(argv, stage)
+            figures[stage]["seconds"].append(seconds)
+            figures[stage]["peak_mib"].append(peak)
+            total += seconds if stage in BUILD_STAGES else 0.0
+            print(f"run {number}: {stage:<10} {seconds:8.1f} s  peak {peak:8.0f} MiB", flush=True)
+        totals.append(total)
+        if "dbt" in stages:
+            for model, seconds in model_times(paths(args)["target"] / "build_run_results.json").items():
+                models.setdefault(model, []).append(seconds)
 
-    result = build_warehouse(
-        landing_dir=data / "landing",
-        warehouse=args.out / "crosstrack.duckdb",
-        as_of=args.as_of,
-        quality_dir=None if args.no_gate else args.out / "quality",
-        docs=False,
-        quiet=True,
-        target_path=args.out / "target",
-        publish_dir=args.out / "public",
-    )
-    stages += result.stages
-
-    print(f"scale {args.scale}: {rows:,} landing rows, warehouse {result.warehouse.stat().st_size / 2**30:.2f} GiB")
-    print(f"{'stage':<20}{'wall s':>10}{'peak MiB':>12}{'rows/s':>14}")
+    data = paths(args)["data"]
+    manifest = data / "manifest.json"
+    rows = sum(json.loads(manifest.read_text())["row_counts"].values()) if manifest.exists() else None
+    print(f"\n{data}: {rows:,} landing rows; {args.runs} run(s), median (min-max)" if rows else f"\n{data}")
+    print(f"{'stage':<20}{'wall s':>10} {'min-max':>17}{'peak MiB':>10} {'min-max':>17}")
     for stage in stages:
-        print(f"{stage.name:<20}{stage.seconds:>10.1f}{stage.peak_rss_mib:>12.0f}{rows / stage.seconds:>14,.0f}")
+        seconds, peak = figures[stage]["seconds"], figures[stage]["peak_mib"]
+        print(f"{stage:<20}{spread(seconds)}{spread(peak, 0)}")
+    if set(BUILD_STAGES) & set(stages):
+        print(f"{'crosstrack build':<20}{spread(totals)}   (the build's stages above, summed per run)")
+    slowest = sorted(models.items(), key=lambda item: statistics.median(item[1]), reverse=True)[:TOP_MODELS]
+    if slowest:
+        print(f"\nthe {len(slowest)} slowest dbt models (execution time, s)")
+        for model, seconds in slowest:
+            print(f"  {model.split('.')[-1]:<48}{spread(seconds, 2)}")
+    report = {
+        "data": str(data),
+        "landing_rows": rows,
+        "runs": args.runs,
+        "stages": figures,
+        "crosstrack_build_seconds": totals if set(BUILD_STAGES) & set(stages) else None,
+        "slowest_models": {model: seconds for model, seconds in slowest},
+    }
+    (args.out / "bench.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    print(f"\nfigures in {args.out / 'bench.json'}")
     return 0
 
 

@@ -6,8 +6,10 @@ import argparse
 import datetime as dt
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from crosstrack.generator.faults import FaultRates
+if TYPE_CHECKING:
+    from crosstrack.generator.faults import FaultRates
 
 MAX_SCALE = 5.0
 FIRST_AS_OF = dt.date(2018, 1, 1)
@@ -59,6 +61,8 @@ def parse_as_of(text: str) -> str:
 
 
 def parse_fault_rates(path_text: str | None, no_faults: bool) -> FaultRates:
+    from crosstrack.generator.faults import FaultRates
+
     if no_faults and path_text:
         raise _error("--faults and --no-faults exclude each other")
     if no_faults:
@@ -101,6 +105,9 @@ def run(args: argparse.Namespace) -> int:
         faults=parse_fault_rates(args.faults, args.no_faults),
     )
     prepare_out(args.out, args.force)
-    manifest = generate(options)
+    from crosstrack.progress import Progress
+
+    with Progress("generate", unit="steps") as progress:
+        manifest = generate(options, progress=progress)
     print(f"wrote {manifest['total_rows']:,} rows in {len(manifest['row_counts'])} files to {options.out}/landing")
     return 0

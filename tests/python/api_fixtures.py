@@ -18,8 +18,9 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
-from crosstrack.api import ApiSettings, create_app
+from crosstrack.api import create_app
 from crosstrack.api.keys import add_key
+from crosstrack.settings import Settings
 
 SUPPRESSION_THRESHOLD = 5
 MAX_DIMENSIONS = 3
@@ -287,30 +288,30 @@ def api_restricted_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def api_settings(tmp_path: Path, api_public_db: Path, api_restricted_db: Path) -> ApiSettings:
-    return ApiSettings(
+def api_settings(tmp_path: Path, api_public_db: Path, api_restricted_db: Path) -> Settings:
+    return Settings(
         public_db=api_public_db,
-        warehouse=api_restricted_db,
-        keys_file=tmp_path / "api_keys.json",
+        db=api_restricted_db,
+        api_keys=tmp_path / "api_keys.json",
         audit_log=tmp_path / "audit.log",
     )
 
 
 @pytest.fixture
-def api_client(api_settings: ApiSettings) -> TestClient:
+def api_client(api_settings: Settings) -> TestClient:
     with TestClient(create_app(api_settings)) as client:
         yield client
 
 
 @pytest.fixture
-def restricted_key(api_settings: ApiSettings) -> str:
+def restricted_key(api_settings: Settings) -> str:
     """A key of role `restricted` in the test's key file."""
-    key, _ = add_key(api_settings.keys_file, "analyst", "restricted")
+    key, _ = add_key(api_settings.api_keys, "analyst", "restricted")
     return key
 
 
 @pytest.fixture
-def public_role_key(api_settings: ApiSettings) -> str:
+def public_role_key(api_settings: Settings) -> str:
     """A key of role `public`: valid, but not allowed to read restricted data."""
-    key, _ = add_key(api_settings.keys_file, "dashboard", "public")
+    key, _ = add_key(api_settings.api_keys, "dashboard", "public")
     return key

@@ -18,8 +18,9 @@ import pytest
 from api_fixtures import build_public_db, cohort_specs
 from fastapi.testclient import TestClient
 
-from crosstrack.api import ApiSettings, create_app
 from crosstrack.api import app as app_module
+from crosstrack.api import create_app
+from crosstrack.settings import Settings
 
 QUERY = "/api/v1/query"
 
@@ -379,7 +380,7 @@ def test_the_public_connection_holds_no_restricted_schema_and_no_file_access(api
     tables = cursor.execute("select table_schema, table_name from information_schema.tables").fetchall()
     assert {schema for schema, _ in tables} == {"public"}
     with pytest.raises(duckdb.Error):
-        cursor.execute(f"attach '{api_client.app.state.settings.warehouse}' as w (read_only)")
+        cursor.execute(f"attach '{api_client.app.state.settings.db}' as w (read_only)")
     with pytest.raises(duckdb.Error):
         cursor.execute("create table public.x as select 1").fetchall()
 
@@ -387,11 +388,13 @@ def test_the_public_connection_holds_no_restricted_schema_and_no_file_access(api
 # ---- the file is replaced by the next publication -------------------------------------------------------------
 
 
-def test_a_replaced_public_file_is_picked_up(tmp_path: Path, api_public_db: Path, api_settings: ApiSettings) -> None:
+def test_a_replaced_public_file_is_picked_up(tmp_path: Path, api_public_db: Path, api_settings: Settings) -> None:
     published = tmp_path / "public" / "crosstrack_public.duckdb"
     published.parent.mkdir()
     shutil.copyfile(api_public_db, published)
-    settings = ApiSettings(published, api_settings.warehouse, api_settings.keys_file, api_settings.audit_log)
+    settings = Settings(
+        public_db=published, db=api_settings.db, api_keys=api_settings.api_keys, audit_log=api_settings.audit_log
+    )
     with TestClient(create_app(settings)) as client:
         before = get_ok(client, QUERY, cohort="custodial", dims="agency", filter="snapshot_date:2024-01-01")
         next_file = build_public_db(published.with_name("next.duckdb"), cohort_specs(extra_doc=3), as_of="2026-10-01")
@@ -408,7 +411,12 @@ def test_a_replaced_public_file_is_picked_up(tmp_path: Path, api_public_db: Path
 
 def test_a_missing_release_is_a_503_until_it_is_published(tmp_path: Path, api_public_db: Path) -> None:
     published = tmp_path / "crosstrack_public.duckdb"
-    settings = ApiSettings(published, tmp_path / "none.duckdb", tmp_path / "keys.json", tmp_path / "audit.log")
+    settings = Settings(
+        public_db=published,
+        db=tmp_path / "none.duckdb",
+        api_keys=tmp_path / "keys.json",
+        audit_log=tmp_path / "audit.log",
+    )
     with TestClient(create_app(settings)) as client:
         for path in ("/healthz", "/api/v1/cohorts", f"{QUERY}?cohort=custodial"):
             response = client.get(path)
@@ -420,7 +428,12 @@ def test_a_missing_release_is_a_503_until_it_is_published(tmp_path: Path, api_pu
 def test_a_file_without_the_catalog_is_a_503(tmp_path: Path) -> None:
     published = tmp_path / "crosstrack_public.duckdb"
     duckdb.connect(str(published)).close()
-    settings = ApiSettings(published, tmp_path / "none.duckdb", tmp_path / "keys.json", tmp_path / "audit.log")
+    settings = Settings(
+        public_db=published,
+        db=tmp_path / "none.duckdb",
+        api_keys=tmp_path / "keys.json",
+        audit_log=tmp_path / "audit.log",
+    )
     with TestClient(create_app(settings)) as client:
         response = client.get("/api/v1/cohorts")
         assert response.status_code == 503
@@ -431,7 +444,7 @@ def test_a_file_without_the_catalog_is_a_503(tmp_path: Path) -> None:
 
 
 def test_the_page_is_a_404_when_it_is_not_installed(
-    api_settings: ApiSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    api_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(app_module, "STATIC_DIR", tmp_path / "no_static")
     with TestClient(create_app(api_settings)) as client:
@@ -440,7 +453,7 @@ def test_the_page_is_a_404_when_it_is_not_installed(
 
 
 def test_the_page_is_served_when_installed(
-    api_settings: ApiSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    api_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     static = tmp_path / "static"
     static.mkdir()
@@ -477,11 +490,11 @@ def test_the_openapi_document_describes_every_operation(api_client: TestClient) 
 @pytest.mark.warehouse
 def test_the_published_release_answers_every_cohort_total(built_warehouse: Any) -> None:
     public_db = built_warehouse.public_database
-    settings = ApiSettings(
-        public_db,
-        built_warehouse.database,
-        Path(built_warehouse.target) / "keys.json",
-        Path(built_warehouse.target) / "audit.log",
+    settings = Settings(
+        public_db=public_db,
+        db=built_warehouse.database,
+        api_keys=Path(built_warehouse.target) / "keys.json",
+        audit_log=Path(built_warehouse.target) / "audit.log",
     )
     with TestClient(create_app(settings)) as client:
         catalog = get_ok(client, "/api/v1/cohorts")

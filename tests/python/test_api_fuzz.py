@@ -27,8 +27,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from crosstrack.api import ApiSettings, create_app
+from crosstrack.api import create_app
 from crosstrack.api.keys import add_key
+from crosstrack.settings import Settings
 
 FUZZ_SETTINGS = settings(
     max_examples=40,
@@ -49,13 +50,13 @@ CHECKS = [
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     root = tmp_path_factory.mktemp("api_fuzz")
-    api_settings = ApiSettings(
+    api_settings = Settings(
         public_db=build_public_db(root / "crosstrack_public.duckdb"),
-        warehouse=build_restricted_db(root / "crosstrack.duckdb"),
-        keys_file=root / "api_keys.json",
+        db=build_restricted_db(root / "crosstrack.duckdb"),
+        api_keys=root / "api_keys.json",
         audit_log=root / "audit.log",
     )
-    add_key(api_settings.keys_file, "fuzzer", "restricted")
+    add_key(api_settings.api_keys, "fuzzer", "restricted")
     app = create_app(api_settings)
     yield app
     app.state.public.close()

@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from crosstrack.api import ApiSettings, create_app
+from crosstrack.api import create_app
 from crosstrack.disclosure_audit import MAX_ADVANTAGE, Key, intruder_rates, restricted_cells
+from crosstrack.settings import Settings
 
 pytestmark = pytest.mark.warehouse
 
@@ -73,8 +74,11 @@ class Release:
 @pytest.fixture(scope="module")
 def release(built_warehouse: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Release]:
     private = tmp_path_factory.mktemp("api_release")
-    settings = ApiSettings(
-        built_warehouse.public_database, built_warehouse.database, private / "keys.json", private / "audit.log"
+    settings = Settings(
+        public_db=built_warehouse.public_database,
+        db=built_warehouse.database,
+        api_keys=private / "keys.json",
+        audit_log=private / "audit.log",
     )
     with TestClient(create_app(settings)) as client:
         response = client.get("/api/v1/cohorts")

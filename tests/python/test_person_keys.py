@@ -19,7 +19,6 @@ import pytest
 from crosstrack.pipeline import (
     KEY_EVENTS_NAME,
     KEY_REGISTRY_ENV,
-    KEY_REGISTRY_NAME,
     KEY_REGISTRY_SCHEMA,
     PROJECT_DIR,
     dbt_command,
@@ -27,6 +26,7 @@ from crosstrack.pipeline import (
     ensure_key_registry,
     save_key_registry,
 )
+from crosstrack.settings import KEY_REGISTRY_NAME
 
 PERSON_KEY = re.compile(r"^pk_[0-9a-f]{32}$")
 SID_COLUMN = re.compile(r"(^|_)sid$", re.IGNORECASE)

@@ -22,7 +22,7 @@ import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from crosstrack.api.app import create_app
-from crosstrack.api.settings import ApiSettings
+from crosstrack.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -68,10 +68,10 @@ def _free_port() -> int:
 def base_url(tmp_path_factory: pytest.TempPathFactory, api_public_db: Path) -> Iterator[str]:
     """The API and page served by uvicorn on a free localhost port, in a background thread, for this module."""
     folder = tmp_path_factory.mktemp("query_page")
-    settings = ApiSettings(
+    settings = Settings(
         public_db=api_public_db,
-        warehouse=folder / "absent.duckdb",
-        keys_file=folder / "api_keys.json",
+        db=folder / "absent.duckdb",
+        api_keys=folder / "api_keys.json",
         audit_log=folder / "audit.log",
     )
     port = _free_port()

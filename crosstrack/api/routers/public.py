@@ -1,0 +1,244 @@
+"""The public endpoints: aggregates from the published release only (SPEC R-API-1, R-API-2, R-PUB-2)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import duckdb
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from crosstrack.api import schemas
+from crosstrack.api.catalog import Catalog
+from crosstrack.api.dependencies import Answers, PublicRelease, reject_unknown_parameters
+from crosstrack.api.errors import ERROR_RESPONSES
+from crosstrack.api.query import QueryRequest, parse_query, result_csv, run_query
+
+router = APIRouter()
+
+SUPPRESSION_NOTE = (
+    "R-PUB-2: a cell with fewer than {threshold} records is suppressed: its metrics are null and is_suppressed is "
+    "true. Suppressed is not zero. A cell with no records has no row. R-PUB-4: in a shown cell, a count of a subset "
+    "(enrollments, releases with an outcome) and its rate are null when fewer than {threshold} have it (or, for an "
+    "outcome, do not). Every published value is perturbed, the same way every time the same records are counted, so "
+    "that hidden values cannot be worked out by combining responses (R-PUB-3): parts may not add up exactly to "
+    "totals, rates are the published count over the published record count, and means and medians carry noise "
+    "that is largest in small cells."
+)
+
+QUERY_EXAMPLE = {
+    "cohort": "custodial",
+    "dimensions": ["agency"],
+    "filters": {"snapshot_date": "2024-01-01"},
+    "metrics": ["record_count", "mean_incarceration_days"],
+    "grouping_set": ["agency"],
+    "columns": [
+        {"name": "snapshot_date", "label": "Snapshot date", "role": "partition", "unit": None},
+        {"name": "agency", "label": "Agency", "role": "dimension", "unit": None},
+        {"name": "record_count", "label": "Records", "role": "metric", "unit": "records"},
+        {"name": "mean_incarceration_days", "label": "Mean days", "role": "metric", "unit": "days"},
+        {"name": "is_suppressed", "label": "Suppressed", "role": "suppression", "unit": None},
+    ],
+    "rows": [
+        {
+            "snapshot_date": "2024-01-01",
+            "agency": "DOC",
+            "record_count": 812,
+            "mean_incarceration_days": 1403.2,
+            "is_suppressed": False,
+        },
+        {
+            "snapshot_date": "2024-01-01",
+            "agency": "BAR",
+            "record_count": None,
+            "mean_incarceration_days": None,
+            "is_suppressed": True,
+        },
+    ],
+    "row_count": 2,
+    "as_of": "2026-07-01",
+    "suppression": {"threshold": 5, "note": SUPPRESSION_NOTE.format(threshold=5)},
+    "query_url": "http://localhost:8000/api/v1/query?cohort=custodial&dims=agency&filter=snapshot_date:2024-01-01"
+    "&metrics=record_count,mean_incarceration_days",
+    "csv_url": "http://localhost:8000/api/v1/query?cohort=custodial&dims=agency&filter=snapshot_date:2024-01-01"
+    "&metrics=record_count,mean_incarceration_days&format=csv",
+}
+CSV_EXAMPLE = (
+    "snapshot_date,agency,record_count,mean_incarceration_days,is_suppressed\n"
+    "2024-01-01,DOC,812,1403.2,false\n2024-01-01,BAR,,,true\n"
+)
+
+
+def _answer_key(base: str, parsed: QueryRequest) -> tuple:
+    """Everything the answer depends on besides the release: request order of dims and filters shapes the columns."""
+    return (base, parsed.cohort.name, parsed.dims, parsed.filters, parsed.metrics, parsed.metrics_given, parsed.format)
+
+
+@router.get(
+    "/healthz",
+    summary="Liveness and the public release being served",
+    response_model=schemas.HealthResponse,
+    responses=ERROR_RESPONSES,
+    tags=["public"],
+)
+def healthz(request: Request, public: PublicRelease) -> dict[str, Any]:
+    reject_unknown_parameters(request, ())
+    catalog = public.derived()
+    return {"status": "ok", "as_of": catalog.release.as_of, "published_at": catalog.release.published_at}
+
+
+@router.get(
+    "/api/v1/cohorts",
+    summary="The catalog: cohorts, their dimensions and values, metrics",
+    description=(
+        "Everything /api/v1/query accepts, read from the release's catalog tables: per cohort its partition "
+        "columns, dimensions (label, values, and `requires_offender_status`, SPEC R-CHG-4), metrics and the "
+        "most dimensions one query may combine."
+    ),
+    response_model=schemas.CatalogResponse,
+    responses=ERROR_RESPONSES,
+    tags=["public"],
+)
+def cohorts(request: Request, public: PublicRelease) -> dict[str, Any]:
+    reject_unknown_parameters(request, ())
+    return _catalog_json(public.derived())
+
+
+# Runs on the event loop, not in the thread pool: a lookup is one DuckDB query of about a millisecond over a
+# cached answer or a bounded slice of one table, and skipping the thread hand-off cut p95 under load from 116 to
+# about 75 ms (scripts/bench_api.py, 20 clients, 20,000 distinct queries). Slow work (the restricted endpoints'
+# scrypt key check) stays in the thread pool.
+@router.get(
+    "/api/v1/query",
+    summary="A table of published aggregates for one cohort, dimensions and filters",
+    description=(
+        "SPEC R-API-1: the rows of the cohort's cube for the grouping set made of `dims` and the non-partition "
+        "filter dimensions, each filter column equal to its value; ordered by partition, then dimension values. "
+        "At most `max_dimensions` dimensions (grouped or filtered; partition filters do not count). Governing "
+        "offense dimensions need `filter=offender_status:Sentenced`, leading charge dimensions "
+        "`filter=offender_status:Pretrial` (SPEC R-CHG-4). Suppressed cells (SPEC R-PUB-2) carry null metrics "
+        "and `is_suppressed: true`. `format=csv` downloads the same table (SPEC R-API-2). Any other query "
+        "parameter is refused."
+    ),
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The table, as JSON or (format=csv) as CSV.",
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": "#/components/schemas/QueryResponse"},
+                    "example": QUERY_EXAMPLE,
+                },
+                "text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE},
+            },
+        },
+        **ERROR_RESPONSES,
+    },
+    tags=["public"],
+)
+async def query(
+    request: Request,
+    public: PublicRelease,
+    answers: Answers,
+    cohort: Annotated[str, Query(description="A cohort from /api/v1/cohorts.", examples=["custodial"])],
+    dims: Annotated[
+        str | None,
+        Query(description="Dimensions to group by, comma-separated (none: the total).", examples=["agency,race"]),
+    ] = None,
+    filter: Annotated[
+        list[str] | None,
+        Query(
+            description="`dimension:value`, repeatable, one per dimension; split on the first ':'. Values are "
+            "those listed in /api/v1/cohorts (partition values as text: 2024-01-01, 2023).",
+            examples=[["offender_status:Sentenced", "snapshot_date:2024-01-01"]],
+        ),
+    ] = None,
+    metrics: Annotated[
+        str | None,
+        Query(description="Metrics, comma-separated (default: all of the cohort).", examples=["record_count"]),
+    ] = None,
+    format: Annotated[str | None, Query(description="`json` (default) or `csv`.", examples=["json"])] = None,
+) -> Response:
+    cursor, catalog = public.cursor()
+    try:
+        parsed = parse_query(catalog, request.query_params.multi_items())
+        base = str(request.url_for("query"))
+        key = _answer_key(base, parsed)
+        cached = answers.get(catalog, key)
+        if cached is None:
+            cached = _query_answer(cursor, catalog, parsed, base)
+            answers.put(catalog, key, cached)
+    finally:
+        cursor.close()
+    content, media_type, headers = cached
+    return Response(content, media_type=media_type, headers=headers)
+
+
+def _query_answer(
+    cursor: duckdb.DuckDBPyConnection, catalog: Catalog, parsed: QueryRequest, base: str
+) -> tuple[bytes, str, dict[str, str]]:
+    """The rendered answer: CSV (SPEC R-API-2) or the JSON document."""
+    result = run_query(cursor, parsed)
+    if parsed.format == "csv":
+        return (
+            result_csv(result).encode("utf-8"),
+            "text/csv; charset=utf-8",
+            {"Content-Disposition": f'attachment; filename="{parsed.csv_filename()}"'},
+        )
+    threshold = catalog.release.suppression_threshold
+    body = {
+        "cohort": parsed.cohort.name,
+        "dimensions": list(parsed.dims),
+        "filters": dict(parsed.filters),
+        "metrics": list(parsed.metrics),
+        "grouping_set": list(parsed.grouping_set),
+        "columns": [column.as_json() for column in result.columns],
+        "rows": result.rows,
+        "row_count": len(result.rows),
+        "as_of": catalog.release.as_of,
+        "suppression": {"threshold": threshold, "note": SUPPRESSION_NOTE.format(threshold=threshold or 5)},
+        "query_url": f"{base}?{parsed.canonical_query('json')}",
+        "csv_url": f"{base}?{parsed.canonical_query('csv')}",
+    }
+    return JSONResponse(body).body, "application/json", {}
+
+
+def _catalog_json(catalog: Catalog) -> dict[str, Any]:
+    release = catalog.release
+    return {
+        "as_of": release.as_of,
+        "published_at": release.published_at,
+        "suppression_threshold": release.suppression_threshold,
+        "max_dimensions": release.max_dimensions,
+        "cohorts": [
+            {
+                "cohort": cohort.name,
+                "label": cohort.label,
+                "description": cohort.description,
+                "table": cohort.table_name,
+                "partition_columns": list(cohort.partition_columns),
+                "max_dimensions": cohort.max_dimensions,
+                "dimensions": [
+                    {
+                        "dimension": dimension.name,
+                        "label": dimension.label,
+                        "description": dimension.description,
+                        "is_partition": dimension.is_partition,
+                        "requires_offender_status": dimension.requires_offender_status,
+                        "values": list(dimension.values),
+                    }
+                    for dimension in cohort.dimensions.values()
+                ],
+                "metrics": [
+                    {
+                        "metric": metric.name,
+                        "label": metric.label,
+                        "description": metric.description,
+                        "unit": metric.unit,
+                    }
+                    for metric in cohort.metrics.values()
+                ],
+            }
+            for cohort in catalog.cohorts.values()
+        ],
+    }
