@@ -78,6 +78,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def key_store_unavailable(request: Request, exc: KeyStoreError) -> JSONResponse:
         return _error(503, "the key store cannot be read", None)
 
+    @app.exception_handler(Exception)
+    def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Never a stack trace or a bare text/plain 500: the answer says only that the server failed.
+        return _error(500, "internal error", None)
+
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _error(exc.status_code, str(exc.detail), None)

@@ -19,9 +19,10 @@ class ErrorResponse(BaseModel):
 
 
 class HealthResponse(BaseModel):
-    status: str = Field(description="`ok` when the public release can be read.")
+    status: str = Field(description="`ok` when the catalog and a row of every cube of the public release were read.")
     as_of: str | None = Field(description="Cohort reference date of the public release.")
     published_at: str | None = Field(description="When the public release was published.")
+    cubes: int = Field(description="How many cube tables were read (one row each).")
 
 
 class CatalogDimension(BaseModel):

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from crosstrack.api import schemas
-from crosstrack.api.catalog import Catalog
+from crosstrack.api.catalog import Catalog, read_a_row_of_each_cube
 from crosstrack.api.dependencies import Answers, PublicRelease, reject_unknown_parameters
 from crosstrack.api.errors import ERROR_RESPONSES
 from crosstrack.api.query import QueryRequest, parse_query, result_csv, run_query
@@ -76,15 +76,25 @@ def _answer_key(base: str, parsed: QueryRequest) -> tuple:
 
 @router.get(
     "/healthz",
-    summary="Liveness and the public release being served",
+    summary="Health: the public release can be read, and which one it is",
+    description=(
+        "Reads the catalog and one row of every cube of the public release; 503 with the problem named when the "
+        "file is missing, damaged or cannot be read."
+    ),
     response_model=schemas.HealthResponse,
     responses=ERROR_RESPONSES,
     tags=["public"],
 )
 def healthz(request: Request, public: PublicRelease) -> dict[str, Any]:
     reject_unknown_parameters(request, ())
-    catalog = public.derived()
-    return {"status": "ok", "as_of": catalog.release.as_of, "published_at": catalog.release.published_at}
+    with public.reading() as (cursor, catalog):
+        cubes = read_a_row_of_each_cube(cursor, catalog)
+    return {
+        "status": "ok",
+        "as_of": catalog.release.as_of,
+        "published_at": catalog.release.published_at,
+        "cubes": cubes,
+    }
 
 
 @router.get(
@@ -159,8 +169,7 @@ async def query(
     ] = None,
     format: Annotated[str | None, Query(description="`json` (default) or `csv`.", examples=["json"])] = None,
 ) -> Response:
-    cursor, catalog = public.cursor()
-    try:
+    with public.reading() as (cursor, catalog):
         parsed = parse_query(catalog, request.query_params.multi_items())
         base = str(request.url_for("query"))
         key = _answer_key(base, parsed)
@@ -168,8 +177,6 @@ async def query(
         if cached is None:
             cached = _query_answer(cursor, catalog, parsed, base)
             answers.put(catalog, key, cached)
-    finally:
-        cursor.close()
     content, media_type, headers = cached
     return Response(content, media_type=media_type, headers=headers)
 

@@ -115,11 +115,8 @@ def person_timeline(
 
 
 def _timeline_events(restricted: ReadOnlyDatabase[None], person_key: str) -> list[dict[str, Any]]:
-    cursor, _ = restricted.cursor()
-    try:
+    with restricted.reading() as (cursor, _):
         return _person_events(cursor, person_key)
-    finally:
-        cursor.close()
 
 
 def _person_events(cursor: duckdb.DuckDBPyConnection, person_key: str) -> list[dict[str, Any]]:
