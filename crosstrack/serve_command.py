@@ -48,7 +48,16 @@ def run(args: argparse.Namespace) -> int:
     if args.workers > 1:
         # Workers import the app themselves: hand the settings over through the environment they read.
         os.environ.update(settings.environment("public_db", "db", "api_keys", "audit_log"))
-        uvicorn.run("crosstrack.api:create_app", factory=True, host=args.host, port=args.port, workers=args.workers)
+        uvicorn.run(
+            "crosstrack.api:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            proxy_headers=False,
+        )
     else:
-        uvicorn.run(create_app(settings), host=args.host, port=args.port)
+        # proxy_headers=False: uvicorn would otherwise let X-Forwarded-For from 127.0.0.1 name the client; the app
+        # trusts only the proxies configured in CROSSTRACK_API_TRUSTED_PROXIES (crosstrack/api/app.py).
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=False)
     return 0

@@ -20,9 +20,10 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from crosstrack.api import schemas
-from crosstrack.api.audit import AuditLog
+from crosstrack.api.audit import AuditLog, RestrictedAudit
 from crosstrack.api.cache import ResponseCache
 from crosstrack.api.catalog import load_catalog
 from crosstrack.api.database import DatabaseUnavailable, ReadOnlyDatabase
@@ -86,6 +87,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _error(exc.status_code, str(exc.detail), None)
+
+    # Middleware, innermost first: the audit sees the client as the proxy middleware left it.
+    app.add_middleware(RestrictedAudit, audit=app.state.audit)
+    if settings.api_trusted_proxies.strip():
+        # The client named by X-Forwarded-For, only for a request whose socket peer is a configured proxy
+        # (`crosstrack serve` switches uvicorn's own proxy handling off).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.api_trusted_proxies)
 
     app.include_router(public.router)
     app.include_router(restricted.router)
