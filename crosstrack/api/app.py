@@ -24,10 +24,11 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from crosstrack.api import schemas
 from crosstrack.api.audit import AuditLog, RestrictedAudit
+from crosstrack.api.browser import DOCS_ASSETS, SWAGGER_UI_DIR, SecurityHeaders
 from crosstrack.api.cache import ResponseCache
 from crosstrack.api.catalog import load_catalog
 from crosstrack.api.database import DatabaseUnavailable, ReadOnlyDatabase
-from crosstrack.api.errors import ApiError
+from crosstrack.api.errors import ApiError, error_body
 from crosstrack.api.keys import KeyStore, KeyStoreError
 from crosstrack.api.routers import public, restricted
 from crosstrack.settings import Settings
@@ -36,13 +37,15 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 
 def _error(status: int, message: str, parameter: str | None) -> JSONResponse:
-    return JSONResponse({"error": message, "parameter": parameter}, status_code=status)
+    return JSONResponse(error_body(message, parameter), status_code=status)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API over the files named in `settings` (default: the settings of the environment)."""
     settings = settings or Settings()
     app = FastAPI(
+        docs_url=None,  # FastAPI's own pages load Swagger UI and ReDoc from a CDN: /docs is served below instead
+        redoc_url=None,
         title="Cross-Tracking API",
         version="1.0",
         summary="Anonymized cross-agency criminal-justice aggregates (public) and the person timeline (restricted).",
@@ -94,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The client named by X-Forwarded-For, only for a request whose socket peer is a configured proxy
         # (`crosstrack serve` switches uvicorn's own proxy handling off).
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.api_trusted_proxies)
+    app.add_middleware(SecurityHeaders)
 
     app.include_router(public.router)
     app.include_router(restricted.router)
@@ -106,6 +110,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not page.is_file():
             return _error(404, "no page is installed (crosstrack/api/static/index.html)", None)
         return FileResponse(page)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Response:
+        page = STATIC_DIR / "docs.html"
+        if not page.is_file():
+            return _error(404, "no documentation page is installed (crosstrack/api/static/docs.html)", None)
+        return FileResponse(page)
+
+    @app.get(DOCS_ASSETS + "/{name}", include_in_schema=False)
+    def docs_asset(name: str) -> Response:
+        # Only the two files the page loads: the package's own index.html points to an example API elsewhere.
+        if name not in ("swagger-ui.css", "swagger-ui-bundle.js"):
+            return _error(404, "not found", None)
+        return FileResponse(SWAGGER_UI_DIR / name)
 
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

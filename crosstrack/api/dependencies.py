@@ -16,7 +16,7 @@ from fastapi import Depends, Request
 from crosstrack.api.cache import ResponseCache
 from crosstrack.api.catalog import Catalog
 from crosstrack.api.database import ReadOnlyDatabase
-from crosstrack.api.errors import ApiError
+from crosstrack.api.errors import unknown_parameters
 from crosstrack.api.keys import KeyStore
 from crosstrack.settings import Settings
 
@@ -51,5 +51,4 @@ Answers = Annotated[ResponseCache, Depends(_answers)]
 def reject_unknown_parameters(request: Request, allowed: tuple[str, ...]) -> None:
     unknown = sorted({key for key in request.query_params if key not in allowed})
     if unknown:
-        shown = ", ".join(allowed) if allowed else "none"
-        raise ApiError(f"unknown query parameter {', '.join(map(repr, unknown))}; allowed: {shown}", unknown[0])
+        raise unknown_parameters(unknown, allowed)

@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 
 from crosstrack.api.catalog import Catalog, Cohort, Dimension, qualified_table, quoted
-from crosstrack.api.errors import ApiError
+from crosstrack.api.errors import ApiError, unknown_parameters
 
 QUERY_PARAMETERS = ("cohort", "dims", "filter", "metrics", "format")
 FORMATS = ("json", "csv")
@@ -125,11 +125,7 @@ def parse_query(catalog: Catalog, params: list[tuple[str, str]]) -> QueryRequest
     """Validate the raw query parameters (every repetition kept) against the catalog. Raises ApiError."""
     unknown = sorted({key for key, _ in params if key not in QUERY_PARAMETERS})
     if unknown:
-        raise ApiError(
-            f"unknown query parameter {', '.join(repr(key) for key in unknown)}; "
-            f"allowed: {', '.join(QUERY_PARAMETERS)}",
-            unknown[0],
-        )
+        raise unknown_parameters(unknown, QUERY_PARAMETERS)
     for key, value in params:
         if len(value) > MAX_PARAMETER_LENGTH:
             raise ApiError(f"'{key}' is longer than {MAX_PARAMETER_LENGTH} characters", key)

@@ -10,9 +10,10 @@ from fastapi.responses import JSONResponse, Response
 
 from crosstrack.api import schemas
 from crosstrack.api.catalog import Catalog, read_a_row_of_each_cube
-from crosstrack.api.dependencies import Answers, PublicRelease, reject_unknown_parameters
+from crosstrack.api.dependencies import Answers, AppSettings, PublicRelease, reject_unknown_parameters
 from crosstrack.api.errors import ERROR_RESPONSES
 from crosstrack.api.query import QueryRequest, parse_query, result_csv, run_query
+from crosstrack.settings import Settings
 
 router = APIRouter()
 
@@ -67,6 +68,11 @@ CSV_EXAMPLE = (
     "snapshot_date,agency,record_count,mean_incarceration_days,is_suppressed\n"
     "2024-01-01,DOC,812,1403.2,false\n2024-01-01,BAR,,,true\n"
 )
+
+
+def public_url(settings: Settings, path: str) -> str:
+    """`path` under the configured public base URL (never the request's Host header, which the client chooses)."""
+    return settings.api_public_url.rstrip("/") + path
 
 
 def _answer_key(base: str, parsed: QueryRequest) -> tuple:
@@ -148,6 +154,7 @@ def cohorts(request: Request, public: PublicRelease) -> dict[str, Any]:
 )
 async def query(
     request: Request,
+    settings: AppSettings,
     public: PublicRelease,
     answers: Answers,
     cohort: Annotated[str, Query(description="A cohort from /api/v1/cohorts.", examples=["custodial"])],
@@ -171,7 +178,7 @@ async def query(
 ) -> Response:
     with public.reading() as (cursor, catalog):
         parsed = parse_query(catalog, request.query_params.multi_items())
-        base = str(request.url_for("query"))
+        base = public_url(settings, request.app.url_path_for("query"))
         key = _answer_key(base, parsed)
         cached = answers.get(catalog, key)
         if cached is None:
