@@ -31,13 +31,14 @@ from crosstrack.api.database import DatabaseUnavailable, ReadOnlyDatabase
 from crosstrack.api.errors import ApiError, error_body
 from crosstrack.api.keys import KeyStore, KeyStoreError
 from crosstrack.api.routers import public, restricted
+from crosstrack.api.throttle import Throttle
 from crosstrack.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def _error(status: int, message: str, parameter: str | None) -> JSONResponse:
-    return JSONResponse(error_body(message, parameter), status_code=status)
+def _error(status: int, message: str, parameter: str | None, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(message, parameter), status_code=status, headers=headers)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -61,11 +62,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.restricted = ReadOnlyDatabase(settings.db, lambda connection: None, "restricted warehouse")
     app.state.keys = KeyStore(settings.api_keys)
     app.state.audit = AuditLog(settings.audit_log)
+    app.state.throttle = Throttle(settings.api_failed_key_limit, settings.api_restricted_limit)
     app.state.answers = ResponseCache(settings.api_cache_bytes, settings.api_cache_entry_bytes)
 
     @app.exception_handler(ApiError)
     def api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return _error(exc.status, exc.message, exc.parameter)
+        return _error(exc.status, exc.message, exc.parameter, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

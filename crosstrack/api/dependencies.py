@@ -1,7 +1,7 @@
-"""What the routes depend on (FastAPI `Depends`): the settings, the two read-only databases, the key store and
-the answer cache (the audit log is written by its middleware, crosstrack/api/audit.py). create_app builds each
-once and keeps it on `app.state`; a route names what it needs with these annotations and never reaches for
-anything else.
+"""What the routes depend on (FastAPI `Depends`): the settings, the two read-only databases, the key store, the
+abuse limits and the answer cache (the audit log is written by its middleware, crosstrack/api/audit.py).
+create_app builds each once and keeps it on `app.state`; a route names what it needs with these annotations and
+never reaches for anything else.
 
 The getters are `async`, so that a route running on the event loop (/api/v1/query) is not handed to the thread
 pool to resolve them.
@@ -18,6 +18,7 @@ from crosstrack.api.catalog import Catalog
 from crosstrack.api.database import ReadOnlyDatabase
 from crosstrack.api.errors import unknown_parameters
 from crosstrack.api.keys import KeyStore
+from crosstrack.api.throttle import Throttle
 from crosstrack.settings import Settings
 
 
@@ -37,6 +38,10 @@ async def _key_store(request: Request) -> KeyStore:
     return request.app.state.keys
 
 
+async def _throttle(request: Request) -> Throttle:
+    return request.app.state.throttle
+
+
 async def _answers(request: Request) -> ResponseCache:
     return request.app.state.answers
 
@@ -45,6 +50,7 @@ AppSettings = Annotated[Settings, Depends(_settings)]
 PublicRelease = Annotated[ReadOnlyDatabase[Catalog], Depends(_public_release)]
 RestrictedWarehouse = Annotated[ReadOnlyDatabase[None], Depends(_restricted_warehouse)]
 Keys = Annotated[KeyStore, Depends(_key_store)]
+Limits = Annotated[Throttle, Depends(_throttle)]
 Answers = Annotated[ResponseCache, Depends(_answers)]
 
 

@@ -37,11 +37,14 @@ def unknown_parameters(unknown: list[str], allowed: tuple[str, ...]) -> ApiError
 class ApiError(Exception):
     """Answered as `{"error": message, "parameter": parameter}` with `status` (400 unless said otherwise)."""
 
-    def __init__(self, message: str, parameter: str | None, status: int = 400) -> None:
+    def __init__(
+        self, message: str, parameter: str | None, status: int = 400, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.parameter = parameter
         self.status = status
+        self.headers = headers or {}
 
 
 # The error answers every route documents (its own further ones beside them).

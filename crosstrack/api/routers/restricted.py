@@ -14,9 +14,9 @@ from fastapi.security import APIKeyHeader
 from crosstrack.api import schemas
 from crosstrack.api.audit import PERSON_KEY, STATE_KEY, TIMELINE_PATH
 from crosstrack.api.database import ATTACHED_AS, DatabaseUnavailable, ReadOnlyDatabase, fetch_all
-from crosstrack.api.dependencies import Keys, RestrictedWarehouse, reject_unknown_parameters
+from crosstrack.api.dependencies import Keys, Limits, RestrictedWarehouse, reject_unknown_parameters
 from crosstrack.api.errors import ERROR_RESPONSES, ApiError
-from crosstrack.api.keys import RESTRICTED_READERS, Principal
+from crosstrack.api.keys import RESTRICTED_READERS, Principal, key_id_of
 
 router = APIRouter()
 
@@ -39,15 +39,28 @@ AuditEntry = Annotated[dict[str, Any], Depends(_audit_entry)]
 
 
 def _restricted_reader(
-    entry: AuditEntry, keys: Keys, presented_key: Annotated[str | None, Security(API_KEY_SCHEME)] = None
+    request: Request,
+    entry: AuditEntry,
+    keys: Keys,
+    limits: Limits,
+    presented_key: Annotated[str | None, Security(API_KEY_SCHEME)] = None,
 ) -> Principal:
-    """The verified key of a role that may read restricted data (401 or 403 otherwise); it joins the audit entry."""
+    """The verified key of a role that may read restricted data (401 or 403 otherwise); it joins the audit entry.
+    A client address or key id that failed too many checks is refused (429) before the scrypt check is paid for,
+    and a reader's lookups are limited per key."""
+    client = request.client.host if request.client else None
+    claimed_id = key_id_of(presented_key)
+    if presented_key:
+        limits.before_key_check(client, claimed_id)
     principal = keys.verify(presented_key)
     if principal is None:
+        if presented_key:
+            limits.key_check_failed(client, claimed_id)
         raise ApiError(f"a valid {API_KEY_HEADER} header is required", API_KEY_HEADER, status=401)
     entry.update(key_id=principal.key_id, key_name=principal.name, role=principal.role)
     if principal.role not in RESTRICTED_READERS:
         raise ApiError(f"role {principal.role!r} may not read restricted data", API_KEY_HEADER, status=403)
+    limits.restricted_lookup(principal.key_id)
     return principal
 
 
@@ -65,6 +78,11 @@ RestrictedReader = Annotated[Principal, Depends(_restricted_reader)]
     response_model=schemas.TimelineResponse,
     responses={
         401: {"model": schemas.ErrorResponse, "description": "No key, or a key that is unknown or revoked."},
+        429: {
+            "model": schemas.ErrorResponse,
+            "description": "Too many failed key checks from this address or for this key id, or too many lookups "
+            "with this key; `Retry-After` says when to try again.",
+        },
         403: {"model": schemas.ErrorResponse, "description": "The key's role may not read restricted data."},
         404: {"model": schemas.ErrorResponse, "description": "No events for this person_key."},
         **ERROR_RESPONSES,
