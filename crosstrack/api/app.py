@@ -108,17 +108,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/", include_in_schema=False)
     def index() -> Response:
-        page = STATIC_DIR / "index.html"
-        if not page.is_file():
-            return _error(404, "no page is installed (crosstrack/api/static/index.html)", None)
-        return FileResponse(page)
+        return _installed_page("index.html", "page")
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> Response:
-        page = STATIC_DIR / "docs.html"
-        if not page.is_file():
-            return _error(404, "no documentation page is installed (crosstrack/api/static/docs.html)", None)
-        return FileResponse(page)
+        return _installed_page("docs.html", "documentation page")
 
     @app.get(DOCS_ASSETS + "/{name}", include_in_schema=False)
     def docs_asset(name: str) -> Response:
@@ -132,6 +126,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _installed_page(name: str, what: str) -> Response:
+    """An HTML page of crosstrack/api/static/, or a 404 saying it is not installed."""
+    page = STATIC_DIR / name
+    if not page.is_file():
+        return _error(404, f"no {what} is installed (crosstrack/api/static/{name})", None)
+    return FileResponse(page)
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
