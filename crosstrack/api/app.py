@@ -116,7 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get(DOCS_ASSETS + "/{name}", include_in_schema=False)
     def docs_asset(name: str) -> Response:
-        # Only the two files the page loads: the package's own index.html points to an example API elsewhere.
+        # Only the two files the page loads.
         if name not in ("swagger-ui.css", "swagger-ui-bundle.js"):
             return _error(404, "not found", None)
         return FileResponse(SWAGGER_UI_DIR / name)

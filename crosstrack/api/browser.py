@@ -1,5 +1,5 @@
 """What keeps a browser safe on the API's pages: security headers on every answer, and the API documentation page
-served with Swagger UI's assets from the installed package (swagger-ui-bundle), never from a CDN.
+served with Swagger UI's assets from the installed package (fastapi-offline's copy), never from a CDN.
 
 The Content-Security-Policy allows scripts, styles and connections to this origin only and no inline script (the
 page and the documentation page load their scripts from /static and /docs-assets), and forbids framing.
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import fastapi_offline
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from swagger_ui_bundle import swagger_ui_path
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -32,8 +32,8 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
-# Swagger UI's files as the package ships them, mounted at DOCS_ASSETS.
-SWAGGER_UI_DIR = Path(str(swagger_ui_path))
+# Swagger UI's files (5.x, for OpenAPI 3.1) as the fastapi-offline package ships them, served at DOCS_ASSETS.
+SWAGGER_UI_DIR = Path(fastapi_offline.__file__).parent / "static"
 DOCS_ASSETS = "/docs-assets"
 
 

@@ -1,4 +1,4 @@
-// The API documentation page: Swagger UI (served from the installed package, no CDN) over /openapi.json.
+// The API documentation page: Swagger UI (served from the installed fastapi-offline package, no CDN) over /openapi.json.
 "use strict";
 
 window.addEventListener("DOMContentLoaded", function () {
