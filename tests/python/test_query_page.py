@@ -295,3 +295,14 @@ def test_the_pages_work_under_their_content_security_policy(page: Page, base_url
     else:
         expect(page.locator("body")).to_have_attribute("data-ready", "true")
     assert [text for text in messages if "Content Security Policy" in text] == []
+
+
+def test_a_table_longer_than_one_page_says_it_shows_the_first_page(
+    page: Page, base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crosstrack.api import query
+
+    monkeypatch.setattr(query, "PAGE_ROWS", 2)  # the server runs in this process
+    open_builder(page, base_url + "/?cohort=recidivism&dims=race")
+    expect(page.locator("#result-summary")).to_contain_text("The first 2 of ")
+    assert len(shown_table(page)) == 2
