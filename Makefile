@@ -77,9 +77,12 @@ bench: setup
 	$(BIN)/python scripts/bench_build.py --scale $${BENCH_SCALE:-1.0} --runs $${BENCH_RUNS:-3} \
 		$${BENCH_DATA:+--data $$BENCH_DATA} $${BENCH_STAGES:+--stages $$BENCH_STAGES}
 
-# Load on the API: 20 clients for 30 s on mixed queries against the published release.
+# Load on the API: clients for a duration on mixed queries (2% of them the largest answers) against the published
+# release, served with crosstrack serve's default workers. BENCH_API_CLIENTS=100 for the crowd, BENCH_API_DURATION=600
+# for a soak (memory growth), BENCH_API_ARGS for any other option of scripts/bench_api.py.
 bench-api: setup
-	$(BIN)/python scripts/bench_api.py --public-db $(PUBLISHED)/crosstrack_public.duckdb --clients 20 --duration 30
+	$(BIN)/python scripts/bench_api.py --public-db $(PUBLISHED)/crosstrack_public.duckdb \
+		--clients $${BENCH_API_CLIENTS:-20} --duration $${BENCH_API_DURATION:-30} $${BENCH_API_ARGS}
 
 # Disclosure audit of the published release (docs/public_layer.md).
 audit: setup

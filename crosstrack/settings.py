@@ -48,6 +48,15 @@ class Settings(BaseSettings):
     # The API's cache of rendered /api/v1/query answers: at most this many bytes in all, none larger than the second.
     api_cache_bytes: int = 32 * 1024 * 1024
     api_cache_entry_bytes: int = 1024 * 1024
+    # The API's public base URL: links in answers (query_url, csv_url, next) start with it, never with the Host header.
+    api_public_url: str = "http://127.0.0.1:8000"
+    # Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client in the audit
+    # log; none: the client is the socket's peer, whatever a request's headers say.
+    api_trusted_proxies: str = ""
+    # Abuse limits (`limits` notation, e.g. "10/minute"): failed key checks per client address and per key id, and
+    # restricted lookups per key; beyond them the API answers 429 with Retry-After.
+    api_failed_key_limit: str = "10/minute"
+    api_restricted_limit: str = "60/minute"
 
     @field_validator("secret_file", mode="before")
     @classmethod

@@ -3,11 +3,15 @@ r"""Load-test the public query API: N concurrent clients for D seconds against a
     .venv/bin/python scripts/bench_api.py --public-db warehouse/public/crosstrack_public.duckdb \
         --clients 20 --duration 30
 
-Starts `crosstrack serve` on a free localhost port, reads the catalog, builds a fixed-seed mix of valid queries
-(random cohort, partition filter or none, 0-3 grouped or filtered dimensions with the offender-status filter the
-offense dimensions need (SPEC R-CHG-4), a subset of the metrics, JSON or CSV), runs the clients (threads, one httpx
-client each) and prints the request count, throughput, p50/p95/p99 latency, errors (non-2xx answers and
-exceptions) and the server's peak RSS. Exits 1 when any request failed. It prints figures; it asserts no speed.
+Starts `crosstrack serve` on a free localhost port (its default number of workers unless --workers), reads the
+catalog, builds a fixed-seed mix of valid queries (random cohort, partition filter or none, 0-3 grouped or filtered
+dimensions with the offender-status filter the offense dimensions need (SPEC R-CHG-4), a subset of the metrics,
+JSON or CSV) plus, for a share of the requests (--large-share), the largest answers the release gives (one
+dimension over every partition, not cacheable), runs the clients (threads, one httpx client each) and prints the
+request count, throughput, p50/p95/p99 latency (all requests, and the regular ones apart from the large), errors
+(non-2xx answers and exceptions), the CPU share of the load generator and of the server, and the server's memory
+(all its processes) after warm-up, at the end and at peak, with the growth between the first two (a soak:
+--duration 600). Exits 1 when any request failed. It prints figures; it asserts no speed.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import argparse
 import math
 import os
 import random
+import resource
 import signal
 import socket
 import statistics
@@ -28,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import httpx
 
 from crosstrack.pipeline import venv_bin
@@ -38,6 +44,7 @@ OFFENDER_STATUS = "offender_status"
 @dataclass
 class ClientTally:
     latencies_ms: list[float] = field(default_factory=list)
+    large_latencies_ms: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
 
 
@@ -47,9 +54,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(public_db: Path, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
+def start_server(public_db: Path, port: int, workers: int | None = None) -> subprocess.Popen[bytes]:
     command = [venv_bin("crosstrack"), "serve", "--public-db", str(public_db), "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--workers", str(workers)]
+    command += ["--port", str(port)]
+    if workers is not None:
+        command += ["--workers", str(workers)]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -117,21 +126,98 @@ def random_query(rng: random.Random, cohort: dict[str, Any]) -> list[tuple[str, 
     return params
 
 
-def build_queries(catalog: dict[str, Any], count: int, seed: int) -> list[list[tuple[str, str]]]:
+def published_sets(public_db: Path) -> dict[str, dict[str, int]]:
+    """Per cohort, the grouping sets the release publishes and their row counts (read from the file itself;
+    empty when the release has no pub_grouping_sets, and every set within max_dimensions is answered)."""
+    with duckdb.connect(str(public_db), read_only=True) as con:
+        tables = {
+            name
+            for (name,) in con.execute("select table_name from duckdb_tables() where schema_name = 'public'").fetchall()
+        }
+        if "pub_grouping_sets" not in tables:
+            return {}
+        sets: dict[str, dict[str, int]] = {}
+        for cohort, table in con.execute("select cohort, table_name from public.pub_cohorts").fetchall():
+            if table not in tables:
+                continue
+            counts = dict(con.execute(f'select "dimensions", count(*) from public."{table}" group by 1').fetchall())
+            published = con.execute("select dimensions from public.pub_grouping_sets where cohort = ?", [cohort])
+            sets[cohort] = {key: counts.get(key, 0) for (key,) in published.fetchall()}
+        return sets
+
+
+def grouping_key(cohort: dict[str, Any], params: list[tuple[str, str]]) -> str:
+    """The cube's `dimensions` value a query reads: grouped and filtered non-partition dimensions, sorted."""
+    partitions = set(cohort["partition_columns"])
+    names = {name for key, value in params if key == "dims" for name in value.split(",")}
+    names |= {value.split(":", 1)[0] for key, value in params if key == "filter"}
+    return ",".join(sorted(names - partitions))
+
+
+def build_queries(
+    catalog: dict[str, Any], count: int, seed: int, sets: dict[str, dict[str, int]]
+) -> list[list[tuple[str, str]]]:
+    """`count` valid queries; where the release lists its published grouping sets, only queries of those."""
     rng = random.Random(seed)
     cohorts = [c for c in catalog["cohorts"] if c.get("dimensions")]
     if not cohorts:
         raise SystemExit("bench_api: the catalog offers no cohort")
-    return [random_query(rng, rng.choice(cohorts)) for _ in range(count)]
+    queries: list[list[tuple[str, str]]] = []
+    while len(queries) < count:
+        cohort = rng.choice(cohorts)
+        params = random_query(rng, cohort)
+        published = sets.get(_name(cohort, "cohort", "name"))
+        if not sets or (published is not None and grouping_key(cohort, params) in published):
+            queries.append(params)
+    return queries
+
+
+def large_queries(
+    base_url: str, catalog: dict[str, Any], sets: dict[str, dict[str, int]], keep: int = 4
+) -> list[tuple[list[tuple[str, str]], int]]:
+    """The `keep` largest answers: the grouping sets with the most rows (or, without a list of published sets, one
+    dimension per query) over every partition, as JSON and CSV; each asked once here to check it is answered and
+    to measure it."""
+    candidates: list[list[tuple[str, str]]] = []
+    for cohort in catalog["cohorts"]:
+        name = _name(cohort, "cohort", "name")
+        dimensions = {_name(d, "dimension", "name"): d for d in cohort["dimensions"]}
+        if sets:
+            largest = sorted(sets.get(name, {}).items(), key=lambda item: -item[1])[:3]
+            groupings = [key.split(",") for key, _ in largest if key]
+        else:
+            groupings = [[key] for key, d in dimensions.items() if not d.get("is_partition")]
+        for grouping in groupings:
+            needed = {dimensions[d].get("requires_offender_status") for d in grouping if d in dimensions} - {None}
+            if len(needed) > 1:
+                continue
+            params = [("cohort", name), ("dims", ",".join(d for d in grouping if d != OFFENDER_STATUS or not needed))]
+            params += [("filter", f"{OFFENDER_STATUS}:{status}") for status in needed]
+            candidates += [[*params, ("format", format_)] for format_ in ("json", "csv")]
+    sized: list[tuple[list[tuple[str, str]], int]] = []
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        for params in candidates:
+            answer = client.get("/api/v1/query", params=params)
+            if answer.status_code == 200:
+                sized.append((params, len(answer.content)))
+    sized.sort(key=lambda item: -item[1])
+    return sized[:keep]
 
 
 def run_client(
-    base_url: str, queries: list[list[tuple[str, str]]], seed: int, stop_at: float, tally: ClientTally
+    base_url: str,
+    queries: list[list[tuple[str, str]]],
+    large: list[list[tuple[str, str]]],
+    large_share: float,
+    seed: int,
+    stop_at: float,
+    tally: ClientTally,
 ) -> None:
     rng = random.Random(seed)
     with httpx.Client(base_url=base_url, timeout=30) as client:
         while time.monotonic() < stop_at:
-            params = rng.choice(queries)
+            is_large = bool(large) and rng.random() < large_share
+            params = rng.choice(large) if is_large else rng.choice(queries)
             started = time.perf_counter()
             try:
                 answer = client.get("/api/v1/query", params=params)
@@ -140,7 +226,8 @@ def run_client(
                     tally.errors[f"HTTP {answer.status_code}: {answer.text[:200]}"] += 1
             except httpx.HTTPError as exc:
                 tally.errors[f"{type(exc).__name__}: {exc}"] += 1
-            tally.latencies_ms.append((time.perf_counter() - started) * 1000)
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            (tally.large_latencies_ms if is_large else tally.latencies_ms).append(elapsed_ms)
 
 
 def percentile(ordered: list[float], fraction: float) -> float:
@@ -159,6 +246,66 @@ def current_rss_mib(pid: int) -> float:
     except OSError:
         pass
     return float("nan")
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (uvicorn's workers are children of its supervisor)."""
+    found = [pid]
+    for parent in found:
+        try:
+            for task in Path(f"/proc/{parent}/task").iterdir():
+                found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def tree_rss_mib(pid: int) -> float:
+    """The resident memory of the server's processes together (VmRSS), in MiB; NaN without /proc."""
+    total = 0
+    for member in process_tree(pid):
+        try:
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024 if total else float("nan")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User and system CPU time used so far by the server's processes (from /proc/<pid>/stat)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for member in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / ticks
+
+
+class MemoryWatch(threading.Thread):
+    """Samples the server's memory every `interval` seconds until stopped."""
+
+    def __init__(self, pid: int, interval: float = 2.0) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.interval = interval
+        self.samples: list[tuple[float, float]] = []  # (seconds since start, MiB)
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        started = time.monotonic()
+        while not self._stop_event.is_set():
+            self.samples.append((time.monotonic() - started, tree_rss_mib(self.pid)))
+            self._stop_event.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+        self.samples.append((float("inf"), tree_rss_mib(self.pid)))
 
 
 def stop_server(server: subprocess.Popen[bytes]) -> float:
@@ -184,7 +331,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of load (default 30)")
     parser.add_argument("--queries", type=int, default=500, help="distinct queries in the mix (default 500)")
     parser.add_argument("--seed", type=int, default=20170101)
-    parser.add_argument("--workers", type=int, default=1, help="server worker processes (default 1)")
+    parser.add_argument("--workers", type=int, help="server worker processes (default: crosstrack serve's)")
+    parser.add_argument(
+        "--large-share",
+        type=float,
+        default=0.02,
+        help="share of requests asking one of the largest answers (default 0.02)",
+    )
     args = parser.parse_args(argv)
     if not args.public_db.exists():
         parser.error(f"{args.public_db} does not exist (make demo publishes it)")
@@ -194,17 +347,28 @@ def main(argv: list[str] | None = None) -> int:
     server = start_server(args.public_db, port, args.workers)
     try:
         catalog = wait_until_up(base_url, server)
-        queries = build_queries(catalog, args.queries, args.seed)
+        sets = published_sets(args.public_db)
+        queries = build_queries(catalog, args.queries, args.seed, sets)
+        large = large_queries(base_url, catalog, sets) if args.large_share > 0 else []
         formats = Counter(dict(params)["format"] for params in queries)
         print(
             f"{len(catalog['cohorts'])} cohorts; {len(queries)} distinct queries "
             f"({formats['json']} json, {formats['csv']} csv); {args.clients} clients for {args.duration:g} s"
         )
+        for params, size in large:
+            print(f"large answer ({args.large_share:.0%} of requests): {size / 1e6:.2f} MB  {dict(params)}")
         tallies = [ClientTally() for _ in range(args.clients)]
+        watch = MemoryWatch(server.pid)
+        watch.start()
+        server_cpu_before = tree_cpu_seconds(server.pid)
+        own_before = resource.getrusage(resource.RUSAGE_SELF)
         stop_at = time.monotonic() + args.duration
         started = time.perf_counter()
         threads = [
-            threading.Thread(target=run_client, args=(base_url, queries, args.seed + i, stop_at, tallies[i]))
+            threading.Thread(
+                target=run_client,
+                args=(base_url, queries, [p for p, _ in large], args.large_share, args.seed + i, stop_at, tallies[i]),
+            )
             for i in range(args.clients)
         ]
         for thread in threads:
@@ -212,11 +376,16 @@ def main(argv: list[str] | None = None) -> int:
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
+        own_after = resource.getrusage(resource.RUSAGE_SELF)
+        server_cpu = tree_cpu_seconds(server.pid) - server_cpu_before
+        watch.stop()
         peak_while_running = current_rss_mib(server.pid)
     finally:
         peak_rss = stop_server(server) if server.returncode is None else float("nan")
 
-    latencies = sorted(ms for tally in tallies for ms in tally.latencies_ms)
+    regular = sorted(ms for tally in tallies for ms in tally.latencies_ms)
+    large_ms = sorted(ms for tally in tallies for ms in tally.large_latencies_ms)
+    latencies = sorted(regular + large_ms)
     errors: Counter[str] = Counter()
     for tally in tallies:
         errors.update(tally.errors)
@@ -224,12 +393,29 @@ def main(argv: list[str] | None = None) -> int:
     peak = peak_rss if math.isnan(peak_while_running) else max(peak_rss, peak_while_running)
     print(f"requests      {len(latencies):>10,}")
     print(f"throughput    {len(latencies) / elapsed:>10,.1f} req/s")
-    print(f"latency p50   {percentile(latencies, 0.50):>10.1f} ms")
-    print(f"latency p95   {percentile(latencies, 0.95):>10.1f} ms")
-    print(f"latency p99   {percentile(latencies, 0.99):>10.1f} ms")
-    print(f"latency mean  {statistics.fmean(latencies) if latencies else float('nan'):>10.1f} ms")
+    for label, values in (("all", latencies), ("regular", regular), ("large", large_ms)):
+        if not values:
+            continue
+        print(
+            f"latency {label:<8} n={len(values):,}  p50 {percentile(values, 0.50):.1f}  "
+            f"p95 {percentile(values, 0.95):.1f}  p99 {percentile(values, 0.99):.1f}  "
+            f"mean {statistics.fmean(values):.1f} ms"
+        )
     print(f"errors        {error_count:>10,}")
-    print(f"server peak RSS {peak:>8.0f} MiB")
+    cores = os.cpu_count() or 1
+    own_cpu = (own_after.ru_utime - own_before.ru_utime) + (own_after.ru_stime - own_before.ru_stime)
+    print(
+        f"CPU share     load generator {own_cpu / elapsed / cores:.0%}, server {server_cpu / elapsed / cores:.0%} "
+        f"of {cores} cores"
+    )
+    warm = next((mib for at, mib in watch.samples if at >= min(30.0, args.duration * 0.1)), watch.samples[0][1])
+    end = watch.samples[-1][1]
+    largest = max(mib for _, mib in watch.samples)
+    print(
+        f"server memory after warm-up {warm:.0f} MiB, at the end {end:.0f} MiB "
+        f"(growth {(end - warm) / warm:+.1%}), peak {largest:.0f} MiB (all processes)"
+    )
+    print(f"server peak RSS {peak:>8.0f} MiB (supervisor or single process)")
     for message, count in errors.most_common(5):
         print(f"  {count:>6} x {message}")
     return 1 if error_count else 0

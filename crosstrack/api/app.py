@@ -20,28 +20,33 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from crosstrack.api import schemas
-from crosstrack.api.audit import AuditLog
+from crosstrack.api.audit import AuditLog, RestrictedAudit
+from crosstrack.api.browser import DOCS_ASSETS, SWAGGER_UI_DIR, SecurityHeaders
 from crosstrack.api.cache import ResponseCache
 from crosstrack.api.catalog import load_catalog
 from crosstrack.api.database import DatabaseUnavailable, ReadOnlyDatabase
-from crosstrack.api.errors import ApiError
+from crosstrack.api.errors import ApiError, error_body
 from crosstrack.api.keys import KeyStore, KeyStoreError
 from crosstrack.api.routers import public, restricted
+from crosstrack.api.throttle import Throttle
 from crosstrack.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def _error(status: int, message: str, parameter: str | None) -> JSONResponse:
-    return JSONResponse({"error": message, "parameter": parameter}, status_code=status)
+def _error(status: int, message: str, parameter: str | None, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(message, parameter), status_code=status, headers=headers)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API over the files named in `settings` (default: the settings of the environment)."""
     settings = settings or Settings()
     app = FastAPI(
+        docs_url=None,  # FastAPI's own pages load Swagger UI and ReDoc from a CDN: /docs is served below instead
+        redoc_url=None,
         title="Cross-Tracking API",
         version="1.0",
         summary="Anonymized cross-agency criminal-justice aggregates (public) and the person timeline (restricted).",
@@ -57,11 +62,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.restricted = ReadOnlyDatabase(settings.db, lambda connection: None, "restricted warehouse")
     app.state.keys = KeyStore(settings.api_keys)
     app.state.audit = AuditLog(settings.audit_log)
+    app.state.throttle = Throttle(settings.api_failed_key_limit, settings.api_restricted_limit)
     app.state.answers = ResponseCache(settings.api_cache_bytes, settings.api_cache_entry_bytes)
 
     @app.exception_handler(ApiError)
     def api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return _error(exc.status, exc.message, exc.parameter)
+        return _error(exc.status, exc.message, exc.parameter, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -78,9 +84,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def key_store_unavailable(request: Request, exc: KeyStoreError) -> JSONResponse:
         return _error(503, "the key store cannot be read", None)
 
+    @app.exception_handler(Exception)
+    def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Never a stack trace or a bare text/plain 500: the answer says only that the server failed.
+        return _error(500, "internal error", None)
+
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _error(exc.status_code, str(exc.detail), None)
+
+    # Middleware, innermost first: the audit sees the client as the proxy middleware left it.
+    app.add_middleware(RestrictedAudit, audit=app.state.audit)
+    if settings.api_trusted_proxies.strip():
+        # The client named by X-Forwarded-For, only for a request whose socket peer is a configured proxy
+        # (`crosstrack serve` switches uvicorn's own proxy handling off).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.api_trusted_proxies)
+    app.add_middleware(SecurityHeaders)
 
     app.include_router(public.router)
     app.include_router(restricted.router)
@@ -89,16 +108,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/", include_in_schema=False)
     def index() -> Response:
-        page = STATIC_DIR / "index.html"
-        if not page.is_file():
-            return _error(404, "no page is installed (crosstrack/api/static/index.html)", None)
-        return FileResponse(page)
+        return _installed_page("index.html", "page")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Response:
+        return _installed_page("docs.html", "documentation page")
+
+    @app.get(DOCS_ASSETS + "/{name}", include_in_schema=False)
+    def docs_asset(name: str) -> Response:
+        # Only the two files the page loads.
+        if name not in ("swagger-ui.css", "swagger-ui-bundle.js"):
+            return _error(404, "not found", None)
+        return FileResponse(SWAGGER_UI_DIR / name)
 
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _installed_page(name: str, what: str) -> Response:
+    """An HTML page of crosstrack/api/static/, or a 404 saying it is not installed."""
+    page = STATIC_DIR / name
+    if not page.is_file():
+        return _error(404, f"no {what} is installed (crosstrack/api/static/{name})", None)
+    return FileResponse(page)
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+
+from cachetools import LRUCache
 
 from crosstrack.api.catalog import Catalog
+
+Entry = tuple[bytes, str, dict[str, str]]  # body, media type, headers
+
+
+def _entry_bytes(entry: Entry) -> int:
+    return len(entry[0])
 
 
 class ResponseCache:
     """Performance only: the rendered answers of /api/v1/query for the release being served, least recently used
-    dropped first (at most `max_bytes` in all, none larger than `max_entry_bytes`).
+    dropped first (cachetools' LRUCache sized in bytes: at most `max_bytes` in all, none larger than
+    `max_entry_bytes`).
 
     A published file never changes; a new publication is a new file, which comes with a new catalog object. An
     answer is stored with the catalog it was computed from and given only to a request holding that same catalog,
@@ -19,33 +27,27 @@ class ResponseCache:
 
     def __init__(self, max_bytes: int = 32 * 1024 * 1024, max_entry_bytes: int = 1024 * 1024) -> None:
         self.max_bytes = max_bytes
-        self.max_entry_bytes = max_entry_bytes
-        self._lock = threading.Lock()
+        self.max_entry_bytes = min(max_entry_bytes, max_bytes)
+        self._lock = threading.Lock()  # cachetools' caches are not thread-safe
         self._catalog: Catalog | None = None
-        self._entries: OrderedDict[tuple, tuple[bytes, str, dict[str, str]]] = OrderedDict()
-        self._bytes = 0
+        self._entries: LRUCache[tuple, Entry] = LRUCache(maxsize=max_bytes, getsizeof=_entry_bytes)
 
-    def get(self, catalog: Catalog, key: tuple) -> tuple[bytes, str, dict[str, str]] | None:
+    @property
+    def size_bytes(self) -> int:
+        return int(self._entries.currsize)
+
+    def get(self, catalog: Catalog, key: tuple) -> Entry | None:
         with self._lock:
             if catalog is not self._catalog:
                 self._catalog = catalog
                 self._entries.clear()
-                self._bytes = 0
                 return None
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-            return entry
+            return self._entries.get(key)
 
-    def put(self, catalog: Catalog, key: tuple, entry: tuple[bytes, str, dict[str, str]]) -> None:
-        size = len(entry[0])
-        if size > self.max_entry_bytes:
+    def put(self, catalog: Catalog, key: tuple, entry: Entry) -> None:
+        if _entry_bytes(entry) > self.max_entry_bytes:
             return
         with self._lock:
             if catalog is not self._catalog or key in self._entries:
                 return
             self._entries[key] = entry
-            self._bytes += size
-            while self._bytes > self.max_bytes:
-                _, (dropped, _, _) = self._entries.popitem(last=False)
-                self._bytes -= len(dropped)

@@ -228,3 +228,12 @@ def _cohort_dimensions(
             value_order={value: index for index, value in enumerate(values)},
         )
     return dimensions
+
+
+def read_a_row_of_each_cube(cursor: duckdb.DuckDBPyConnection, catalog: Catalog) -> int:
+    """Read one row of every cube the catalog offers (the health check); returns how many were read. Raises
+    DatabaseUnavailable for a cube without rows, and lets DuckDB's error through for one that cannot be read."""
+    for cohort in catalog.cohorts.values():
+        if not fetch_all(cursor, f"select * from {qualified_table(cohort.table_name)} limit 1"):
+            raise DatabaseUnavailable(f"the public release's {cohort.name} cube has no rows")
+    return len(catalog.cohorts)

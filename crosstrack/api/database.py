@@ -7,12 +7,19 @@ opens the new file; requests already running keep their cursor on the old one un
 Each generation is a fresh in-memory DuckDB instance that ATTACHes the file READ_ONLY and then switches off file
 system access: an in-memory instance is never shared through DuckDB's instance cache (so a reopen really sees the
 new file), and the connection can reach nothing but the one attached file, whatever SQL it is handed.
+
+Fail safe: a file that cannot be opened or read (missing, damaged, without its catalog) makes every request on it
+a DatabaseUnavailable (answered 503 with the problem named, never a stack trace). The open is then not retried on
+every request: the next attempt on the same file waits for a back-off that doubles from `RETRY_FIRST_S` up to
+`RETRY_MAX_S`; a file replaced in the meantime (new inode, time or size) is tried at once.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -20,12 +27,44 @@ from typing import Any, Generic, TypeVar
 import duckdb
 
 ATTACHED_AS = "db"
+RETRY_FIRST_S = 1.0
+RETRY_MAX_S = 60.0
 
 T = TypeVar("T")
 
 
 class DatabaseUnavailable(RuntimeError):
-    """The file is missing or cannot be opened (the API answers 503)."""
+    """The file is missing or cannot be opened or read (the API answers 503)."""
+
+
+def describe_problem(exc: duckdb.Error) -> str:
+    """What went wrong, in words that name no path and carry no trace."""
+    message = str(exc).lower()
+    if "corrupt" in message or "checksum" in message or isinstance(exc, duckdb.SerializationException):
+        return "the file is damaged"
+    if isinstance(exc, duckdb.IOException):
+        return "the file cannot be read (I/O error)"
+    if isinstance(exc, duckdb.CatalogException):
+        return "a table or column it should hold is missing"
+    return f"the database reported an error ({type(exc).__name__})"
+
+
+# Errors that say the file itself is at fault (as opposed to one statement): the file is reopened after a back-off.
+_FILE_ERRORS = (
+    duckdb.IOException,
+    duckdb.CatalogException,
+    duckdb.SerializationException,
+    duckdb.InternalException,
+    duckdb.FatalException,
+)
+
+
+@dataclass(frozen=True)
+class _Failure:
+    identity: tuple[int, int, int, int]
+    retry_at: float  # time.monotonic()
+    delay: float
+    message: str
 
 
 @dataclass(frozen=True)
@@ -66,6 +105,7 @@ class ReadOnlyDatabase(Generic[T]):
         self._label = label
         self._lock = threading.Lock()
         self._generation: _Generation[T] | None = None
+        self._failure: _Failure | None = None
 
     def cursor(self) -> tuple[duckdb.DuckDBPyConnection, T]:
         """A fresh cursor on the current file and what was derived from it. Raises DatabaseUnavailable."""
@@ -76,11 +116,47 @@ class ReadOnlyDatabase(Generic[T]):
         with self._lock:
             generation = self._generation
             if generation is None or generation.identity != identity:
-                generation = self._open(identity)
+                failure = self._failure
+                if failure is not None and failure.identity == identity and time.monotonic() < failure.retry_at:
+                    raise DatabaseUnavailable(failure.message)
+                try:
+                    generation = self._open(identity)
+                except DatabaseUnavailable as exc:
+                    self._failed(identity, str(exc))
+                    raise
+                self._failure = None
                 # The previous connection is not closed here: a request still reading it holds its cursor, and
                 # the old instance goes away with the last reference.
                 self._generation = generation
             return generation.connection.cursor(), generation.derived
+
+    @contextmanager
+    def reading(self) -> Iterator[tuple[duckdb.DuckDBPyConnection, T]]:
+        """A cursor for one request's reads and what was derived; a DuckDB error while reading becomes
+        DatabaseUnavailable naming the problem, and an error of the file itself (I/O, corruption, catalog) drops
+        the open file so that it is reopened after the back-off."""
+        cursor, derived = self.cursor()
+        try:
+            yield cursor, derived
+        except duckdb.Error as exc:
+            message = f"the {self._label} cannot be read: {describe_problem(exc)}"
+            if isinstance(exc, _FILE_ERRORS) or type(exc) is duckdb.Error:
+                with self._lock:
+                    generation = self._generation
+                    if generation is not None:
+                        self._generation = None
+                        self._failed(generation.identity, message)
+            raise DatabaseUnavailable(message) from exc
+        finally:
+            cursor.close()
+
+    def _failed(self, identity: tuple[int, int, int, int], message: str) -> None:
+        """Remember a failure on this file: the next attempt waits, twice as long each time (lock held)."""
+        previous = self._failure
+        delay = RETRY_FIRST_S
+        if previous is not None and previous.identity == identity:
+            delay = min(previous.delay * 2, RETRY_MAX_S)
+        self._failure = _Failure(identity, time.monotonic() + delay, delay, message)
 
     def derived(self) -> T:
         """What was derived from the current file (reopening it if it was replaced), without a cursor."""
@@ -92,9 +168,12 @@ class ReadOnlyDatabase(Generic[T]):
         try:
             connection = open_read_only(self.path)
         except duckdb.Error as exc:
-            raise DatabaseUnavailable(f"the {self._label} cannot be opened") from exc
+            raise DatabaseUnavailable(f"the {self._label} cannot be opened: {describe_problem(exc)}") from exc
         try:
             derived = self._derive(connection)
+        except duckdb.Error as exc:
+            connection.close()
+            raise DatabaseUnavailable(f"the {self._label} cannot be read: {describe_problem(exc)}") from exc
         except Exception:
             connection.close()
             raise

@@ -126,6 +126,12 @@ def revoke_key(path: Path, name_or_id: str) -> list[StoredKey]:
     return matched
 
 
+def key_id_of(presented: str | None) -> str | None:
+    """The key id a presented key claims (None when it is not shaped like a key)."""
+    match = KEY_PATTERN.match(presented.strip()) if presented else None
+    return match.group(1) if match else None
+
+
 class KeyStore:
     """Verifies presented keys against the key file, rereading it when it changes (so a revocation takes effect)."""
 

@@ -15,15 +15,18 @@ import decimal
 import io
 import re
 import urllib.parse
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 
 from crosstrack.api.catalog import Catalog, Cohort, Dimension, qualified_table, quoted
-from crosstrack.api.errors import ApiError
+from crosstrack.api.errors import ApiError, unknown_parameters
 
-QUERY_PARAMETERS = ("cohort", "dims", "filter", "metrics", "format")
+QUERY_PARAMETERS = ("cohort", "dims", "filter", "metrics", "format", "page")
+# The most rows one answer carries (JSON or CSV); a longer table comes in pages, each naming the next.
+PAGE_ROWS = 10_000
 FORMATS = ("json", "csv")
 OFFENDER_STATUS = "offender_status"
 SUPPRESSION_COLUMN = "is_suppressed"
@@ -49,6 +52,7 @@ class QueryRequest:
     metrics: tuple[str, ...]
     metrics_given: bool
     format: str
+    page: int = 1  # 1-based, PAGE_ROWS rows each
 
     @property
     def grouping_set(self) -> tuple[str, ...]:
@@ -73,8 +77,9 @@ class QueryRequest:
             Column(SUPPRESSION_COLUMN, "Suppressed", "suppression"),
         ]
 
-    def canonical_query(self, format_: str | None = None) -> str:
-        """The query string that asks this again: filters sorted by dimension, defaults left out."""
+    def canonical_query(self, format_: str | None = None, page: int | None = None) -> str:
+        """The query string that asks this again (another format or page if given): filters sorted by dimension,
+        defaults left out."""
         pairs: list[tuple[str, str]] = [("cohort", self.cohort.name)]
         if self.dims:
             pairs.append(("dims", ",".join(self.dims)))
@@ -84,6 +89,9 @@ class QueryRequest:
         chosen = format_ or self.format
         if chosen != "json":
             pairs.append(("format", chosen))
+        chosen_page = page or self.page
+        if chosen_page != 1:
+            pairs.append(("page", str(chosen_page)))
         return urllib.parse.urlencode(pairs, safe=",:")
 
     def csv_filename(self) -> str:
@@ -125,11 +133,7 @@ def parse_query(catalog: Catalog, params: list[tuple[str, str]]) -> QueryRequest
     """Validate the raw query parameters (every repetition kept) against the catalog. Raises ApiError."""
     unknown = sorted({key for key, _ in params if key not in QUERY_PARAMETERS})
     if unknown:
-        raise ApiError(
-            f"unknown query parameter {', '.join(repr(key) for key in unknown)}; "
-            f"allowed: {', '.join(QUERY_PARAMETERS)}",
-            unknown[0],
-        )
+        raise unknown_parameters(unknown, QUERY_PARAMETERS)
     for key, value in params:
         if len(value) > MAX_PARAMETER_LENGTH:
             raise ApiError(f"'{key}' is longer than {MAX_PARAMETER_LENGTH} characters", key)
@@ -149,7 +153,8 @@ def parse_query(catalog: Catalog, params: list[tuple[str, str]]) -> QueryRequest
     filters = _parse_filters(cohort, [value for key, value in params if key == "filter"])
     metrics_text = _single(params, "metrics")
     metrics = _parse_metrics(cohort, metrics_text)
-    request = QueryRequest(cohort, tuple(dims), tuple(filters), tuple(metrics), bool(metrics_text), format_)
+    page = _parse_page(_single(params, "page"))
+    request = QueryRequest(cohort, tuple(dims), tuple(filters), tuple(metrics), bool(metrics_text), format_, page)
 
     grouping_set = request.grouping_set
     if len(grouping_set) > cohort.max_dimensions:
@@ -163,6 +168,14 @@ def parse_query(catalog: Catalog, params: list[tuple[str, str]]) -> QueryRequest
     _check_offender_status(request)
     _check_published(request)
     return request
+
+
+def _parse_page(text: str | None) -> int:
+    if text is None:
+        return 1
+    if not text.isdigit() or not 1 <= int(text) <= 1_000_000:
+        raise ApiError("'page' is a page number, 1 or more", "page")
+    return int(text)
 
 
 def _check_published(request: QueryRequest) -> None:
@@ -304,6 +317,25 @@ def run_query(cursor: duckdb.DuckDBPyConnection, request: QueryRequest) -> Query
     return QueryResult(request=request, columns=columns, rows=rows)
 
 
+@dataclass(frozen=True)
+class Page:
+    """The request's page of a result: its rows, and whether another page follows (rows are in a stable order:
+    partition, then dimension value order, one row per cell)."""
+
+    rows: list[dict[str, Any]]
+    total_rows: int
+    has_next: bool
+
+
+def page_of(result: QueryResult) -> Page:
+    page = result.request.page
+    start = (page - 1) * PAGE_ROWS
+    total = len(result.rows)
+    if page > 1 and start >= total:
+        raise ApiError(f"page {page} is past the last page ({max(1, -(-total // PAGE_ROWS))})", "page")
+    return Page(rows=result.rows[start : start + PAGE_ROWS], total_rows=total, has_next=start + PAGE_ROWS < total)
+
+
 def _csv_value(value: Any) -> str:
     if value is None:
         return ""
@@ -312,12 +344,21 @@ def _csv_value(value: Any) -> str:
     return str(value)
 
 
-def result_csv(result: QueryResult) -> str:
-    """The same columns and numbers as the JSON rows; a suppressed value is an empty field with is_suppressed true."""
+CSV_CHUNK_ROWS = 1000
+
+
+def csv_chunks(columns: list[Column], rows: list[dict[str, Any]]) -> Iterator[bytes]:
+    """The CSV of `rows`, header first, in pieces of CSV_CHUNK_ROWS rows (to stream): the same columns and numbers
+    as the JSON rows; a suppressed value is an empty field with is_suppressed true."""
+    names = [column.name for column in columns]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    names = [column.name for column in result.columns]
     writer.writerow(names)
-    for row in result.rows:
-        writer.writerow([_csv_value(row[name]) for name in names])
-    return buffer.getvalue()
+    for start in range(0, len(rows), CSV_CHUNK_ROWS):
+        for row in rows[start : start + CSV_CHUNK_ROWS]:
+            writer.writerow([_csv_value(row[name]) for name in names])
+        yield buffer.getvalue().encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode("utf-8")  # the header of a table without rows

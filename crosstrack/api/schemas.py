@@ -19,9 +19,10 @@ class ErrorResponse(BaseModel):
 
 
 class HealthResponse(BaseModel):
-    status: str = Field(description="`ok` when the public release can be read.")
+    status: str = Field(description="`ok` when the catalog and a row of every cube of the public release were read.")
     as_of: str | None = Field(description="Cohort reference date of the public release.")
     published_at: str | None = Field(description="When the public release was published.")
+    cubes: int = Field(description="How many cube tables were read (one row each).")
 
 
 class CatalogDimension(BaseModel):
@@ -83,7 +84,10 @@ class QueryResponse(BaseModel):
     rows: list[dict[str, Cell]] = Field(
         description="One object per published cell: partition columns, dimensions, metrics, is_suppressed."
     )
-    row_count: int
+    row_count: int = Field(description="Rows in this answer (at most one page).")
+    total_row_count: int = Field(description="Rows of the whole table, over every page.")
+    page: int = Field(description="This page's number, from 1.")
+    next_url: str | None = Field(description="The next page, or null on the last one.")
     as_of: str | None
     suppression: Suppression
     query_url: str = Field(description="This query as a URL that can be saved and run again (SPEC R-API-1).")

@@ -477,7 +477,14 @@ def test_the_openapi_document_describes_every_operation(api_client: TestClient) 
         assert "422" not in operation["responses"]
         assert "400" in operation["responses"]
     query = document["paths"]["/api/v1/query"]["get"]
-    assert {parameter["name"] for parameter in query["parameters"]} == {"cohort", "dims", "filter", "metrics", "format"}
+    assert {parameter["name"] for parameter in query["parameters"]} == {
+        "cohort",
+        "dims",
+        "filter",
+        "metrics",
+        "format",
+        "page",
+    }
     assert all(parameter.get("description") for parameter in query["parameters"])
     content = query["responses"]["200"]["content"]
     assert content["application/json"]["example"]["rows"] and content["text/csv"]["example"]

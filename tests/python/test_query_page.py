@@ -68,13 +68,14 @@ def _free_port() -> int:
 def base_url(tmp_path_factory: pytest.TempPathFactory, api_public_db: Path) -> Iterator[str]:
     """The API and page served by uvicorn on a free localhost port, in a background thread, for this module."""
     folder = tmp_path_factory.mktemp("query_page")
+    port = _free_port()
     settings = Settings(
         public_db=api_public_db,
         db=folder / "absent.duckdb",
         api_keys=folder / "api_keys.json",
         audit_log=folder / "audit.log",
+        api_public_url=f"http://127.0.0.1:{port}",  # as `crosstrack serve` sets it: links never follow Host
     )
-    port = _free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="query-page-server", daemon=True)
@@ -278,3 +279,30 @@ def test_an_api_refusal_is_shown_with_its_reason(page: Page, base_url: str) -> N
     expect(error).to_contain_text("offender_status:Sentenced")
     expect(error).to_contain_text("Parameter: dims")
     expect(page.locator("#result-body")).to_be_hidden()
+
+
+@pytest.mark.parametrize("path", ["/", "/docs"])
+def test_the_pages_work_under_their_content_security_policy(page: Page, base_url: str, path: str) -> None:
+    """The CSP forbids inline script and other origins (issue 11): the query page still runs its query and the
+    documentation page (Swagger UI from the installed package) renders every operation, with no CSP violation."""
+    messages: list[str] = []
+    page.on("console", lambda message: messages.append(message.text))
+    page.goto(base_url + path)
+    if path == "/docs":
+        expect(page.locator(".opblock").first).to_be_visible()
+        operations = httpx.get(base_url + "/openapi.json").json()["paths"]
+        assert page.locator(".opblock").count() == sum(len(methods) for methods in operations.values())
+    else:
+        expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    assert [text for text in messages if "Content Security Policy" in text] == []
+
+
+def test_a_table_longer_than_one_page_says_it_shows_the_first_page(
+    page: Page, base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crosstrack.api import query
+
+    monkeypatch.setattr(query, "PAGE_ROWS", 2)  # the server runs in this process
+    open_builder(page, base_url + "/?cohort=recidivism&dims=race")
+    expect(page.locator("#result-summary")).to_contain_text("The first 2 of ")
+    assert len(shown_table(page)) == 2

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import duckdb
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from crosstrack.api import schemas
-from crosstrack.api.catalog import Catalog
-from crosstrack.api.dependencies import Answers, PublicRelease, reject_unknown_parameters
+from crosstrack.api.catalog import Catalog, read_a_row_of_each_cube
+from crosstrack.api.dependencies import Answers, AppSettings, PublicRelease, reject_unknown_parameters
 from crosstrack.api.errors import ERROR_RESPONSES
-from crosstrack.api.query import QueryRequest, parse_query, result_csv, run_query
+from crosstrack.api.query import PAGE_ROWS, QueryRequest, csv_chunks, page_of, parse_query, run_query
+from crosstrack.settings import Settings
 
 router = APIRouter()
+
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+# A CSV page longer than this is streamed as it is written, and not cached.
+STREAMED_CSV_ROWS = 2000
 
 SUPPRESSION_NOTE = (
     "R-PUB-2: a cell with fewer than {threshold} records is suppressed: its metrics are null and is_suppressed is "
@@ -56,6 +64,9 @@ QUERY_EXAMPLE = {
         },
     ],
     "row_count": 2,
+    "total_row_count": 2,
+    "page": 1,
+    "next_url": None,
     "as_of": "2026-07-01",
     "suppression": {"threshold": 5, "note": SUPPRESSION_NOTE.format(threshold=5)},
     "query_url": "http://localhost:8000/api/v1/query?cohort=custodial&dims=agency&filter=snapshot_date:2024-01-01"
@@ -69,22 +80,46 @@ CSV_EXAMPLE = (
 )
 
 
+def public_url(settings: Settings, path: str) -> str:
+    """`path` under the configured public base URL (never the request's Host header, which the client chooses)."""
+    return settings.api_public_url.rstrip("/") + path
+
+
 def _answer_key(base: str, parsed: QueryRequest) -> tuple:
     """Everything the answer depends on besides the release: request order of dims and filters shapes the columns."""
-    return (base, parsed.cohort.name, parsed.dims, parsed.filters, parsed.metrics, parsed.metrics_given, parsed.format)
+    return (
+        base,
+        parsed.cohort.name,
+        parsed.dims,
+        parsed.filters,
+        parsed.metrics,
+        parsed.metrics_given,
+        parsed.format,
+        parsed.page,
+    )
 
 
 @router.get(
     "/healthz",
-    summary="Liveness and the public release being served",
+    summary="Health: the public release can be read, and which one it is",
+    description=(
+        "Reads the catalog and one row of every cube of the public release; 503 with the problem named when the "
+        "file is missing, damaged or cannot be read."
+    ),
     response_model=schemas.HealthResponse,
     responses=ERROR_RESPONSES,
     tags=["public"],
 )
 def healthz(request: Request, public: PublicRelease) -> dict[str, Any]:
     reject_unknown_parameters(request, ())
-    catalog = public.derived()
-    return {"status": "ok", "as_of": catalog.release.as_of, "published_at": catalog.release.published_at}
+    with public.reading() as (cursor, catalog):
+        cubes = read_a_row_of_each_cube(cursor, catalog)
+    return {
+        "status": "ok",
+        "as_of": catalog.release.as_of,
+        "published_at": catalog.release.published_at,
+        "cubes": cubes,
+    }
 
 
 @router.get(
@@ -104,10 +139,9 @@ def cohorts(request: Request, public: PublicRelease) -> dict[str, Any]:
     return _catalog_json(public.derived())
 
 
-# Runs on the event loop, not in the thread pool: a lookup is one DuckDB query of about a millisecond over a
-# cached answer or a bounded slice of one table, and skipping the thread hand-off cut p95 under load from 116 to
-# about 75 ms (scripts/bench_api.py, 20 clients, 20,000 distinct queries). Slow work (the restricted endpoints'
-# scrypt key check) stays in the thread pool.
+# An async route: parsing and a cached answer are served on the event loop (skipping the thread hand-off cut p95
+# under load from 116 to about 75 ms, scripts/bench_api.py, 20 clients); an answer not in the cache is looked up
+# and rendered in the thread pool, so that a large one does not hold up everyone else's.
 @router.get(
     "/api/v1/query",
     summary="A table of published aggregates for one cohort, dimensions and filters",
@@ -138,6 +172,7 @@ def cohorts(request: Request, public: PublicRelease) -> dict[str, Any]:
 )
 async def query(
     request: Request,
+    settings: AppSettings,
     public: PublicRelease,
     answers: Answers,
     cohort: Annotated[str, Query(description="A cohort from /api/v1/cohorts.", examples=["custodial"])],
@@ -158,33 +193,56 @@ async def query(
         Query(description="Metrics, comma-separated (default: all of the cohort).", examples=["record_count"]),
     ] = None,
     format: Annotated[str | None, Query(description="`json` (default) or `csv`.", examples=["json"])] = None,
+    page: Annotated[
+        int | None,
+        Query(
+            description=f"The page of a long table (default 1): at most {PAGE_ROWS:,} rows per answer; "
+            '`next_url` in JSON (a `Link: <...>; rel="next"` header in CSV) asks for the next one.',
+            examples=[1],
+        ),
+    ] = None,
 ) -> Response:
-    cursor, catalog = public.cursor()
-    try:
+    with public.reading() as (cursor, catalog):
         parsed = parse_query(catalog, request.query_params.multi_items())
-        base = str(request.url_for("query"))
+        base = public_url(settings, request.app.url_path_for("query"))
         key = _answer_key(base, parsed)
         cached = answers.get(catalog, key)
         if cached is None:
-            cached = _query_answer(cursor, catalog, parsed, base)
-            answers.put(catalog, key, cached)
-    finally:
-        cursor.close()
-    content, media_type, headers = cached
-    return Response(content, media_type=media_type, headers=headers)
+            # The lookup and its rendering run in the thread pool: a large answer does not hold up the event loop.
+            answer = await run_in_threadpool(_query_answer, cursor, catalog, parsed, base)
+    if cached is not None:
+        content, media_type, headers = cached
+        return Response(content, media_type=media_type, headers=headers)
+    if answer.chunks is not None:
+        return StreamingResponse(answer.chunks, media_type=answer.media_type, headers=answer.headers)
+    assert answer.body is not None
+    answers.put(catalog, key, (answer.body, answer.media_type, answer.headers))
+    return Response(answer.body, media_type=answer.media_type, headers=answer.headers)
 
 
-def _query_answer(
-    cursor: duckdb.DuckDBPyConnection, catalog: Catalog, parsed: QueryRequest, base: str
-) -> tuple[bytes, str, dict[str, str]]:
-    """The rendered answer: CSV (SPEC R-API-2) or the JSON document."""
+@dataclass(frozen=True)
+class _Answer:
+    """A rendered answer: whole (`body`, cached) or, for a long CSV page, streamed in pieces (`chunks`)."""
+
+    media_type: str
+    headers: dict[str, str]
+    body: bytes | None = None
+    chunks: Iterator[bytes] | None = None
+
+
+def _query_answer(cursor: duckdb.DuckDBPyConnection, catalog: Catalog, parsed: QueryRequest, base: str) -> _Answer:
+    """The rendered page of the answer: CSV (SPEC R-API-2) or the JSON document."""
     result = run_query(cursor, parsed)
+    page = page_of(result)
+    next_url = f"{base}?{parsed.canonical_query(page=parsed.page + 1)}" if page.has_next else None
     if parsed.format == "csv":
-        return (
-            result_csv(result).encode("utf-8"),
-            "text/csv; charset=utf-8",
-            {"Content-Disposition": f'attachment; filename="{parsed.csv_filename()}"'},
-        )
+        headers = {"Content-Disposition": f'attachment; filename="{parsed.csv_filename()}"'}
+        if next_url:
+            headers["Link"] = f'<{next_url}>; rel="next"'
+        chunks = csv_chunks(result.columns, page.rows)
+        if len(page.rows) > STREAMED_CSV_ROWS:
+            return _Answer(CSV_MEDIA_TYPE, headers, chunks=chunks)
+        return _Answer(CSV_MEDIA_TYPE, headers, body=b"".join(chunks))
     threshold = catalog.release.suppression_threshold
     body = {
         "cohort": parsed.cohort.name,
@@ -193,14 +251,17 @@ def _query_answer(
         "metrics": list(parsed.metrics),
         "grouping_set": list(parsed.grouping_set),
         "columns": [column.as_json() for column in result.columns],
-        "rows": result.rows,
-        "row_count": len(result.rows),
+        "rows": page.rows,
+        "row_count": len(page.rows),
+        "total_row_count": page.total_rows,
+        "page": parsed.page,
+        "next_url": next_url,
         "as_of": catalog.release.as_of,
         "suppression": {"threshold": threshold, "note": SUPPRESSION_NOTE.format(threshold=threshold or 5)},
         "query_url": f"{base}?{parsed.canonical_query('json')}",
         "csv_url": f"{base}?{parsed.canonical_query('csv')}",
     }
-    return JSONResponse(body).body, "application/json", {}
+    return _Answer("application/json", {}, body=JSONResponse(body).body)
 
 
 def _catalog_json(catalog: Catalog) -> dict[str, Any]:

@@ -1,10 +1,9 @@
-"""The restricted endpoint: one person's timeline from the warehouse, for keys of a permitted role, every call
-(allowed or refused) written to the audit log (SPEC R-PUB-1)."""
+"""The restricted endpoint: one person's timeline from the warehouse, for keys of a permitted role. Every request
+under the restricted prefix, allowed or refused, is written to the audit log by the audit middleware
+(crosstrack/api/audit.py); the key check adds who asked to its line."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 import duckdb
@@ -13,18 +12,15 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 
 from crosstrack.api import schemas
+from crosstrack.api.audit import PERSON_KEY, STATE_KEY, TIMELINE_PATH
 from crosstrack.api.database import ATTACHED_AS, DatabaseUnavailable, ReadOnlyDatabase, fetch_all
-from crosstrack.api.dependencies import Audit, Keys, RestrictedWarehouse, reject_unknown_parameters
+from crosstrack.api.dependencies import Keys, Limits, RestrictedWarehouse, reject_unknown_parameters
 from crosstrack.api.errors import ERROR_RESPONSES, ApiError
-from crosstrack.api.keys import RESTRICTED_READERS, KeyStoreError, Principal
+from crosstrack.api.keys import RESTRICTED_READERS, Principal, key_id_of
 
 router = APIRouter()
 
 API_KEY_HEADER = "X-API-Key"
-# A person key (docs/identity.md, "Person keys"): `pk_` and 32 random hex digits, never derived from an identifier.
-# Anything else in the path is refused and kept out of the audit log, so the log never holds a SID or a name.
-PERSON_KEY = re.compile(r"^pk_[0-9a-f]{32}$")
-TIMELINE_PATH = "/api/v1/restricted/persons/{person_key}/timeline"
 # Module level: the route signature refers to it by name (annotations are resolved against module globals).
 API_KEY_SCHEME = APIKeyHeader(
     name=API_KEY_HEADER,
@@ -34,46 +30,37 @@ API_KEY_SCHEME = APIKeyHeader(
 )
 
 
-def _audited_access(request: Request, person_key: str, audit: Audit) -> Iterator[dict[str, Any]]:
-    """The audit entry of this access, written when the route ends whatever its outcome: who (once the key is
-    verified), what, and the status answered (500 unless the route says otherwise)."""
-    entry: dict[str, Any] = {"key_id": None, "key_name": None, "role": None, "status": 500}
-    well_formed = PERSON_KEY.match(person_key) is not None
-    try:
-        yield entry
-    except ApiError as exc:
-        entry["status"] = exc.status
-        raise
-    except (DatabaseUnavailable, KeyStoreError):
-        entry["status"] = 503
-        raise
-    finally:
-        client = request.client
-        audit.record(
-            key_id=entry["key_id"],
-            key_name=entry["key_name"],
-            role=entry["role"],
-            client=f"{client.host}:{client.port}" if client else None,
-            method=request.method,
-            path=request.url.path if well_formed else TIMELINE_PATH,
-            person_key=person_key if well_formed else None,
-            status=entry["status"],
-        )
+def _audit_entry(request: Request) -> dict[str, Any]:
+    """This request's audit line, opened by the audit middleware (crosstrack/api/audit.py) that writes it."""
+    return getattr(request.state, STATE_KEY)
 
 
-AuditedAccess = Annotated[dict[str, Any], Depends(_audited_access, scope="function")]
+AuditEntry = Annotated[dict[str, Any], Depends(_audit_entry)]
 
 
 def _restricted_reader(
-    entry: AuditedAccess, keys: Keys, presented_key: Annotated[str | None, Security(API_KEY_SCHEME)] = None
+    request: Request,
+    entry: AuditEntry,
+    keys: Keys,
+    limits: Limits,
+    presented_key: Annotated[str | None, Security(API_KEY_SCHEME)] = None,
 ) -> Principal:
-    """The verified key of a role that may read restricted data (401 or 403 otherwise); it joins the audit entry."""
+    """The verified key of a role that may read restricted data (401 or 403 otherwise); it joins the audit entry.
+    A client address or key id that failed too many checks is refused (429) before the scrypt check is paid for,
+    and a reader's lookups are limited per key."""
+    client = request.client.host if request.client else None
+    claimed_id = key_id_of(presented_key)
+    if presented_key:
+        limits.before_key_check(client, claimed_id)
     principal = keys.verify(presented_key)
     if principal is None:
+        if presented_key:
+            limits.key_check_failed(client, claimed_id)
         raise ApiError(f"a valid {API_KEY_HEADER} header is required", API_KEY_HEADER, status=401)
     entry.update(key_id=principal.key_id, key_name=principal.name, role=principal.role)
     if principal.role not in RESTRICTED_READERS:
         raise ApiError(f"role {principal.role!r} may not read restricted data", API_KEY_HEADER, status=403)
+    limits.restricted_lookup(principal.key_id)
     return principal
 
 
@@ -91,6 +78,11 @@ RestrictedReader = Annotated[Principal, Depends(_restricted_reader)]
     response_model=schemas.TimelineResponse,
     responses={
         401: {"model": schemas.ErrorResponse, "description": "No key, or a key that is unknown or revoked."},
+        429: {
+            "model": schemas.ErrorResponse,
+            "description": "Too many failed key checks from this address or for this key id, or too many lookups "
+            "with this key; `Retry-After` says when to try again.",
+        },
         403: {"model": schemas.ErrorResponse, "description": "The key's role may not read restricted data."},
         404: {"model": schemas.ErrorResponse, "description": "No events for this person_key."},
         **ERROR_RESPONSES,
@@ -100,7 +92,6 @@ RestrictedReader = Annotated[Principal, Depends(_restricted_reader)]
 def person_timeline(
     request: Request,
     person_key: str,
-    entry: AuditedAccess,
     principal: RestrictedReader,
     restricted: RestrictedWarehouse,
 ) -> JSONResponse:
@@ -110,16 +101,12 @@ def person_timeline(
     events = _timeline_events(restricted, person_key)
     if not events:
         raise ApiError("no events for this person_key", "person_key", status=404)
-    entry["status"] = 200
     return JSONResponse({"person_key": person_key, "event_count": len(events), "events": events})
 
 
 def _timeline_events(restricted: ReadOnlyDatabase[None], person_key: str) -> list[dict[str, Any]]:
-    cursor, _ = restricted.cursor()
-    try:
+    with restricted.reading() as (cursor, _):
         return _person_events(cursor, person_key)
-    finally:
-        cursor.close()
 
 
 def _person_events(cursor: duckdb.DuckDBPyConnection, person_key: str) -> list[dict[str, Any]]:

@@ -487,8 +487,12 @@
     }
     const suppressed = rows.filter((r) => r.is_suppressed).length;
     $("result-caption").textContent = `${state.cohort.label}: ${rows.length} row${rows.length === 1 ? "" : "s"}`;
+    // A long table comes in pages (the API's next_url): say that this is the first part of it.
+    const total = typeof body.total_row_count === "number" ? body.total_row_count : rows.length;
+    const shown =
+      total > rows.length ? `The first ${rows.length} of ${total} rows (the API gives the rest page by page)` : "";
     $("result-summary").textContent = rows.length
-      ? `${rows.length} row${rows.length === 1 ? "" : "s"}` +
+      ? (shown || `${rows.length} row${rows.length === 1 ? "" : "s"}`) +
         (suppressed ? `, ${suppressed} suppressed (see the legend below the table).` : ".")
       : "No published cell matches this selection: it has no records.";
     $("legend").hidden = rows.length === 0;

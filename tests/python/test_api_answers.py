@@ -1,0 +1,134 @@
+"""No answer starves the others (issue 11, part 2): a lookup not in the cache runs off the event loop, answers
+have a maximum size with pages (JSON and CSV, stable order, a link to the next), long CSV pages are streamed, and
+the answer cache is bounded in bytes."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import time
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from crosstrack.api import create_app, query
+from crosstrack.api.cache import ResponseCache
+from crosstrack.api.routers import public as public_routes
+from crosstrack.settings import Settings
+
+CACHED = "/api/v1/query?cohort=custodial&dims=agency"
+HEAVY = "/api/v1/query?cohort=recidivism&dims=agency,race"
+TABLE = "/api/v1/query?cohort=custodial&dims=agency,race,offender_status"
+HEAVY_SECONDS = 1.0
+# The stated bound: while a heavy answer is being computed, a cached answer still comes within this.
+CACHED_BOUND_SECONDS = 0.3
+
+
+def test_a_heavy_answer_does_not_hold_up_a_cached_one(api_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_run_query = public_routes.run_query
+
+    def slow_for_recidivism(cursor: Any, request: query.QueryRequest) -> query.QueryResult:
+        if request.cohort.name == "recidivism":
+            time.sleep(HEAVY_SECONDS)  # stands for a large lookup and its rendering
+        return real_run_query(cursor, request)
+
+    monkeypatch.setattr(public_routes, "run_query", slow_for_recidivism)
+    app = create_app(api_settings)
+
+    async def scenario() -> tuple[float, float, int, int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            assert (await client.get(CACHED)).status_code == 200  # now in the cache
+
+            start = time.perf_counter()
+
+            async def timed(url: str, delay: float) -> tuple[float, int]:
+                # From when the request is due, not from when the event loop got round to sending it.
+                await asyncio.sleep(delay)
+                response = await client.get(url)
+                return time.perf_counter() - start - delay, response.status_code
+
+            (heavy, heavy_status), (cached, cached_status) = await asyncio.gather(timed(HEAVY, 0), timed(CACHED, 0.1))
+            return heavy, cached, heavy_status, cached_status
+
+    heavy, cached, heavy_status, cached_status = asyncio.run(scenario())
+    assert (heavy_status, cached_status) == (200, 200)
+    assert heavy >= HEAVY_SECONDS
+    assert cached < CACHED_BOUND_SECONDS, f"a cached answer took {cached:.2f} s while a heavy one ran"
+
+
+def rows_of_every_page(client: TestClient, url: str) -> tuple[list[dict], int]:
+    rows: list[dict] = []
+    pages = 0
+    while url:
+        body = client.get(url).json()
+        assert body["row_count"] == len(body["rows"]) <= query.PAGE_ROWS
+        rows += body["rows"]
+        pages += 1
+        url = body["next_url"]
+    return rows, pages
+
+
+def test_a_long_table_comes_in_pages_that_add_up_to_it(
+    api_client: TestClient, api_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = api_client.get(TABLE).json()
+    assert whole["next_url"] is None and whole["total_row_count"] == len(whole["rows"]) > 7
+    monkeypatch.setattr(query, "PAGE_ROWS", 3)
+    api_client = TestClient(create_app(api_settings))  # a fresh answer cache
+    first = api_client.get(TABLE).json()
+    assert first["total_row_count"] == whole["total_row_count"] and first["page"] == 1
+    assert first["next_url"].endswith("&page=2")
+    rows, pages = rows_of_every_page(api_client, TABLE)
+    assert rows == whole["rows"]  # the same rows in the same order
+    assert pages == -(-len(whole["rows"]) // 3)
+    past = api_client.get(f"{TABLE}&page={pages + 1}")
+    assert past.status_code == 400 and past.json()["parameter"] == "page"
+    assert api_client.get(f"{TABLE}&page=0").status_code == 400
+
+
+def test_csv_pages_link_to_the_next_and_add_up_to_the_table(
+    api_client: TestClient, api_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = list(csv.reader(io.StringIO(api_client.get(f"{TABLE}&format=csv").text)))
+    monkeypatch.setattr(query, "PAGE_ROWS", 4)
+    api_client = TestClient(create_app(api_settings))  # a fresh answer cache
+    url: str | None = f"{TABLE}&format=csv"
+    rows: list[list[str]] = []
+    while url:
+        response = api_client.get(url)
+        page = list(csv.reader(io.StringIO(response.text)))
+        assert page[0] == whole[0]  # every page has the header
+        rows += page[1:]
+        link = response.headers.get("link")
+        url = link.split(">")[0].lstrip("<") if link else None
+        assert link is None or link.endswith('rel="next"')
+    assert rows == whole[1:]
+
+
+def test_a_long_csv_page_is_streamed(api_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = api_client.get(f"{TABLE}&format=csv")
+    assert "content-length" in whole.headers  # short: sent whole
+    monkeypatch.setattr(public_routes, "STREAMED_CSV_ROWS", 2)
+    monkeypatch.setattr(query, "CSV_CHUNK_ROWS", 3)
+    streamed = api_client.get(f"{TABLE}&format=csv&metrics=record_count")
+    assert "content-length" not in streamed.headers  # sent as it is written
+    direct = api_client.get(f"{TABLE}&metrics=record_count").json()
+    assert len(streamed.text.splitlines()) == 1 + direct["row_count"]
+
+
+def test_the_answer_cache_is_bounded_in_bytes() -> None:
+    cache = ResponseCache(max_bytes=1000, max_entry_bytes=600)
+    catalog: Any = object()
+    assert cache.get(catalog, ("first",)) is None  # binds the cache to this catalog
+    for n in range(5):
+        cache.put(catalog, (n,), (b"x" * 400, "application/json", {}))
+    assert cache.size_bytes <= 1000
+    assert cache.get(catalog, (4,)) is not None and cache.get(catalog, (0,)) is None  # oldest dropped first
+    cache.put(catalog, ("big",), (b"x" * 700, "application/json", {}))
+    assert cache.get(catalog, ("big",)) is None  # larger than one entry may be
+    assert cache.get(object(), (4,)) is None  # another release: emptied
+    assert cache.size_bytes == 0
