@@ -1,5 +1,5 @@
 {#-
-    SPEC R-PUB-3: an integer in [0, 2^31 - 1) derived from a record's identity, keyed with the deployment secret:
+    SPEC R-PUB-3: an integer in [0, 2^43 - 1) derived from a record's identity, keyed with the deployment secret:
     HMAC-SHA256(secret, identity) by the SQL function crosstrack_keyed_hash(varchar) -> bigint. The secret is never
     rendered here: dbt-duckdb registers the function on every connection (crosstrack/dbt_plugin.py, profiles.yml
     plugins) and reads the secret file (CROSSTRACK_SECRET_FILE, crosstrack/secret.py) at run time, so no compiled
@@ -20,7 +20,7 @@
 {%- endmacro %}
 
 {#- A Spark deployment registers a function of the same name and contract (HMAC-SHA256 of the value keyed with the
-    deployment secret, mod 2^31 - 1, null in null out), e.g. a Python or Scala UDF reading the secret file on the
+    deployment secret, mod 2^43 - 1, null in null out), e.g. a Python or Scala UDF reading the secret file on the
     driver; the secret never goes through dbt. -#}
 {% macro spark__record_fingerprint(expression) -%}
     crosstrack_keyed_hash(cast({{ expression }} as {{ dbt.type_string() }}))

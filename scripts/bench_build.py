@@ -1,7 +1,7 @@
 """Benchmark the pipeline: wall time and peak memory of each stage, and the slowest dbt models.
 
     .venv/bin/python scripts/bench_build.py --scale 1.0                      generate, then build, 3 times
-    .venv/bin/python scripts/bench_build.py --data /work/bench1/data --runs 3 reuse a delivery (read only)
+    .venv/bin/python scripts/bench_build.py --data DIR --runs 3             reuse a delivery (read only)
     .venv/bin/python scripts/bench_build.py --data DIR --stages gate,dbt     some stages only
 
 Each stage of each run is a process of its own (this script again, with --child), so its wall time and peak

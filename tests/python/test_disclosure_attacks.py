@@ -65,12 +65,12 @@ def power(rows: list[Row]) -> float:
 
 
 # Known gaps, measured and left open (docs/public_layer.md, Known limits): differencing a withheld enrollment count
-# (0 to 4), the same after rate inversion, and the "all or none had the outcome" claim made by differencing beat a
-# blind guess on this small release by 5-14 points depending on the secret's draw (+14.1 points on the custodial
-# cube's reinvestment enrollments with one draw), and integer programming with the intruder's 99% noise bound pins
-# 1-2% of the groups it solves. They are held to a looser bound until the target is met; the controls below must
-# beat the blind guess by twice that bound, so an unprotected release still fails these tests.
-KNOWN_GAPS = {"a differencing": 0.20, "b rate inversion": 0.20, "g group attributes": 0.20}
+# (0 to 4) and the same after rate inversion beat a blind guess on this small release by 5-14 points depending on
+# the secret's draw (+14.1 points on the custodial cube's reinvestment enrollments with one draw), the "all or none
+# had the outcome" claim made by differencing by up to 7 points, and integer programming with the intruder's 99%
+# noise bound pins 1-2% of the groups it solves. They are held to a looser bound until the target is met; the
+# controls below must beat the blind guess by that bound and 5 points more, so an unprotected release still fails.
+KNOWN_GAPS = {"a differencing": 0.20, "b rate inversion": 0.20, "g group attributes": 0.10}
 MAX_EXACT_BOUNDS_KNOWN_GAP = 0.03
 
 
@@ -135,7 +135,8 @@ def test_the_difference_of_two_releases_recovers_no_small_change(two_releases: l
 )
 def test_an_attack_recovers_hidden_values_of_the_unprotected_release(audit: Audit, attack: str):
     rows = audit.select(attack, release="control")
-    assert power(rows) > max(POWER, 2 * KNOWN_GAPS.get(attack, 0.0)), "\n".join(describe(row) for row in rows)
+    margin = KNOWN_GAPS.get(attack, 0.0) + MAX_ADVANTAGE
+    assert power(rows) > max(POWER, margin), "\n".join(describe(row) for row in rows)
 
 
 def test_rate_inversion_pins_the_unprotected_release(audit: Audit):
