@@ -98,7 +98,9 @@ def dbt_environment(
 
 def typed_landing_dir(quarantine_file: Path | None) -> Path | None:
     """The gate's typed records (what dbt's sources read), beside its quarantine; none without the gate."""
-    return quarantine_file.parent / "landing" if quarantine_file is not None else None
+    from crosstrack.quality.gate import STAGED_DIR
+
+    return quarantine_file.parent / STAGED_DIR if quarantine_file is not None else None
 
 
 @contextlib.contextmanager
