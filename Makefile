@@ -16,19 +16,23 @@ AS_OF ?= 2026-07-01
 DATA ?= data/demo
 WAREHOUSE ?= warehouse/crosstrack.duckdb
 PUBLISHED ?= warehouse/public
+# The docs site (make docs) and the disclosure audit's recorded output, which the site shows (make audit).
+SITE ?= site
+AUDIT_OUTPUT ?= target/disclosure_audit.txt
 
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 DBT := $(BIN)/dbt
 DBT_FLAGS := --profiles-dir . --project-dir .
 
-.PHONY: help setup demo test lint format render bench bench-api audit utility serve browser clean
+.PHONY: help setup demo docs test lint format render bench bench-api audit utility serve browser clean
 
 help:
 	@echo "make demo   set up, generate synthetic extracts (scale $(DEMO_SCALE)), validate, build, document"
 	@echo "make test   set up, lint SQL and Python, run pytest (including a small-scale dbt build)"
 	@echo "make bench  time each stage and the slowest dbt models, median of 3 runs (BENCH_SCALE=1.0, BENCH_RUNS=3,"
 	@echo "            BENCH_DATA=DIR reuses a delivery, BENCH_STAGES=gate,dbt,... runs some stages only)"
+	@echo "make docs   the docs site into $(SITE)/ (after make demo): narrative, dbt docs, the latest build's reports"
 	@echo "make serve  run the API and the query builder on http://127.0.0.1:8000 (after make demo)"
 
 $(UV):
@@ -47,7 +51,14 @@ demo: setup
 	$(BIN)/crosstrack generate --scale $(DEMO_SCALE) --seed $(SEED) --as-of $(AS_OF) --out $(DATA)
 	$(BIN)/crosstrack build --landing $(DATA)/landing --quality-dir $(DATA)/quality --as-of $(AS_OF) \
 		--warehouse $(WAREHOUSE) --publish-dir $(PUBLISHED)
-	$(BIN)/python -m crosstrack.summary --warehouse $(WAREHOUSE) --data $(DATA) --docs target --published $(PUBLISHED)
+	$(MAKE) --no-print-directory docs
+	$(BIN)/python -m crosstrack.summary --warehouse $(WAREHOUSE) --data $(DATA) --docs target --published $(PUBLISHED) \
+		--site $(SITE)
+
+# The docs site (crosstrack/docs_site.py, mkdocs.yml): opens from disk or served; built beside and moved into place.
+docs: setup
+	$(BIN)/python -m crosstrack.docs_site --target target --quality-dir $(DATA)/quality \
+		--public-db $(PUBLISHED)/crosstrack_public.duckdb --audit $(AUDIT_OUTPUT) --out $(SITE)
 
 test: setup lint browser
 	$(BIN)/pytest
@@ -85,8 +96,11 @@ bench-api: setup
 		--clients $${BENCH_API_CLIENTS:-20} --duration $${BENCH_API_DURATION:-30} $${BENCH_API_ARGS}
 
 # Disclosure audit of the published release (docs/public_layer.md).
+# Its output is kept in $(AUDIT_OUTPUT) for the docs site.
 audit: setup
-	$(BIN)/python scripts/audit_disclosure.py --warehouse $(WAREHOUSE) --public $(PUBLISHED)/crosstrack_public.duckdb
+	@mkdir -p $(dir $(AUDIT_OUTPUT))
+	set -o pipefail; $(BIN)/python scripts/audit_disclosure.py --warehouse $(WAREHOUSE) \
+		--public $(PUBLISHED)/crosstrack_public.duckdb | tee $(AUDIT_OUTPUT)
 
 # Utility of the published release: share of cells shown and relative error, per cube and metric.
 utility: setup
@@ -96,4 +110,4 @@ serve: setup
 	$(BIN)/crosstrack serve --public-db $(PUBLISHED)/crosstrack_public.duckdb --warehouse $(WAREHOUSE)
 
 clean:
-	rm -rf $(VENV) $(TOOLS) target logs data warehouse/*.duckdb*
+	rm -rf $(VENV) $(TOOLS) target logs data warehouse/*.duckdb* $(SITE)

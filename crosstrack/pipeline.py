@@ -45,6 +45,8 @@ KEY_REGISTRY_SCHEMA = pa.schema(
 )
 # The gate's options the build sets itself: the delivery, its output folder and the extract date.
 GATE_OPTIONS_SET_BY_BUILD = frozenset({"help", "landing", "out", "reconcile", "sid_capture"})
+# The run results of the build's `dbt build`, kept in the target folder beside those of `dbt docs generate`.
+BUILD_RUN_RESULTS = "build_run_results.json"
 
 
 class BuildError(RuntimeError):
@@ -376,13 +378,22 @@ class Build:
         ensure_key_registry(self.registry)
         self._dbt(["build"], self.dbt_args)
 
+    @property
+    def docs_dir(self) -> Path:
+        """dbt's target folder: the docs, manifest and run results."""
+        return self.target_path or Path(os.environ.get("DBT_TARGET_PATH") or PROJECT_DIR / "target")
+
     def docs(self) -> None:
-        """The dbt docs site, with the data-quality report beside it."""
-        self._dbt(["docs", "generate"])
+        """The dbt docs site (also as one self-contained static_index.html, which opens from disk), with the
+        data-quality report beside it. `dbt docs generate` writes its own run results: the build's are kept first
+        as BUILD_RUN_RESULTS, which the docs site summarizes."""
+        results = self.docs_dir / "run_results.json"
+        if results.exists():
+            shutil.copyfile(results, self.docs_dir / BUILD_RUN_RESULTS)
+        self._dbt(["docs", "generate", "--static"])
         report = self.quality_dir / "report_public.html" if self.quality_dir else None
         if report is not None and report.exists():
-            docs_dir = self.target_path or Path(os.environ.get("DBT_TARGET_PATH") or PROJECT_DIR / "target")
-            shutil.copyfile(report, docs_dir / "data_quality_report.html")
+            shutil.copyfile(report, self.docs_dir / "data_quality_report.html")
 
     def install(self) -> None:
         """The registry first (every key a reader can see is registered), then the warehouse, moved into place."""

@@ -57,10 +57,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--docs", type=Path, required=True)
     parser.add_argument("--published", type=Path, help="the published public layer")
+    parser.add_argument("--site", type=Path, help="the docs site's folder (make docs)")
     args = parser.parse_args(argv)
     print()
     print("Cross-Tracking demo finished.")
     print(f"  warehouse (DuckDB):   {args.warehouse.resolve()}")
+    if args.site is not None:
+        site = args.site / "index.html"
+        shown = f"{site.resolve()}  (opens from disk)" if site.exists() else "not built: make docs"
+        print(f"  docs site:            {shown}")
     print(f"  dbt docs:             {(args.docs / 'index.html').resolve()}  (serve: .venv/bin/dbt docs serve)")
     print(f"  data-quality report:  {(args.docs / 'data_quality_report.html').resolve()}")
     print(f"  extracts (landing):   {(args.data / 'landing').resolve()}")

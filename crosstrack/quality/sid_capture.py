@@ -26,6 +26,7 @@ class SidCaptureRow:
     with_sid: int
     well_formed_sid: int
     agreeing_sid: int | None
+    quarter: int | None = None  # 1-4 when read by quarter
 
     @property
     def well_formed_share(self) -> float:
@@ -43,32 +44,35 @@ def _relation_exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
     return bool(rows and rows[0][0])
 
 
-def sid_capture(con: duckdb.DuckDBPyConnection) -> list[SidCaptureRow]:
-    """Per system, agency and year of first activity: records, with a SID, well-formed, agreeing with the person."""
+def sid_capture(con: duckdb.DuckDBPyConnection, by_quarter: bool = False) -> list[SidCaptureRow]:
+    """Per system, agency and year (and quarter, `by_quarter`) of first activity: records, with a SID, well-formed,
+    agreeing with the person."""
     if not _relation_exists(con, SUMMARY_RELATION):
         return []
+    quarter = "activity_quarter" if by_quarter else "null::integer"
     result = con.execute(
-        "select source_system, agency_code, activity_year, sum(record_count), sum(records_with_sid), "
-        "sum(records_with_well_formed_sid), sum(records_with_consistent_sid) "
-        f"from {SUMMARY_RELATION} group by all order by 1, 2, 3 nulls last"
+        f"select source_system, agency_code, activity_year, {quarter} as quarter, sum(record_count), "
+        "sum(records_with_sid), sum(records_with_well_formed_sid), sum(records_with_consistent_sid) "
+        f"from {SUMMARY_RELATION} group by all order by 1, 2, 3 nulls last, 4 nulls last"
     ).fetchall()
     return [
         SidCaptureRow(
             source_system=r[0],
             agency=r[1],
             year=None if r[2] is None else int(r[2]),
-            records=int(r[3]),
-            with_sid=int(r[4]),
-            well_formed_sid=int(r[5]),
-            agreeing_sid=int(r[6]),
+            quarter=None if r[3] is None else int(r[3]),
+            records=int(r[4]),
+            with_sid=int(r[5]),
+            well_formed_sid=int(r[6]),
+            agreeing_sid=int(r[7]),
         )
         for r in result
     ]
 
 
-def sid_capture_report(database: Path) -> list[SidCaptureRow]:
+def sid_capture_report(database: Path, by_quarter: bool = False) -> list[SidCaptureRow]:
     with duckdb.connect(str(database), read_only=True) as con:
-        return sid_capture(con)
+        return sid_capture(con, by_quarter)
 
 
 def format_sid_capture(rows: list[SidCaptureRow]) -> str:

@@ -1,7 +1,7 @@
 -- SPEC R-RPT-2: per agency and year, the person-bearing records delivered, how many carry a SID, and how many
--- carry a SID that agrees with the person they were linked to. The year is the record's first activity (first
--- admission, docket filing or supervision start). A SID is well-formed when it matches var('sid_pattern').
--- The one definition the SID capture report (analysis and crosstrack validate --sid-capture) reads.
+-- carry a SID that agrees with the person they were linked to. The year and quarter are the record's first activity's
+-- (first admission, docket filing or supervision start). A SID is well-formed when it matches var('sid_pattern').
+-- The one definition the SID capture report (crosstrack report sid-capture and validate --sid-capture) reads.
 with
 
 person_links as (
@@ -21,6 +21,7 @@ final as (
         person_links.source_system,
         coalesce(record_agencies.agency_code, 'UNKNOWN') as agency_code,
         extract(year from record_agencies.first_activity_date) as activity_year,
+        extract(quarter from record_agencies.first_activity_date) as activity_quarter,
         count(*) as record_count,
         sum(case when person_links.has_sid then 1 else 0 end) as records_with_sid,
         sum(case when {{ matches_pattern('person_records.sid', var('sid_pattern')) }} then 1 else 0 end)
@@ -40,7 +41,8 @@ final as (
     group by
         person_links.source_system,
         coalesce(record_agencies.agency_code, 'UNKNOWN'),
-        extract(year from record_agencies.first_activity_date)
+        extract(year from record_agencies.first_activity_date),
+        extract(quarter from record_agencies.first_activity_date)
 )
 
 select * from final

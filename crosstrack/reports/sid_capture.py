@@ -1,0 +1,124 @@
+"""The SID capture report (R-RPT-2), RESTRICTED: per system, agency and quarter of first activity, the share of
+records delivered with a usable (well-formed) SID and with a correct one (agreeing with the person the record was
+linked to).
+
+The counts are read through crosstrack/quality/sid_capture.py from their one definition, the dbt model
+`restricted.sid_capture_summary`; this module only lays them out as a dated CSV and an HTML page labelled
+restricted. They are unprotected operational counts (small cells included), so the report is never published:
+it is written outside the publish folder and the docs site.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+
+from crosstrack.quality.rows import neutralize
+from crosstrack.quality.sid_capture import SidCaptureRow, sid_capture
+from crosstrack.reports.page import Series, line_chart, page, table
+
+ACCESS = "restricted"
+COLUMNS = (
+    "access",
+    "source_system",
+    "agency",
+    "year",
+    "quarter",
+    "records",
+    "with_sid",
+    "well_formed_sid",
+    "well_formed_share",
+    "agreeing_sid",
+    "agreeing_share",
+)
+
+
+def warehouse_as_of(con: duckdb.DuckDBPyConnection) -> str:
+    """The as_of the warehouse was built for (its release table), which dates the report."""
+    return str(con.execute("select as_of from public.pub_release").fetchone()[0])
+
+
+def write_csv(rows: list[SidCaptureRow], path: Path) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        for r in rows:
+            writer.writerow(
+                [
+                    ACCESS.upper(),
+                    r.source_system,
+                    neutralize(r.agency),
+                    r.year or "",
+                    r.quarter or "",
+                    r.records,
+                    r.with_sid,
+                    r.well_formed_sid,
+                    f"{r.well_formed_share:.4f}",
+                    r.agreeing_sid,
+                    "" if r.agreeing_share is None else f"{r.agreeing_share:.4f}",
+                ]
+            )
+
+
+def shares_by_system(rows: list[SidCaptureRow]) -> dict[str, list[tuple[float, float | None]]]:
+    """Per system, (year + (quarter - 1) / 4, share of records with a correct SID) over its agencies."""
+    totals: dict[str, dict[float, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for r in rows:
+        if r.year is None or r.quarter is None:
+            continue
+        cell = totals[r.source_system][r.year + (r.quarter - 1) / 4]
+        cell[0] += r.records
+        cell[1] += r.agreeing_sid or 0
+    return {
+        system: [(x, agreeing / records if records else None) for x, (records, agreeing) in sorted(points.items())]
+        for system, points in sorted(totals.items())
+    }
+
+
+def render_html(rows: list[SidCaptureRow], as_of: str) -> str:
+    chart = line_chart(
+        "Share of records with a correct SID, by quarter of first activity",
+        [Series(system, points) for system, points in shares_by_system(rows).items()],
+        "share",
+        width=760,
+    )
+    header = ["system", "agency", "year", "quarter", "records", "with SID", "well-formed", "share", "correct", "share"]
+    body = [
+        [
+            r.source_system,
+            r.agency,
+            r.year or "-",
+            r.quarter or "-",
+            r.records,
+            r.with_sid,
+            r.well_formed_sid,
+            f"{r.well_formed_share:.1%}",
+            r.agreeing_sid,
+            "-" if r.agreeing_share is None else f"{r.agreeing_share:.1%}",
+        ]
+        for r in rows
+    ]
+    intro = (
+        f"Warehouse built as of {as_of}. Per source system, agency and quarter of the record's first activity: the "
+        "person-bearing records delivered, those with a SID, those whose SID is well-formed (usable) and those "
+        "whose SID agrees with the person the record was linked to (correct). Unprotected counts."
+    )
+    return page("SID capture report", ACCESS, intro, [chart, table("By system, agency and quarter", header, body)])
+
+
+def write_sid_capture_report(database: Path, out_dir: Path) -> list[Path]:
+    """`<out>/sid_capture_<as_of>.csv` and `.html` from the warehouse (opened read-only)."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        rows = sid_capture(con, by_quarter=True)
+        as_of = warehouse_as_of(con)
+    if not rows:
+        raise LookupError(f"{database} has no restricted.sid_capture_summary; build the warehouse with dbt first")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    csv_path = out_dir / f"sid_capture_{as_of}.csv"
+    html_path = out_dir / f"sid_capture_{as_of}.html"
+    write_csv(rows, csv_path)
+    html_path.write_text(render_html(rows, as_of), encoding="utf-8")
+    return [csv_path, html_path]
