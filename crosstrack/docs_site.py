@@ -139,43 +139,36 @@ def test_results_page(target: Path) -> str:
 
 
 def reconciliation_page(quality_dir: Path | None) -> str:
+    """Counts per file only: the reasons are left out (a gate reason can quote a delivered value)."""
     lines = [
         "# Landing reconciliation",
         "",
-        "Every received row is staged, quarantined by the gate or rejected by "
-        "staging (R-EX-2), and every staged row reached a mart or is excluded with its reason "
-        "([data quality](../data_quality.md#reconciliation-and-sid-capture)).",
+        "Every received row is staged, quarantined by the gate or rejected by staging (R-EX-2), and every staged row "
+        "reached a mart or is excluded with its reason ([data quality](../data_quality.md#reconciliation-and-sid-"
+        "capture)).",
         "",
     ]
     source = quality_dir / "reconciliation.json" if quality_dir else None
     if source is None or not source.exists():
-        return "\n".join(
-            [
-                *lines,
-                "No reconciliation was recorded with this build (`crosstrack validate "
-                "--reconcile WAREHOUSE --out QUALITY_DIR`).",
-                "",
-            ]
-        )
+        lines.append("No reconciliation was recorded with this build (`crosstrack validate --reconcile`).")
+        return "\n".join([*lines, ""])
     payload = json.loads(source.read_text(encoding="utf-8"))
-    files = payload.get("files", payload) if isinstance(payload, dict) else payload
-    columns = [
-        name
-        for name in ("file", "received", "quarantined", "rejected", "staged", "in_marts", "excluded", "balances")
-        if any(name in entry for entry in files)
+    header = ["file", "received", "quarantined", "rejected", "staged", "in marts", "excluded", "balances"]
+    rows = [
+        [
+            entry["file"],
+            *(_count(entry.get(name)) for name in ("received", "quarantined", "rejected", "staged", "in_marts")),
+            _count(None if entry.get("excluded_by_reason") is None else sum(entry["excluded_by_reason"].values())),
+            "yes" if entry.get("balanced") else "**no**",
+        ]
+        for entry in payload["files"]
     ]
-    rows = [[_cell(entry.get(name)) for name in columns] for entry in files]
-    return "\n".join([*lines, _markdown_table(columns, rows), ""])
+    verdict = "Every file balances." if payload.get("balanced") else "**Some files do not balance.**"
+    return "\n".join([*lines, verdict, "", _markdown_table(header, rows), ""])
 
 
-def _cell(value: object) -> str:
-    if isinstance(value, dict):
-        return f"{sum(v for v in value.values() if isinstance(v, int)):,}"
-    if isinstance(value, bool):
-        return "yes" if value else "**no**"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return "" if value is None else str(value)
+def _count(value: int | None) -> str:
+    return "not yet available" if value is None else f"{value:,}"
 
 
 def disclosure_audit_page(audit: Path | None, public_db: Path | None = None) -> str:
@@ -266,6 +259,24 @@ def index_page(inputs: SiteInputs) -> str:
 # ---- assembling and building -----------------------------------------------------------------------------------
 
 
+# Two references in dbt-docs' page that a browser requests before the page's script has run: an SVG icon's
+# `xlink:href="{{ ... }}"` (an Angular template, requested as a URL: AngularJS sets `ng-attr-href` only once it is
+# interpolated) and a favicon link left as a build-time placeholder. Each is a failed request and a console error.
+DBT_PAGE_FIXES = {
+    '<use xlink:href="{{ ': '<use ng-attr-href="{{ ',
+    """<link rel="shortcut icon" href="${require('./assets/favicons/favicon.ico')}"/>""": (
+        '<link rel="icon" href="data:,"/>'
+    ),
+}
+
+
+def dbt_docs_page(static_html: str) -> str:
+    """`dbt docs generate --static`'s page with DBT_PAGE_FIXES applied."""
+    for broken, fixed in DBT_PAGE_FIXES.items():
+        static_html = static_html.replace(broken, fixed)
+    return static_html
+
+
 def write_build_pages(inputs: SiteInputs, docs: Path) -> None:
     """The generated pages and files into `docs/build/` and `docs/dbt/` of the staged docs folder."""
     from crosstrack.reports.quarterly_recidivism import write_quarterly_recidivism
@@ -274,7 +285,7 @@ def write_build_pages(inputs: SiteInputs, docs: Path) -> None:
     if not static.exists():
         raise DocsSiteError(f"no {static}: build with docs (make demo) or run `dbt docs generate --static`")
     (docs / DBT_PAGE).parent.mkdir(parents=True)
-    shutil.copyfile(static, docs / DBT_PAGE)
+    (docs / DBT_PAGE).write_text(dbt_docs_page(static.read_text(encoding="utf-8")), encoding="utf-8")
     pages = docs / BUILD_PAGES
     pages.mkdir()
     report = inputs.quality_dir / "report_public.html" if inputs.quality_dir else None
@@ -293,6 +304,15 @@ def write_build_pages(inputs: SiteInputs, docs: Path) -> None:
     }
     for name, text in contents.items():
         (pages / name).write_text(text, encoding="utf-8")
+
+
+def nav_pages(nav: list[Any]) -> list[str]:
+    """Every page file mkdocs.yml's nav names, in order."""
+    pages: list[str] = []
+    for item in nav:
+        value = next(iter(item.values())) if isinstance(item, dict) else item
+        pages += nav_pages(value) if isinstance(value, list) else [value]
+    return pages
 
 
 def _nav_present(nav: list[Any], docs: Path) -> list[Any]:
@@ -323,6 +343,7 @@ def build_site(inputs: SiteInputs, out: Path) -> Path:
         docs = Path(scratch) / "docs"
         shutil.copytree(DOCS_DIR, docs)
         write_build_pages(inputs, docs)
+        shutil.copyfile(theme_favicon(), docs / "favicon.ico")  # what a browser asks a server for by default
         built = Path(scratch) / "site"
         config = load_config(str(CONFIG_FILE), docs_dir=str(docs), site_dir=str(built))
         config["nav"] = _nav_present(config["nav"], docs)
@@ -333,6 +354,12 @@ def build_site(inputs: SiteInputs, out: Path) -> Path:
             out.rename(previous)
         built.rename(out)
     return out / "index.html"
+
+
+def theme_favicon() -> Path:
+    import material
+
+    return Path(material.__file__).parent / "templates" / "assets" / "images" / "favicon.png"
 
 
 def refuse_secret(site: Path) -> None:
