@@ -86,43 +86,46 @@ def format_sid_capture(rows: list[SidCaptureRow]) -> str:
     return "\n".join(lines)
 
 
-def write_sid_capture(rows: list[SidCaptureRow], out_dir: Path) -> Path:
-    """DIR/sid_capture.csv: one line per system, agency and year (agency codes formula-neutralised)."""
+CSV_HEADER = (
+    "source_system",
+    "agency",
+    "year",
+    "records",
+    "with_sid",
+    "well_formed_sid",
+    "well_formed_share",
+    "agreeing_sid",
+    "agreeing_share",
+)
+
+
+def csv_fields(r: SidCaptureRow) -> list[object]:
+    """A row's fields under CSV_HEADER (the agency code formula-neutralised)."""
     from crosstrack.quality.rows import neutralize
 
+    agreeing = "not yet available" if r.agreeing_sid is None else r.agreeing_sid
+    share = "not yet available" if r.agreeing_share is None else f"{r.agreeing_share:.4f}"
+    return [
+        r.source_system,
+        neutralize(r.agency),
+        r.year or "",
+        r.records,
+        r.with_sid,
+        r.well_formed_sid,
+        f"{r.well_formed_share:.4f}",
+        agreeing,
+        share,
+    ]
+
+
+def write_sid_capture(rows: list[SidCaptureRow], out_dir: Path) -> Path:
+    """DIR/sid_capture.csv: one line per system, agency and year."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "sid_capture.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(
-            [
-                "source_system",
-                "agency",
-                "year",
-                "records",
-                "with_sid",
-                "well_formed_sid",
-                "well_formed_share",
-                "agreeing_sid",
-                "agreeing_share",
-            ]
-        )
-        for r in rows:
-            agreeing = "not yet available" if r.agreeing_sid is None else r.agreeing_sid
-            share = "not yet available" if r.agreeing_share is None else f"{r.agreeing_share:.4f}"
-            writer.writerow(
-                [
-                    r.source_system,
-                    neutralize(r.agency),
-                    r.year or "",
-                    r.records,
-                    r.with_sid,
-                    r.well_formed_sid,
-                    f"{r.well_formed_share:.4f}",
-                    agreeing,
-                    share,
-                ]
-            )
+        writer.writerow(CSV_HEADER)
+        writer.writerows(csv_fields(r) for r in rows)
     return path
 
 

@@ -3,9 +3,11 @@ from elsewhere), so it opens from disk, inside the docs site or attached to an e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
+from pathlib import Path
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem; color: #222; }
@@ -27,8 +29,9 @@ class Series:
     points: Sequence[tuple[float, float | None]]  # (x, y); a y of None is a gap (a withheld value)
 
 
-def line_chart(title: str, series: Sequence[Series], y_label: str, width: int = 460, height: int = 260) -> str:
-    """A static SVG line chart of the series over shared integer x values; gaps where y is None."""
+def line_chart(title: str, series: Sequence[Series], width: int = 460, height: int = 260) -> str:
+    """A static SVG line chart of shares (y in 0..1, shown as percentages) over shared x values; gaps where y is
+    None."""
     left, right, top, bottom = 48, 110, 28, 32
     xs = sorted({x for s in series for x, _ in s.points})
     ys = [y for s in series for _, y in s.points if y is not None]
@@ -48,12 +51,13 @@ def line_chart(title: str, series: Sequence[Series], y_label: str, width: int = 
         f'<text x="{left}" y="16" font-weight="bold">{escape(title)}</text>',
         f'<line x1="{left}" y1="{py(0)}" x2="{width - right}" y2="{py(0)}" stroke="#999"/>',
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{py(0)}" stroke="#999"/>',
-        f'<text x="4" y="{top + 4}">{escape(y_label)}</text>',
     ]
-    for fraction in (0.5, 1.0):
+    for fraction in (0.0, 0.5, 1.0):
         y = y_max * fraction
         parts.append(f'<text x="{left - 4}" y="{py(y) + 4:.1f}" text-anchor="end">{y:.0%}</text>')
-    for x in (x for x in xs if float(x).is_integer()):  # a tick per whole x (a year when x counts quarters too)
+    whole = [x for x in xs if float(x).is_integer()]  # a tick per whole x (a year when x counts quarters too) ...
+    step = max(1, math.ceil(len(whole) * 40 / (width - left - right)))  # ... or every step-th, 40 px apart
+    for x in whole[::step]:
         parts.append(f'<text x="{px(x):.1f}" y="{height - 12}" text-anchor="middle">{int(x)}</text>')
     for index, one in enumerate(series):
         colour = COLOURS[index % len(COLOURS)]
@@ -107,3 +111,12 @@ def page(title: str, access: str, intro: str, sections: Sequence[str]) -> str:
             "",
         ]
     )
+
+
+def write_report(out_dir: Path, stem: str, write_csv: Callable[[Path], None], html: str) -> list[Path]:
+    """`<out_dir>/<stem>.csv` (written by `write_csv`) and `<stem>.html`; their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    csv_path, html_path = out_dir / f"{stem}.csv", out_dir / f"{stem}.html"
+    write_csv(csv_path)
+    html_path.write_text(html, encoding="utf-8")
+    return [csv_path, html_path]

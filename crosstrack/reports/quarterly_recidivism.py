@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from crosstrack.reports.page import Series, line_chart, page, table
+from crosstrack.reports.page import Series, line_chart, page, table, write_report
 
 RELATION = "public.pub_recidivism"
 # The report's breakdowns: the cube's grouping set ('' is every release) and the label the report gives it.
@@ -101,7 +101,6 @@ def render_html(rows: list[dict[str, object]], release: Release) -> str:
                 )
                 for followup in sorted({row["followup_years"] for row in overall})
             ],
-            "rate",
         )
         for measure, label in MEASURES.items()
     ]
@@ -139,9 +138,4 @@ def write_quarterly_recidivism(public_db: Path, out_dir: Path) -> list[Path]:
     with duckdb.connect(str(public_db), read_only=True) as con:
         release = release_of(con)
         rows = report_rows(con)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    csv_path = out_dir / f"{report_stem(release)}.csv"
-    html_path = out_dir / f"{report_stem(release)}.html"
-    write_csv(rows, csv_path)
-    html_path.write_text(render_html(rows, release), encoding="utf-8")
-    return [csv_path, html_path]
+    return write_report(out_dir, report_stem(release), lambda path: write_csv(rows, path), render_html(rows, release))

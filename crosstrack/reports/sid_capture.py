@@ -16,24 +16,12 @@ from pathlib import Path
 
 import duckdb
 
-from crosstrack.quality.rows import neutralize
-from crosstrack.quality.sid_capture import SidCaptureRow, sid_capture
-from crosstrack.reports.page import Series, line_chart, page, table
+from crosstrack.quality.sid_capture import CSV_HEADER, SidCaptureRow, csv_fields, sid_capture
+from crosstrack.reports.page import Series, line_chart, page, table, write_report
 
 ACCESS = "restricted"
-COLUMNS = (
-    "access",
-    "source_system",
-    "agency",
-    "year",
-    "quarter",
-    "records",
-    "with_sid",
-    "well_formed_sid",
-    "well_formed_share",
-    "agreeing_sid",
-    "agreeing_share",
-)
+# The yearly report's columns (crosstrack validate --sid-capture), then the quarter and the access label.
+COLUMNS = (*CSV_HEADER, "quarter", "access")
 
 
 def warehouse_as_of(con: duckdb.DuckDBPyConnection) -> str:
@@ -45,29 +33,19 @@ def write_csv(rows: list[SidCaptureRow], path: Path) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(COLUMNS)
-        for r in rows:
-            writer.writerow(
-                [
-                    ACCESS.upper(),
-                    r.source_system,
-                    neutralize(r.agency),
-                    r.year or "",
-                    r.quarter or "",
-                    r.records,
-                    r.with_sid,
-                    r.well_formed_sid,
-                    f"{r.well_formed_share:.4f}",
-                    r.agreeing_sid,
-                    "" if r.agreeing_share is None else f"{r.agreeing_share:.4f}",
-                ]
-            )
+        writer.writerows([*csv_fields(r), r.quarter or "", ACCESS.upper()] for r in rows)
+
+
+CHART_YEARS = 5  # the chart shows the last five years of first activity; the table shows every year
 
 
 def shares_by_system(rows: list[SidCaptureRow]) -> dict[str, list[tuple[float, float | None]]]:
-    """Per system, (year + (quarter - 1) / 4, share of records with a correct SID) over its agencies."""
+    """Per system, (year + (quarter - 1) / 4, share of records with a correct SID) over its agencies, for the last
+    CHART_YEARS years."""
     totals: dict[str, dict[float, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    last = max((r.year for r in rows if r.year is not None), default=0)
     for r in rows:
-        if r.year is None or r.quarter is None:
+        if r.year is None or r.quarter is None or r.year <= last - CHART_YEARS:
             continue
         cell = totals[r.source_system][r.year + (r.quarter - 1) / 4]
         cell[0] += r.records
@@ -80,9 +58,8 @@ def shares_by_system(rows: list[SidCaptureRow]) -> dict[str, list[tuple[float, f
 
 def render_html(rows: list[SidCaptureRow], as_of: str) -> str:
     chart = line_chart(
-        "Share of records with a correct SID, by quarter of first activity",
+        f"Share of records with a correct SID, by quarter of first activity (last {CHART_YEARS} years)",
         [Series(system, points) for system, points in shares_by_system(rows).items()],
-        "share",
         width=760,
     )
     header = ["system", "agency", "year", "quarter", "records", "with SID", "well-formed", "share", "correct", "share"]
@@ -116,9 +93,4 @@ def write_sid_capture_report(database: Path, out_dir: Path) -> list[Path]:
         as_of = warehouse_as_of(con)
     if not rows:
         raise LookupError(f"{database} has no restricted.sid_capture_summary; build the warehouse with dbt first")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    csv_path = out_dir / f"sid_capture_{as_of}.csv"
-    html_path = out_dir / f"sid_capture_{as_of}.html"
-    write_csv(rows, csv_path)
-    html_path.write_text(render_html(rows, as_of), encoding="utf-8")
-    return [csv_path, html_path]
+    return write_report(out_dir, f"sid_capture_{as_of}", lambda path: write_csv(rows, path), render_html(rows, as_of))
