@@ -6,6 +6,7 @@ hold the latest build's figures and nothing person-level, restricted or secret."
 from __future__ import annotations
 
 import functools
+import html
 import json
 import re
 import threading
@@ -20,6 +21,7 @@ import duckdb
 import pytest
 import yaml
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from test_quality_report import delivered_values, quarantine
 
 from crosstrack.docs_site import DocsSiteError, SiteInputs, build_site, nav_pages, refuse_secret
 from crosstrack.secret import SECRET_FILE_ENV
@@ -242,6 +244,12 @@ def test_the_site_holds_no_secret_no_person_and_no_restricted_report(site: Path,
         assert 'content="restricted"' not in text and "sid_capture_2" not in path.name, path
     generated = " ".join(page_text(site, str(p.relative_to(site))) for p in (site / "build").rglob("*.html"))
     assert not {sid for sid in sids if re.search(rf"\b{re.escape(sid)}\b", generated)}
+    # every field of every quarantined row, as test_quality_report finds them, in the pages about the delivery
+    values = delivered_values(built_warehouse.landing, quarantine(built_warehouse.quality))
+    assert len(values) > 10
+    for name in ("build/data_quality.html", "build/data_quality_report.html", "build/reconciliation.html"):
+        text = html.unescape(page_text(site, name))
+        assert [value for value in values if value in text] == [], name
 
 
 def test_a_site_holding_the_secret_is_refused(tmp_path: Path, deployment_secret, monkeypatch) -> None:
