@@ -32,6 +32,7 @@ pytestmark = pytest.mark.warehouse
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 TIMEOUT_MS = 90_000  # the dbt page inlines its manifest (about 8 MB): seconds to parse on a busy machine
+PERSON_KEY = re.compile(r"pk_[0-9a-f]{32}")  # the registry's random person keys (docs/identity.md)
 DBT_PAGE = "dbt/index.html"  # a single-page app: its links are routes inside the page, not crawled
 
 
@@ -236,11 +237,12 @@ def test_the_site_holds_no_secret_no_person_and_no_restricted_report(site: Path,
             ).fetchall()
         ]
     assert keys and sids
-    needles = [deployment_secret.hex, deployment_secret.hex.upper(), *keys]
-    files = [path for path in site.rglob("*") if path.is_file()]
-    for path in files:
+    assert all(PERSON_KEY.fullmatch(key) for key in keys)
+    secrets = (deployment_secret.hex, deployment_secret.hex.upper())
+    for path in (path for path in site.rglob("*") if path.is_file()):
         text = path.read_bytes().decode("utf-8", errors="replace")
-        assert not any(needle in text for needle in needles), path
+        assert not any(secret in text for secret in secrets), path
+        assert not set(PERSON_KEY.findall(text)) & set(keys), path
         assert 'content="restricted"' not in text and "sid_capture_2" not in path.name, path
     generated = " ".join(page_text(site, str(p.relative_to(site))) for p in (site / "build").rglob("*.html"))
     assert not {sid for sid in sids if re.search(rf"\b{re.escape(sid)}\b", generated)}
