@@ -17,6 +17,7 @@ grouping set each (`bi_views`), so that a BI user who sums their rows never coun
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -88,9 +89,21 @@ class BiView:
     table: str
     grouping_set: str  # the cube's `dimensions` value: sorted, comma-separated, empty for the total
     columns: tuple[str, ...]
+    keys: tuple[str, ...]  # the partitions and the dimension: one row per value of them
     where: tuple[tuple[str, str], ...]  # (column, value) filters beside the grouping set's
     comment: str
     column_comments: dict[str, str]
+
+    def fits(self, available: list[str]) -> bool:
+        """A table with `available` columns has what the view needs to hold one row per key."""
+        needed = {"dimensions", *self.keys, *(column for column, _ in self.where)}
+        return needed <= set(available)
+
+    def restricted_to(self, available: list[str]) -> BiView:
+        """The view with only the columns in `available`."""
+        columns = tuple(column for column in self.columns if column in available)
+        comments = {column: text for column, text in self.column_comments.items() if column in columns}
+        return dataclasses.replace(self, columns=columns, column_comments=comments)
 
     def select(self, schema: str) -> str:
         """The view's query over `schema`.`table` (plain SQL: DuckDB and PostgreSQL alike)."""
@@ -185,6 +198,7 @@ def bi_views(published: set[tuple[str, str]]) -> Iterator[BiView]:
                 table=cube["table"],
                 grouping_set=grouping_set,
                 columns=columns,
+                keys=(*partitions, *dimensions),
                 where=where,
                 comment=comment + tail,
                 column_comments=column_comments,
@@ -215,7 +229,12 @@ def write_public_copy(warehouse: Path, folder: Path, show_progress: bool = False
         if offending:
             raise PublishError(f"person-level columns in the public schema: {', '.join(offending)}")
         table_comments, column_comments = _comments(con, "warehouse")
-        views = list(bi_views(_grouping_sets(con, columns)))
+        # A view over a cube the warehouse has, with the declared columns it has (a dbt contract enforces them all).
+        views = [
+            view.restricted_to(columns[view.table])
+            for view in bi_views(_grouping_sets(con, columns))
+            if view.table in columns and view.fits(columns[view.table])
+        ]
         database = folder / DATABASE_NAME
         con.execute(f"attach {sql_literal(str(database))} as release (storage_version {sql_literal(STORAGE_VERSION)})")
         con.execute(f"create schema release.{PUBLIC_SCHEMA}")

@@ -105,12 +105,14 @@ def _load(
     tables = source.execute(
         "select table_name, comment from duckdb_tables() where schema_name = ? order by table_name", [PUBLIC_SCHEMA]
     ).fetchall()
+    table_columns: dict[str, list[str]] = {}
     for table, table_comment in tables:
         columns = source.execute(
             "select column_name, data_type, comment from duckdb_columns() where schema_name = ? and table_name = ? "
             "order by column_index",
             [PUBLIC_SCHEMA, table],
         ).fetchall()
+        table_columns[table] = [column for column, _, _ in columns]
         qualified = sql.Identifier(schema, table)
         definitions = sql.SQL(", ").join(
             sql.SQL("{} {}").format(sql.Identifier(column), sql.SQL(postgres_type(data_type)))
@@ -138,6 +140,7 @@ def _load(
     for view in bi_views(published):
         if view.name not in kept:
             continue
+        view = view.restricted_to(table_columns[view.table])
         qualified = sql.Identifier(schema, view.name)
         cursor.execute(sql.SQL("create view {} as ").format(qualified) + sql.SQL(view.select(name.as_string(target))))
         _comment(cursor, "view", qualified, view.comment)
