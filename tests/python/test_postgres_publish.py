@@ -1,0 +1,147 @@
+"""`crosstrack publish --postgres URL` against a real PostgreSQL server that this test starts (initdb, pg_ctl in a
+temporary folder, a free port): the release loaded into a new schema, swapped in, readable by the read-only role
+and nothing more, with its comments and BI views; a second release replaces the first at once."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from api_fixtures import build_public_db
+
+from crosstrack.cli import main
+from crosstrack.releases import current_id
+
+psycopg = pytest.importorskip("psycopg")
+
+BIN_DIRS = [Path("/usr/local/bin"), *sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)]
+SCHEMA = "crosstrack_public"
+READER = "crosstrack_reader"
+
+
+def _binary(name: str) -> str | None:
+    for folder in BIN_DIRS:
+        if (folder / name).exists():
+            return str(folder / name)
+    return shutil.which(name)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL server of its own for this module: its URL (the superuser `postgres`, trust on 127.0.0.1)."""
+    initdb, pg_ctl = _binary("initdb"), _binary("pg_ctl")
+    if initdb is None or pg_ctl is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    root = tmp_path_factory.mktemp("postgres")
+    data = root / "data"
+    # PostgreSQL refuses to run as root: as root, the server runs as the `postgres` user (or nobody).
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        user = "postgres" if _user_exists("postgres") else "nobody"
+        prefix = ["runuser", "-u", user, "--"]
+        os.chmod(root, 0o777)
+        for parent in root.parents:  # the server's user must reach its folder
+            if str(parent).startswith(str(tmp_path_factory.getbasetemp().parent)):
+                os.chmod(parent, os.stat(parent).st_mode | 0o011)
+    port = _free_port()
+    run = lambda *args: subprocess.run([*prefix, *args], check=True, capture_output=True, timeout=60)  # noqa: E731
+    run(initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+    options = f"-p {port} -k {root} -h 127.0.0.1 -c fsync=off -c full_page_writes=off"
+    run(pg_ctl, "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start")
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        run(pg_ctl, "-D", str(data), "-m", "immediate", "stop")
+
+
+def _user_exists(name: str) -> bool:
+    import pwd
+
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+@pytest.fixture(autouse=True)
+def _secret(with_secret):
+    """Publication needs the deployment secret."""
+
+
+def test_a_release_loads_into_postgres_readable_by_the_read_only_role_only(postgres, tmp_path, built_warehouse):
+    out = tmp_path / "published"
+    warehouse = str(built_warehouse.database)
+    code = main(["publish", "--warehouse", warehouse, "--publish-dir", str(out), "--postgres", postgres])
+    assert code == 0
+    release = out / "releases" / current_id(out)
+    record = json.loads((release / "release.json").read_text())
+    with psycopg.connect(postgres, autocommit=True) as admin:
+        tables = admin.execute(
+            "select table_name from information_schema.tables where table_schema = %s and table_type = 'BASE TABLE'",
+            [SCHEMA],
+        ).fetchall()
+        assert {name for (name,) in tables} == set(record["row_counts"])
+        for table, count in record["row_counts"].items():
+            assert admin.execute(f'select count(*) from {SCHEMA}."{table}"').fetchone()[0] == count
+        # The comments and the views came along; a view reads the same cells as in the DuckDB file.
+        comment = admin.execute("select obj_description(%s::regclass)", [f"{SCHEMA}.pub_cohorts"]).fetchone()[0]
+        source = duckdb.connect(str(release / "crosstrack_public.duckdb"), read_only=True)
+        expected = source.execute("select comment from duckdb_tables() where table_name = 'pub_cohorts'").fetchone()
+        views = [
+            name
+            for (name,) in source.execute(
+                "select view_name from duckdb_views() where schema_name = 'public'"
+            ).fetchall()
+            if name.startswith("bi_")
+        ]
+        assert views
+        for view in views:
+            in_duckdb = sorted(source.execute(f"select * from public.{view}").fetchall(), key=repr)
+            in_postgres = sorted(admin.execute(f"select * from {SCHEMA}.{view}").fetchall(), key=repr)
+            assert [tuple(map(_plain, row)) for row in in_postgres] == [tuple(map(_plain, r)) for r in in_duckdb]
+        source.close()
+        assert comment == expected[0] and comment
+        admin.execute("create role bi_tool login in role crosstrack_reader")
+    reader_url = postgres.replace("postgres@", "bi_tool@")
+    with psycopg.connect(reader_url, autocommit=True) as reader:
+        assert reader.execute(f"select count(*) from {SCHEMA}.pub_cohorts").fetchone()[0] > 0
+        for statement in (f"delete from {SCHEMA}.pub_cohorts", f"create table {SCHEMA}.mine (x int)"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                reader.execute(statement)
+
+
+def test_a_second_release_replaces_the_first_in_one_swap(postgres, tmp_path, api_public_db):
+    out = tmp_path / "published"
+    warehouse = build_public_db(tmp_path / "earlier.duckdb", as_of="2026-04-01")
+    assert main(["publish", "--warehouse", str(warehouse), "--publish-dir", str(out), "--postgres", postgres]) == 0
+    assert main(["publish", "--warehouse", str(api_public_db), "--publish-dir", str(out), "--postgres", postgres]) == 0
+    with psycopg.connect(postgres, autocommit=True) as admin:
+        as_of = admin.execute(f"select cast(as_of as text) from {SCHEMA}.pub_release").fetchone()[0]
+        assert as_of == "2026-07-01"
+        schemas = {name for (name,) in admin.execute("select nspname from pg_namespace").fetchall()}
+        assert {name for name in schemas if name.startswith(SCHEMA)} == {SCHEMA}
+        described = admin.execute("select obj_description(%s::regnamespace)", [SCHEMA]).fetchone()[0]
+        assert current_id(out) in described
+
+
+def _plain(value: object) -> object:
+    """A value as both engines return it comparably (numbers as floats)."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float) or type(value).__name__ == "Decimal":
+        return round(float(value), 6)
+    return str(value)
