@@ -168,6 +168,7 @@ def cohorts(request: Request, public: PublicRelease) -> dict[str, Any]:
                 "text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE},
             },
         },
+        404: {"model": schemas.ErrorResponse, "description": "No such release (`release`)."},
         **ERROR_RESPONSES,
     },
     tags=["public"],

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from crosstrack.api import schemas
 from crosstrack.api.catalog import Catalog, load_catalog
 from crosstrack.api.database import ReadOnlyDatabase
 from crosstrack.api.dependencies import AppSettings, reject_unknown_parameters
@@ -88,7 +89,11 @@ def releases(request: Request, settings: AppSettings) -> list[dict[str, Any]]:
     "/downloads/{release_id}/{file}",
     summary="A file of a release's downloads (the bundles, the README, the DuckDB file)",
     response_class=FileResponse,
-    responses={404: {"description": "No such release or no such file in its downloads."}, **ERROR_RESPONSES},
+    responses={
+        200: {"description": "The file.", "content": {"application/octet-stream": {}}},
+        404: {"model": schemas.ErrorResponse, "description": "No such release or no such file in its downloads."},
+        **ERROR_RESPONSES,
+    },
     tags=["public"],
 )
 def download(request: Request, settings: AppSettings, release_id: str, file: str) -> FileResponse:
