@@ -14,8 +14,11 @@ import pyarrow.parquet as pq
 import pytest
 from api_fixtures import build_public_db
 from fastapi.testclient import TestClient
+from starlette.requests import Request
 
 from crosstrack.api import create_app
+from crosstrack.api.errors import ApiError
+from crosstrack.api.routers import releases as releases_router
 from crosstrack.cli import main
 from crosstrack.publish import PublishError, publish
 from crosstrack.releases import (
@@ -254,3 +257,16 @@ def test_the_api_answers_from_a_publish_folder_of_the_older_layout(tmp_path, api
     with TestClient(create_app(settings)) as client:
         assert client.get("/api/releases").json() == []
         assert client.get("/api/v1/query?cohort=custodial").status_code == 200
+
+
+@pytest.mark.parametrize("release_id, file", [("{id}", "../release.json"), ("{id}/..", "release.json"), ("..", "..")])
+def test_the_download_route_itself_refuses_a_path_out_of_the_downloads_folder(
+    two_releases, api_settings, release_id, file
+):
+    """Beneath the router (which never hands it a '/'): a name that the downloads folder does not list is refused."""
+    out, earlier, _ = two_releases
+    settings = api_settings.model_copy(update={"public_db": out / "crosstrack_public.duckdb"})
+    request = Request({"type": "http", "method": "GET", "path": "/", "query_string": b"", "headers": []})
+    with pytest.raises(ApiError) as refused:
+        releases_router.download(request, settings, release_id.format(id=earlier), file)
+    assert refused.value.status == 404
