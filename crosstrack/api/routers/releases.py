@@ -9,10 +9,10 @@ that folder lists.
 from __future__ import annotations
 
 import threading
-from pathlib import Path
-from typing import Any
+from pathlib import Path as FilePath
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
@@ -21,12 +21,22 @@ from crosstrack.api.catalog import Catalog, load_catalog
 from crosstrack.api.database import ReadOnlyDatabase
 from crosstrack.api.dependencies import AppSettings, reject_unknown_parameters
 from crosstrack.api.errors import ERROR_RESPONSES, ApiError
-from crosstrack.releases import DOWNLOADS_DIR, ReleaseError, current_id, get_release, list_releases, valid_id
+from crosstrack.releases import (
+    DOWNLOADS_DIR,
+    RELEASE_ID,
+    ReleaseError,
+    current_id,
+    get_release,
+    list_releases,
+    valid_id,
+)
 from crosstrack.settings import Settings
 
 router = APIRouter()
 
 RELEASE_PARAMETER = "release"
+# The names of download files (crosstrack/releases.py writes them): no '/', no leading dot.
+DOWNLOAD_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 _databases_lock = threading.Lock()
 
 
@@ -45,7 +55,7 @@ class ReleaseEntry(BaseModel):
     downloads: list[DownloadEntry]
 
 
-def publish_dir(settings: Settings) -> Path:
+def publish_dir(settings: Settings) -> FilePath:
     """The publish folder: where the public release's file is (its stable name links into releases/)."""
     return settings.public_db.parent
 
@@ -96,7 +106,12 @@ def releases(request: Request, settings: AppSettings) -> list[dict[str, Any]]:
     },
     tags=["public"],
 )
-def download(request: Request, settings: AppSettings, release_id: str, file: str) -> FileResponse:
+def download(
+    request: Request,
+    settings: AppSettings,
+    release_id: Annotated[str, Path(pattern=RELEASE_ID.pattern, description="A release id from /api/releases.")],
+    file: Annotated[str, Path(pattern=DOWNLOAD_NAME, description="A file name its downloads list.")],
+) -> FileResponse:
     reject_unknown_parameters(request, ())
     try:
         release = get_release(publish_dir(settings), release_id)
