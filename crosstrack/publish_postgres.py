@@ -56,7 +56,7 @@ def postgres_type(duckdb_type: str) -> str:
 
 def load_release(
     release_dir: Path, url: str, schema: str = "crosstrack_public", reader_role: str = "crosstrack_reader"
-):
+) -> None:
     """Load the release in `release_dir` into `schema` of the PostgreSQL database at `url` (see the module)."""
     record = json.loads((release_dir / RELEASE_FILE).read_text(encoding="utf-8"))
     next_schema, old_schema = f"{schema}__next", f"{schema}__previous"
