@@ -129,7 +129,7 @@ def test_a_release_loads_into_postgres_readable_by_the_read_only_role_only(postg
             assert [tuple(map(_plain, row)) for row in in_postgres] == [tuple(map(_plain, r)) for r in in_duckdb]
         source.close()
         assert comment == expected[0] and comment
-        admin.execute("create role bi_tool login in role crosstrack_reader")
+        admin.execute(f"create role bi_tool login in role {READER}")
     reader_url = postgres.replace("postgres@", "bi_tool@")
     with psycopg.connect(reader_url, autocommit=True) as reader:
         assert reader.execute(f"select count(*) from {SCHEMA}.pub_cohorts").fetchone()[0] > 0
@@ -150,6 +150,10 @@ def test_a_second_release_replaces_the_first_in_one_swap(postgres, tmp_path, api
         assert {name for name in schemas if name.startswith(SCHEMA)} == {SCHEMA}
         described = admin.execute("select obj_description(%s::regnamespace)", [SCHEMA]).fetchone()[0]
         assert current_id(out) in described
+        admin.execute(f"create role dashboard login in role {READER}")
+    # The new schema is granted to the read-only role as the old one was.
+    with psycopg.connect(postgres.replace("postgres@", "dashboard@"), autocommit=True) as reader:
+        assert reader.execute(f"select count(*) from {SCHEMA}.pub_release").fetchone()[0] == 1
 
 
 def _plain(value: object) -> object:
