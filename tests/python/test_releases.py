@@ -30,6 +30,7 @@ from crosstrack.releases import (
     read_history,
     set_pinned,
 )
+from crosstrack.secret import SECRET_FILE_ENV
 
 EARLIER_AS_OF = "2026-04-01"
 
@@ -181,12 +182,16 @@ def test_the_downloads_bundle_holds_a_csv_per_table_and_a_readme_with_the_protec
 # ---- the API --------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def two_releases(tmp_path, api_public_db) -> tuple[Path, str, str]:
-    """A publish folder with an earlier release (as_of EARLIER_AS_OF) and the current one (the fixture's)."""
-    out = tmp_path / "published"
-    earlier = publish(build_public_db(tmp_path / "earlier.duckdb", as_of=EARLIER_AS_OF), out)
-    current = publish(api_public_db, out)
+@pytest.fixture(scope="module")
+def two_releases(tmp_path_factory, api_public_db, deployment_secret) -> tuple[Path, str, str]:
+    """A publish folder with an earlier release (as_of EARLIER_AS_OF) and the current one (the fixture's), published
+    once for the module (the tests only read it)."""
+    root = tmp_path_factory.mktemp("two_releases")
+    out = root / "published"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(SECRET_FILE_ENV, str(deployment_secret.path))
+        earlier = publish(build_public_db(root / "earlier.duckdb", as_of=EARLIER_AS_OF), out)
+        current = publish(api_public_db, out)
     return out, earlier.release_id, current.release_id
 
 
