@@ -88,6 +88,18 @@ def test_each_publication_is_a_release_and_the_stable_name_follows_the_current_o
     assert all(not os.stat(p).st_mode & 0o222 for p in second.release_dir.rglob("*") if p.is_file())
 
 
+def test_a_publish_folder_of_the_older_layout_becomes_links_to_the_first_release(tmp_path):
+    out = tmp_path / "out"
+    (out / "parquet").mkdir(parents=True)
+    (out / "parquet" / "pub_old.parquet").write_bytes(b"old")
+    duckdb.connect(str(out / "crosstrack_public.duckdb")).close()
+    release = publish(_warehouse(tmp_path / "w.duckdb", 2), out)
+    assert (out / "crosstrack_public.duckdb").is_symlink() and (out / "parquet").is_symlink()
+    assert _rows(out / "crosstrack_public.duckdb") == 2
+    assert sorted(p.name for p in (out / "parquet").iterdir()) == ["pub_a.parquet"]
+    assert (out / "parquet").resolve() == (release.release_dir / "parquet").resolve()
+
+
 def test_a_refused_publication_leaves_the_current_release_and_no_partial_folder(tmp_path):
     warehouse = _warehouse(tmp_path / "w.duckdb")
     out = tmp_path / "out"
