@@ -43,7 +43,17 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --quiet
 	@touch $@
 
-setup: $(VENV)/.synced
+# A DuckDB 1.x client in an environment of its own: the test that the published file opens in DuckDB 1.x
+# (tests/python/test_duckdb1_compat.py) runs its interpreter, as a BI tool's driver would open the file.
+DUCKDB1_VERSION := 1.5.6
+DUCKDB1 := $(TOOLS)/duckdb1
+
+$(DUCKDB1)/.installed-$(DUCKDB1_VERSION): $(UV)
+	$(UV) venv --quiet --allow-existing $(DUCKDB1)
+	$(UV) pip install --quiet --python $(DUCKDB1)/bin/python duckdb==$(DUCKDB1_VERSION)
+	@touch $@
+
+setup: $(VENV)/.synced $(DUCKDB1)/.installed-$(DUCKDB1_VERSION)
 
 demo: setup
 	$(BIN)/crosstrack secret init

@@ -19,6 +19,11 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     ),
     "validate": ("crosstrack.quality.command", "run the data-quality gate on a delivery of extracts"),
     "build": ("crosstrack.build_command", "gate a delivery, build the warehouse into a new file, publish it"),
+    "publish": (
+        "crosstrack.publish_command",
+        "publish a built warehouse's public layer as a new release (optionally into PostgreSQL)",
+    ),
+    "release": ("crosstrack.release_command", "list, prune, pin or unpin the kept public releases"),
     "serve": ("crosstrack.serve_command", "run the API: public aggregates and the audited restricted timeline"),
     "apikey": ("crosstrack.apikey_command", "add, list or revoke API keys for the restricted endpoints"),
     "secret": ("crosstrack.secret_command", "create the deployment secret that keys the published noise"),

@@ -409,7 +409,7 @@ class Build:
 
     def publish(self) -> None:
         assert self.publish_dir is not None
-        publish(self.warehouse, self.publish_dir, show_progress=self.show_progress)
+        publish(self.warehouse, self.publish_dir, show_progress=self.show_progress, landing_dir=self.landing_dir)
 
 
 def build_warehouse(

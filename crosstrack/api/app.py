@@ -30,7 +30,7 @@ from crosstrack.api.catalog import load_catalog
 from crosstrack.api.database import DatabaseUnavailable, ReadOnlyDatabase
 from crosstrack.api.errors import ApiError, error_body
 from crosstrack.api.keys import KeyStore, KeyStoreError
-from crosstrack.api.routers import public, restricted
+from crosstrack.api.routers import public, releases, restricted
 from crosstrack.api.throttle import Throttle
 from crosstrack.settings import Settings
 
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.audit = AuditLog(settings.audit_log)
     app.state.throttle = Throttle(settings.api_failed_key_limit, settings.api_restricted_limit)
     app.state.answers = ResponseCache(settings.api_cache_bytes, settings.api_cache_entry_bytes)
+    app.state.release_databases = {}  # release id -> its database, for queries naming an earlier release
 
     @app.exception_handler(ApiError)
     def api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(public.router)
     app.include_router(restricted.router)
+    app.include_router(releases.router)
 
     # ---- the page -------------------------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ import duckdb
 from crosstrack.api.catalog import Catalog, Cohort, Dimension, qualified_table, quoted
 from crosstrack.api.errors import ApiError, unknown_parameters
 
-QUERY_PARAMETERS = ("cohort", "dims", "filter", "metrics", "format", "page")
+QUERY_PARAMETERS = ("cohort", "dims", "filter", "metrics", "format", "page", "release")
 # The most rows one answer carries (JSON or CSV); a longer table comes in pages, each naming the next.
 PAGE_ROWS = 10_000
 FORMATS = ("json", "csv")
@@ -53,6 +53,7 @@ class QueryRequest:
     metrics_given: bool
     format: str
     page: int = 1  # 1-based, PAGE_ROWS rows each
+    release: str | None = None  # a release id (/api/releases); none: the current release
 
     @property
     def grouping_set(self) -> tuple[str, ...]:
@@ -92,6 +93,8 @@ class QueryRequest:
         chosen_page = page or self.page
         if chosen_page != 1:
             pairs.append(("page", str(chosen_page)))
+        if self.release is not None:
+            pairs.append(("release", self.release))
         return urllib.parse.urlencode(pairs, safe=",:")
 
     def csv_filename(self) -> str:
@@ -154,7 +157,10 @@ def parse_query(catalog: Catalog, params: list[tuple[str, str]]) -> QueryRequest
     metrics_text = _single(params, "metrics")
     metrics = _parse_metrics(cohort, metrics_text)
     page = _parse_page(_single(params, "page"))
-    request = QueryRequest(cohort, tuple(dims), tuple(filters), tuple(metrics), bool(metrics_text), format_, page)
+    release = _single(params, "release")
+    request = QueryRequest(
+        cohort, tuple(dims), tuple(filters), tuple(metrics), bool(metrics_text), format_, page, release
+    )
 
     grouping_set = request.grouping_set
     if len(grouping_set) > cohort.max_dimensions:

@@ -484,6 +484,7 @@ def test_the_openapi_document_describes_every_operation(api_client: TestClient) 
         "metrics",
         "format",
         "page",
+        "release",
     }
     assert all(parameter.get("description") for parameter in query["parameters"])
     content = query["responses"]["200"]["content"]

@@ -76,6 +76,8 @@ OPERATIONS = [
     "GET /api/v1/cohorts",
     "GET /api/v1/query",
     "GET /api/v1/restricted/persons/{person_key}/timeline",
+    "GET /api/releases",
+    "GET /downloads/{release_id}/{file}",
 ]
 
 

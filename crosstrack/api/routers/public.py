@@ -16,6 +16,7 @@ from crosstrack.api.catalog import Catalog, read_a_row_of_each_cube
 from crosstrack.api.dependencies import Answers, AppSettings, PublicRelease, reject_unknown_parameters
 from crosstrack.api.errors import ERROR_RESPONSES
 from crosstrack.api.query import PAGE_ROWS, QueryRequest, csv_chunks, page_of, parse_query, run_query
+from crosstrack.api.routers.releases import release_database
 from crosstrack.settings import Settings
 
 router = APIRouter()
@@ -96,6 +97,7 @@ def _answer_key(base: str, parsed: QueryRequest) -> tuple:
         parsed.metrics_given,
         parsed.format,
         parsed.page,
+        parsed.release,  # the links in the answer name it
     )
 
 
@@ -166,6 +168,7 @@ def cohorts(request: Request, public: PublicRelease) -> dict[str, Any]:
                 "text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE},
             },
         },
+        404: {"model": schemas.ErrorResponse, "description": "No such release (`release`)."},
         **ERROR_RESPONSES,
     },
     tags=["public"],
@@ -201,7 +204,13 @@ async def query(
             examples=[1],
         ),
     ] = None,
+    release: Annotated[
+        str | None,
+        Query(description="A release id from /api/releases (default: the current release)."),
+    ] = None,
 ) -> Response:
+    if release is not None:
+        public = release_database(request, release)
     with public.reading() as (cursor, catalog):
         parsed = parse_query(catalog, request.query_params.multi_items())
         base = public_url(settings, request.app.url_path_for("query"))
