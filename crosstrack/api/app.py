@@ -30,7 +30,7 @@ from crosstrack.api.catalog import load_catalog
 from crosstrack.api.database import DatabaseUnavailable, ReadOnlyDatabase
 from crosstrack.api.errors import ApiError, error_body
 from crosstrack.api.keys import KeyStore, KeyStoreError
-from crosstrack.api.routers import public, restricted
+from crosstrack.api.routers import pages, public, restricted
 from crosstrack.api.throttle import Throttle
 from crosstrack.settings import Settings
 
@@ -103,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(public.router)
     app.include_router(restricted.router)
+    app.include_router(pages.router)  # the dashboards, glossary, methodology, FAQ and downloads pages
 
     # ---- the page -------------------------------------------------------------------------------------------
 

@@ -1,0 +1,80 @@
+// What every public page shares: the site navigation (one list, here), the catalog read from the API, and the
+// catalog's texts in plain language (rule references such as "(R-AGY-1)" are for the project's own documents and
+// are left out of public pages).
+"use strict";
+
+(function () {
+  const NAV = [
+    ["/", "Query builder"],
+    ["/dashboards", "Dashboards"],
+    ["/glossary", "Glossary"],
+    ["/methodology", "Methodology"],
+    ["/faq", "FAQ"],
+    ["/downloads", "Downloads"],
+  ];
+
+  // "(R-AGY-1)", "(R-RCD-1..3)", "(R-CHG-2, R-OFF-2)", "R-PUB-4: " and a bare "of R-PRG-1" become plain text.
+  function plain(text) {
+    return String(text || "")
+      .replace(/\s*\((?:R-[A-Z]+-\d+(?:\.\.\d+)?(?:,\s*)?)+\)/g, "")
+      .replace(/\bR-[A-Z]+-\d+(?:\.\.\d+)?:\s*/g, "")
+      .replace(/\s*(?:of|in|under|as)\s+R-[A-Z]+-\d+(?:\.\.\d+)?/g, "")
+      .replace(/\s+([.,;])/g, "$1")
+      .trim();
+  }
+
+  function renderNav() {
+    const nav = document.getElementById("site-nav");
+    if (!nav) return;
+    const list = document.createElement("ul");
+    const here = window.location.pathname;
+    for (const [href, text] of NAV) {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = href;
+      link.textContent = text;
+      if (here === href || (href !== "/" && here.startsWith(`${href}/`))) link.setAttribute("aria-current", "page");
+      item.append(link);
+      list.append(item);
+    }
+    nav.replaceChildren(list);
+  }
+
+  async function getJson(url) {
+    const response = await fetch(url, { headers: { Accept: "application/json" } });
+    let body = null;
+    try {
+      body = await response.json();
+    } catch (_) {
+      body = null;
+    }
+    if (!response.ok) {
+      const error = new Error(body && body.error ? String(body.error) : `HTTP ${response.status}`);
+      error.status = response.status;
+      error.parameter = body ? body.parameter : null;
+      throw error;
+    }
+    return body;
+  }
+
+  let catalog = null;
+  function loadCatalog() {
+    if (!catalog) catalog = getJson("/api/v1/cohorts");
+    return catalog;
+  }
+
+  function element(tag, attributes = {}, ...children) {
+    const el = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes)) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name === "text") el.textContent = value;
+      else if (name === "className") el.className = value;
+      else el.setAttribute(name, value === true ? "" : String(value));
+    }
+    for (const child of children) if (child !== null && child !== undefined) el.append(child);
+    return el;
+  }
+
+  window.Crosstrack = { plain, getJson, loadCatalog, element };
+  document.addEventListener("DOMContentLoaded", renderNav);
+})();
