@@ -183,6 +183,22 @@ def chart_tables(page: Page) -> dict[str, dict[str, Any]]:
     )
 
 
+def axe_violations(page: Page) -> list[str]:
+    """axe-core's WCAG 2.0/2.1 A and AA violations on the page as it is, its charts' tables opened."""
+    page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+    page.evaluate(AXE.read_text(encoding="utf-8"))  # evaluated by the test, never loaded by the page
+    return page.evaluate(
+        """async () => (await axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})).violations
+            .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)"""
+    )
+
+
+def assert_no_internal_reference(page: Page) -> None:
+    text = page.locator("body").inner_text()
+    assert not re.search(r"\bSPEC\b|\bR-[A-Z]+-\d", text), "a public page cites an internal document"
+
+
 def api_answer(base_url: str, builder_link: str) -> dict[str, Any]:
     """The API's JSON for the query a chart's query-builder link carries."""
     params = parse_qsl(urlsplit(builder_link).query)
@@ -227,6 +243,8 @@ def test_each_dashboard_charts_every_view_and_matches_the_api(page: Page, base_u
                 assert value == pytest.approx(row[metric]), (name, row)
                 shown += 1
         assert shown, f"{name}: the chart shows published values"
+    assert axe_violations(page) == []
+    assert_no_internal_reference(page)
     for width, suffix in ((1280, "desktop"), (360, "360px")):
         page.set_viewport_size({"width": width, "height": 900})
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -314,19 +332,14 @@ def test_the_downloads_page_lists_every_release_and_file(page: Page, base_url: s
         assert links == [download["url"] for download in release["downloads"]]
 
 
-@pytest.mark.parametrize("path", [*REFERENCE_PAGES, *(f"/dashboards/{cohort}" for cohort in DASHBOARDS)])
-def test_every_page_has_no_axe_violation_and_no_internal_reference(page: Page, base_url: str, path: str) -> None:
-    open_page(page, f"{base_url}{path}")
-    page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")  # check the tables too
-    page.evaluate(AXE.read_text(encoding="utf-8"))  # evaluated by the test, not loaded by the page
-    violations = page.evaluate(
-        """async () => (await axe.run(document, {runOnly: {type: 'tag',
-            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})).violations
-            .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)"""
-    )
-    assert violations == []
-    text = page.locator("body").inner_text()
-    assert not re.search(r"\bSPEC\b|\bR-[A-Z]+-\d", text), "a public page cites an internal document"
+def test_every_reference_page_has_no_axe_violation_and_no_internal_reference(page: Page, base_url: str) -> None:
+    for path in REFERENCE_PAGES:
+        open_page(page, f"{base_url}{path}")
+        assert axe_violations(page) == [], path
+        assert_no_internal_reference(page)
+        page.set_viewport_size({"width": 360, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+        page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_every_dashboard_control_is_reached_with_the_keyboard(page: Page, base_url: str) -> None:

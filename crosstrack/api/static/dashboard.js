@@ -338,6 +338,7 @@
   }
 
   async function renderTrend(charts) {
+    const mine = generation;
     const period = periodDimension();
     const measure = currentMeasure();
     const answer = await figure(charts, {
@@ -352,7 +353,7 @@
       absent: "no records",
       rowsOf: (body) => period.values.map((value) => ({ label: value, ...cell(body.rows.find((r) => String(r[period.dimension]) === value), measure.metric) })).filter((row, index, all) => row.status !== "no records" || all.slice(index).some((r) => r.status !== "no records")),
     });
-    renderHeadline(answer, measure, period);
+    if (mine === generation) renderHeadline(answer, measure, period);
     return answer;
   }
 
@@ -401,6 +402,7 @@
   async function renderRecidivism(charts) {
     const period = periodDimension();
     const followup = dimension(FOLLOWUP);
+    const mine = generation;
     // Which (release year, follow-up) cells the release has at all: a cell absent there has incomplete follow-up.
     let observable = null;
     try {
@@ -412,9 +414,8 @@
     const absence = (year, years) =>
       observable && !observable.has(`${year}|${years}`) ? "follow-up not complete" : "no releases";
     const seriesValues = followup.values.map((v) => `${v}-year`);
-    for (const name of RECIDIVISM_MEASURES) {
+    const figures = RECIDIVISM_MEASURES.filter(metric).map(async (name) => {
       const measure = metric(name);
-      if (!measure) continue;
       const answer = await figure(charts, {
         name: `rates-${name}`,
         title: `${measure.label} at 1, 2 and 3 years, by ${period.label.toLowerCase()}${filterSummary()}`,
@@ -436,8 +437,9 @@
             }),
           ),
       });
-      if (name === "reincarceration_rate") renderRecidivismHeadline(answer, measure, period);
-    }
+      if (name === "reincarceration_rate" && mine === generation) renderRecidivismHeadline(answer, measure, period);
+    });
+    await Promise.all(figures);
   }
 
   function renderRecidivismHeadline(answer, measure, period) {
@@ -459,6 +461,7 @@
     const heading = element("h2", { className: "breakdowns-heading", text: `Breakdowns: ${period ? `${period.label} ${periodValue}` : ""}${followupValue ? `, ${followupValue}-year follow-up` : ""}` });
     charts.append(heading);
     const seen = new Set();
+    const figures = [];
     for (const name of names) {
       const dim = dimension(name);
       if (!dim || dim.is_partition || seen.has(name) || filters.has(name) || !allowed(dim)) continue;
@@ -467,7 +470,7 @@
         charts.append(element("p", { className: "hint", text: `Breakdown by ${dim.label.toLowerCase()}: remove a filter to see it (a view combines at most ${state.cohort.max_dimensions} dimensions).` }));
         continue;
       }
-      await figure(charts, {
+      figures.push(figure(charts, {
         name: `by-${name}`,
         title: `${measure.label} by ${dim.label.toLowerCase()}${filterSummary()}`,
         help: `${dim.label}: ${plain(dim.description)}`,
@@ -479,8 +482,9 @@
         horizontal: true,
         absent: "no records",
         rowsOf: (body) => dim.values.filter((v) => body.rows.some((r) => r[name] === v)).map((v) => ({ label: v, ...cell(body.rows.find((r) => r[name] === v), measure.metric) })),
-      });
+      }));
     }
+    await Promise.all(figures); // each chart's box is in place already: the answers are asked for together
   }
 
   let generation = 0;
@@ -493,10 +497,13 @@
     const charts = $("charts");
     charts.replaceChildren();
     charts.setAttribute("aria-busy", "true");
-    if (isRecidivism()) await renderRecidivism(charts);
-    else if (periodDimension()) await renderTrend(charts);
-    if (mine !== generation) return;
-    await renderBreakdowns(charts);
+    const top = element("div", { className: "trend" });
+    const rest = element("div", { className: "breakdowns" });
+    charts.append(top, rest);
+    await Promise.all([
+      isRecidivism() ? renderRecidivism(top) : periodDimension() ? renderTrend(top) : null,
+      renderBreakdowns(rest),
+    ]);
     if (mine !== generation) return;
     charts.removeAttribute("aria-busy");
     document.body.dataset.ready = "true";
