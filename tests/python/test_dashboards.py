@@ -31,6 +31,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from crosstrack.api.app import create_app
 from crosstrack.api.routers import pages
+from crosstrack.contract.cubes import public_cubes
 from crosstrack.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -377,3 +378,26 @@ def test_a_dashboard_without_the_charting_library_says_how_to_install_it(
     assert answer.status_code == 503
     assert "vega.min.js" in answer.json()["error"] and "make setup" in answer.json()["error"]
     assert api_client.get("/dashboards/nonsense").status_code == 404
+
+
+def catalog_texts() -> list[str]:
+    """Every description the public catalog carries (cubes, partitions, dimensions, metrics)."""
+    texts: set[str] = set()
+    for cube in public_cubes().values():
+        texts.add(cube["description"])
+        for entry in [*cube["partitions"], *cube["dimensions"], *cube["metrics"]]:
+            texts.add(entry["description"])
+    return sorted(texts)
+
+
+def test_catalog_texts_read_in_plain_language_without_rule_references(page: Page, base_url: str) -> None:
+    texts = catalog_texts()
+    assert any(re.search(r"\bR-[A-Z]+-\d", text) for text in texts)  # the catalog does carry rule references
+    open_page(page, f"{base_url}/faq")
+    shown = page.evaluate("(texts) => texts.map((text) => window.Crosstrack.plain(text))", texts)
+    for text, plain in zip(texts, shown, strict=True):
+        assert not re.search(r"\bSPEC\b|\bR-[A-Z]+-\d", plain), (text, plain)
+        assert "()" not in plain and not plain.endswith(("(", ",")), (text, plain)
+        # Only the references go: the words of the sentence stay.
+        words = re.sub(r"\(?\bR-[A-Z]+-\d+(?:\.\.\d+)?\)?:?", " ", text).split()
+        assert len(plain.split()) >= len(words) - 3, (text, plain)

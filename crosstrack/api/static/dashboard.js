@@ -111,7 +111,8 @@
       shown: format(row.value, options.unit),
     }));
     const axisFormat = options.unit === "proportion" ? ".0%" : ",.0f";
-    const category = { field: "key", type: "ordinal", sort: null, title: options.categoryTitle };
+    // The categories in the catalog's value order, whichever layer (bar or label) draws them.
+    const category = { field: "key", type: "ordinal", sort: [...new Set(data.map((d) => d.key))], title: options.categoryTitle };
     const value = { field: "value", type: "quantitative", title: options.valueTitle, axis: { format: axisFormat } };
     const horizontal = options.horizontal;
     const encoding = horizontal ? { y: category, x: value } : { x: category, y: value };
@@ -140,7 +141,7 @@
       data: { values: data },
       config: {
         font: "system-ui, sans-serif",
-        axis: { labelColor: "#1c2430", titleColor: "#1c2430", labelLimit: 160 },
+        axis: { labelColor: "#1c2430", titleColor: "#1c2430", labelLimit: 200 },
         legend: { labelColor: "#1c2430", titleColor: "#1c2430" },
         view: { stroke: null },
       },
@@ -531,7 +532,7 @@
     document.title = `${state.cohort.label}: Cross-Tracking dashboard`;
     $("dashboard-title").textContent = state.cohort.label;
     $("dashboard-description").textContent = plain(state.cohort.description);
-    const info = [state.catalog.as_of && `Data as of ${state.catalog.as_of}`, state.catalog.published_at && `published ${String(state.catalog.published_at).replace("T", " ")}`].filter(Boolean);
+    const info = [state.catalog.as_of && `Data as of ${state.catalog.as_of}`, state.catalog.published_at && `published ${String(state.catalog.published_at).replace("T", " ").slice(0, 16)}`].filter(Boolean);
     $("release-info").textContent = info.join(", ");
     $("release-info").hidden = !info.length;
     $("filters").hidden = false;

@@ -13,14 +13,21 @@
     ["/downloads", "Downloads"],
   ];
 
-  // "(R-AGY-1)", "(R-RCD-1..3)", "(R-CHG-2, R-OFF-2)", "R-PUB-4: " and a bare "of R-PRG-1" become plain text.
+  // Rule references ("(R-AGY-1)", "(R-RCD-1..3)", "(R-CHG-2, R-OFF-2)", "once, R-COH-1)", "R-PUB-4: ", "of R-PRG-1")
+  // point into the project's own rulebook: public pages show the sentence without them.
+  const RULE = String.raw`R-[A-Z]+-\d+(?:\.\.\d+)?`;
+  const RULE_PATTERNS = [
+    new RegExp(String.raw`\s*\((?:${RULE})(?:,\s*${RULE})*\)`, "g"),
+    new RegExp(String.raw`,\s*${RULE}(?:,\s*${RULE})*(?=\))`, "g"),
+    new RegExp(String.raw`\(${RULE}(?:,\s*${RULE})*,\s*`, "g"),
+    new RegExp(String.raw`\b${RULE}:\s*`, "g"),
+    new RegExp(String.raw`\s+(?:of|in|under|as|by)\s+${RULE}(?:,\s*${RULE})*`, "g"),
+    new RegExp(String.raw`\s*${RULE}`, "g"),
+  ];
   function plain(text) {
-    return String(text || "")
-      .replace(/\s*\((?:R-[A-Z]+-\d+(?:\.\.\d+)?(?:,\s*)?)+\)/g, "")
-      .replace(/\bR-[A-Z]+-\d+(?:\.\.\d+)?:\s*/g, "")
-      .replace(/\s*(?:of|in|under|as)\s+R-[A-Z]+-\d+(?:\.\.\d+)?/g, "")
-      .replace(/\s+([.,;])/g, "$1")
-      .trim();
+    let result = String(text || "");
+    for (const pattern of RULE_PATTERNS) result = result.replace(pattern, pattern === RULE_PATTERNS[2] ? "(" : "");
+    return result.replace(/\s+([.,;)])/g, "$1").replace(/\(\s*\)/g, "").trim();
   }
 
   function renderNav() {
