@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import duckdb
 import httpx
 import pytest
 import uvicorn
@@ -50,7 +51,12 @@ FAKE_RELEASES = [
         "published_at": "2026-07-02T03:04:05",
         "current": True,
         "downloads": [
-            {"name": "crosstrack_2026-07-01.zip", "format": "zip", "bytes": 123456, "url": "/downloads/2026-07-01/a.zip"},
+            {
+                "name": "crosstrack_2026-07-01.zip",
+                "format": "zip",
+                "bytes": 123456,
+                "url": "/downloads/2026-07-01/a.zip",
+            },
             {"name": "custodial.parquet", "format": "parquet", "bytes": 2048, "url": "/downloads/2026-07-01/c.parquet"},
         ],
     },
@@ -95,9 +101,27 @@ def _spec(name: str, table: str, partition: tuple[str, str, tuple[str, ...]], ex
 def all_cohorts() -> list[CohortSpec]:
     return [
         *cohort_specs(),
-        _spec("admissions", "pub_admissions", ("admission_year", "integer", ("2024", "2025")), "admission_type", ("Arrest", "Commitment")),
-        _spec("releases", "pub_releases", ("release_year", "integer", ("2024", "2025")), "release_type", ("Court release", "Escape")),
-        _spec("risk_and_needs", "pub_risk_levels", ("snapshot_date", "date", ("2025-01-01", "2026-01-01")), "risk_level", ("Low", "High")),
+        _spec(
+            "admissions",
+            "pub_admissions",
+            ("admission_year", "integer", ("2024", "2025")),
+            "admission_type",
+            ("Arrest", "Commitment"),
+        ),
+        _spec(
+            "releases",
+            "pub_releases",
+            ("release_year", "integer", ("2024", "2025")),
+            "release_type",
+            ("Court release", "Escape"),
+        ),
+        _spec(
+            "risk_and_needs",
+            "pub_risk_levels",
+            ("snapshot_date", "date", ("2025-01-01", "2026-01-01")),
+            "risk_level",
+            ("Low", "High"),
+        ),
     ]
 
 
@@ -107,9 +131,23 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+# A grouping set the release does not publish (pub_grouping_sets): the API answers 400 naming the rule.
+UNPUBLISHED = ("custodial", "agency,race")
+
+
 @pytest.fixture(scope="module")
 def public_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_public_db(tmp_path_factory.mktemp("dashboards") / "crosstrack_public.duckdb", all_cohorts())
+    specs = all_cohorts()
+    path = build_public_db(tmp_path_factory.mktemp("dashboards") / "crosstrack_public.duckdb", specs)
+    with duckdb.connect(str(path)) as con:
+        con.execute("create table public.pub_grouping_sets (cohort varchar, dimensions varchar)")
+        for spec in specs:
+            con.execute(
+                f"insert into public.pub_grouping_sets select distinct ?, dimensions from public.{spec.table} "
+                "where not (? = ? and dimensions = ?)",
+                [spec.name, spec.name, *UNPUBLISHED],
+            )
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -152,11 +190,17 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def logged_errors() -> list[str]:
+    """What the page logs as an error (a test expecting one removes it)."""
+    return []
+
+
+@pytest.fixture
+def page(browser: Browser, logged_errors: list[str]) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
     opened = context.new_page()
-    errors: list[str] = []
+    errors = logged_errors
     opened.on("pageerror", lambda error: errors.append(f"script error: {error}"))
     opened.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     yield opened
@@ -227,7 +271,9 @@ def test_each_dashboard_charts_every_view_and_matches_the_api(page: Page, base_u
         csv = dict(parse_qsl(urlsplit(chart["csv"]).query))
         assert csv["format"] == "csv" and csv["metrics"] == metric
         assert dict(parse_qsl(urlsplit(chart["builder"]).query))["cohort"] == cohort
-        partitions = [c["name"] for c in answer["columns"] if c["role"] == "partition" and c["name"] not in answer["filters"]]
+        partitions = [
+            c["name"] for c in answer["columns"] if c["role"] == "partition" and c["name"] not in answer["filters"]
+        ]
         dims = answer["dimensions"]
         shown = 0
         for row in answer["rows"]:
@@ -271,8 +317,12 @@ def test_recidivism_shows_incomplete_follow_up_as_absent_not_zero(page: Page, ba
     open_page(page, f"{base_url}/dashboards/recidivism")
     chart = page.locator("section.chart[data-chart=rates-reincarceration_rate]")
     for year in ("2022", "2023"):
-        expect(chart.locator(f'tbody tr[data-key="{year}"] td[data-series="3-year"]')).to_have_text("follow-up not complete")
-        expect(chart.locator(f'tbody tr[data-key="{year}"] td[data-series="1-year"]')).to_have_attribute("data-value", re.compile(r"^0\.\d+$"))
+        expect(chart.locator(f'tbody tr[data-key="{year}"] td[data-series="3-year"]')).to_have_text(
+            "follow-up not complete"
+        )
+        expect(chart.locator(f'tbody tr[data-key="{year}"] td[data-series="1-year"]')).to_have_attribute(
+            "data-value", re.compile(r"^0\.\d+$")
+        )
     assert chart.locator("svg text", has_text="follow-up not complete").count() == 2
 
 
@@ -300,11 +350,27 @@ def test_filters_change_the_url_and_the_url_restores_the_view(page: Page, base_u
     expect(page.locator("#select-period")).to_have_value("")
 
 
-def test_a_combination_the_api_refuses_is_explained_in_place(page: Page, base_url: str) -> None:
+def test_a_view_over_the_dimension_budget_says_which_filter_to_drop(page: Page, base_url: str) -> None:
     # Three filters use the whole dimension budget: no breakdown can be added, and the page says so.
-    open_page(page, f"{base_url}/dashboards/custodial?filter=agency:DOC&filter=offender_status:Sentenced&filter=race:White")
+    filters = "filter=agency:DOC&filter=offender_status:Sentenced&filter=race:White"
+    open_page(page, f"{base_url}/dashboards/custodial?{filters}")
     expect(page.locator("#main")).to_contain_text("remove a filter to see it")
     assert page.locator("section.chart[data-state=error]").count() == 0
+    assert page.locator("section.chart[data-chart^=by-]").count() == 0
+
+
+def test_a_combination_the_release_does_not_publish_shows_the_api_reason(
+    page: Page, base_url: str, logged_errors: list[str]
+) -> None:
+    cohort, unpublished = UNPUBLISHED
+    open_page(page, f"{base_url}/dashboards/{cohort}?filter=agency:DOC")
+    refused = page.locator("section.chart[data-chart=by-race]")
+    expect(refused).to_have_attribute("data-state", "error")
+    expect(refused.locator(".chart-error")).to_contain_text(f"the combination {unpublished.replace(',', ', ')} is not")
+    expect(refused.locator("a.builder-link")).to_have_count(1)  # the same query can still be opened and adjusted
+    assert page.locator("section.chart[data-state=ready]").count() >= 2  # the other charts are drawn
+    assert logged_errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
+    logged_errors.clear()  # the browser's own line for the refused request, and nothing else
 
 
 # ---- the reference pages -----------------------------------------------------------------------------------------
