@@ -530,7 +530,7 @@
       return;
     }
     document.title = `${state.cohort.label}: Cross-Tracking dashboard`;
-    $("dashboard-title").textContent = state.cohort.label;
+    $("page-title").textContent = state.cohort.label;
     $("dashboard-description").textContent = plain(state.cohort.description);
     const info = [state.catalog.as_of && `Data as of ${state.catalog.as_of}`, state.catalog.published_at && `published ${String(state.catalog.published_at).replace("T", " ").slice(0, 16)}`].filter(Boolean);
     $("release-info").textContent = info.join(", ");

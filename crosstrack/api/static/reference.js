@@ -10,14 +10,19 @@
     box.replaceChildren(element("p", { className: "error", role: "alert", text: message }));
   }
 
-  async function dashboards(box) {
-    let catalog;
+  // The catalog, or null once the box says why it could not be read.
+  async function catalogFor(box) {
     try {
-      catalog = await loadCatalog();
+      return await loadCatalog();
     } catch (error) {
       problem(box, `The catalog could not be loaded: ${error.message}`);
-      return;
+      return null;
     }
+  }
+
+  async function dashboards(box) {
+    const catalog = await catalogFor(box);
+    if (!catalog) return;
     for (const name of DASHBOARDS) {
       const cohort = catalog.cohorts.find((c) => c.cohort === name);
       if (!cohort) continue;
@@ -33,13 +38,8 @@
   }
 
   async function glossary(box) {
-    let catalog;
-    try {
-      catalog = await loadCatalog();
-    } catch (error) {
-      problem(box, `The catalog could not be loaded: ${error.message}`);
-      return;
-    }
+    const catalog = await catalogFor(box);
+    if (!catalog) return;
     const contents = element("ul", { "aria-label": "Cohorts" });
     box.append(element("h2", { id: "contents", text: "Cohorts" }), contents);
     for (const cohort of catalog.cohorts) {
