@@ -118,4 +118,4 @@ serve: setup
 	$(BIN)/crosstrack serve --public-db $(PUBLISHED)/crosstrack_public.duckdb --warehouse $(WAREHOUSE)
 
 clean:
-	rm -rf $(VENV) $(TOOLS) target logs data warehouse/*.duckdb*
+	rm -rf $(VENV) $(TOOLS) target logs data warehouse/*.duckdb* node_modules $(VENDOR)

@@ -181,8 +181,10 @@ def base_url(tmp_path_factory: pytest.TempPathFactory, public_db: Path) -> Itera
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: install it with `apt-get install -y --no-install-recommends chromium`.")
-    if pages.missing_vendor_files():
-        pytest.fail(f"the charting library is not installed ({', '.join(pages.missing_vendor_files())}): make setup")
+    if pages.missing_vendor_files() or not AXE.is_file():
+        pytest.fail(
+            f"the charting library or axe-core is not installed ({', '.join(pages.missing_vendor_files())}): make setup"
+        )
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
