@@ -48,7 +48,7 @@
       const section = element("section", { "aria-labelledby": id, "data-cohort": cohort.cohort });
       section.append(element("h2", { id, text: cohort.label }), element("p", { text: plain(cohort.description) }));
       if (DASHBOARDS.includes(cohort.cohort)) {
-        section.append(element("p", {}, element("a", { href: `/dashboards/${cohort.cohort}`, text: `The ${cohort.label.toLowerCase()} dashboard` })));
+        section.append(element("p", {}, element("a", { href: `/dashboards/${cohort.cohort}`, text: `Dashboard: ${cohort.label}` })));
       }
       section.append(element("h3", { text: "Dimensions" }));
       const dims = element("dl", { className: "dimensions" });
