@@ -14,9 +14,6 @@ format, bytes, url}]}]); when the app has no such route, this module adds a test
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,21 +22,18 @@ from urllib.parse import parse_qsl, urlsplit
 import duckdb
 import httpx
 import pytest
-import uvicorn
 from api_fixtures import CohortSpec, DimensionSpec, build_public_db, cohort_specs
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from live_server import chromium, free_port, served_settings, serving
+from playwright.sync_api import Browser, Page, expect
 
 from crosstrack.api.app import create_app
 from crosstrack.api.routers import pages
 from crosstrack.contract.cubes import public_cubes
-from crosstrack.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = REPO / "test-artifacts" / "dashboards"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 TIMEOUT_MS = 20_000
 DASHBOARDS = pages.DASHBOARDS
 REFERENCE_PAGES = ("/", "/dashboards", "/glossary", "/methodology", "/faq", "/downloads")
@@ -125,12 +119,6 @@ def all_cohorts() -> list[CohortSpec]:
     ]
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 # A grouping set the release does not publish (pub_grouping_sets): the API answers 400 naming the rule.
 UNPUBLISHED = ("custodial", "governing_offense_type,offender_status,race")
 
@@ -152,43 +140,21 @@ def public_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory, public_db: Path) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("dashboards_server")
-    port = _free_port()
-    settings = Settings(
-        public_db=public_db,
-        db=folder / "absent.duckdb",
-        api_keys=folder / "api_keys.json",
-        audit_log=folder / "audit.log",
-        api_public_url=f"http://127.0.0.1:{port}",
-    )
-    app = create_app(settings)
+    port = free_port()
+    app = create_app(served_settings(tmp_path_factory.mktemp("dashboards_server"), public_db, port))
     if not any(getattr(route, "path", None) == "/api/releases" for route in app.routes):
         app.add_api_route("/api/releases", lambda: FAKE_RELEASES, methods=["GET"])  # test-only stand-in
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, name="dashboards-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the API server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app, port) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install it with `apt-get install -y --no-install-recommends chromium`.")
     if pages.missing_vendor_files() or not AXE.is_file():
-        pytest.fail(
-            f"the charting library or axe-core is not installed ({', '.join(pages.missing_vendor_files())}): make setup"
-        )
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        missing = ", ".join(pages.missing_vendor_files())
+        pytest.fail(f"the charting library or axe-core is not installed ({missing}): make setup")
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
