@@ -56,7 +56,9 @@
       body = null;
     }
     if (!response.ok) {
-      const error = new Error(body && body.error ? String(body.error) : `HTTP ${response.status}`);
+      const detail = body && body.error;
+      const message = detail ? (typeof detail === "string" ? detail : JSON.stringify(detail)) : null;
+      const error = new Error(message || `HTTP ${response.status} ${response.statusText}`.trim());
       error.status = response.status;
       error.parameter = body ? body.parameter : null;
       throw error;
