@@ -98,7 +98,7 @@ def all_cohorts() -> list[CohortSpec]:
         _spec(
             "admissions",
             "pub_admissions",
-            ("admission_year", "integer", ("2024", "2025")),
+            ("admission_year", "integer", ("2024", "2025", "2026")),
             "admission_type",
             ("Arrest", "Commitment"),
         ),
@@ -316,6 +316,17 @@ def test_filters_change_the_url_and_the_url_restores_the_view(page: Page, base_u
     assert chart_tables(fresh) == chart_tables(page)
     page.go_back()  # the previous view comes back with the browser's Back button
     expect(page.locator("#select-period")).to_have_value("")
+
+
+def test_a_part_year_is_said_to_be_one_beside_the_headline(page: Page, base_url: str) -> None:
+    # The fixture's release is as of 2026-07-01: its 2026 admissions cover half a year, 2025 a whole one.
+    open_page(page, f"{base_url}/dashboards/admissions")
+    expect(page.locator("#headline-value")).to_contain_text("2026")
+    expect(page.locator("#headline-note")).to_have_text(re.compile(r"^2026 is a part year: .* 2026-07-01\.$"))
+    page.select_option("#select-filter-race", "White")  # the note follows the view
+    expect(page.locator("#headline-note")).to_contain_text("2026 is a part year")
+    open_page(page, f"{base_url}/dashboards/releases")  # 2025 is the latest release year: a whole year
+    expect(page.locator("#headline-note")).to_have_text("")
 
 
 def test_a_view_over_the_dimension_budget_says_which_filter_to_drop(page: Page, base_url: str) -> None:

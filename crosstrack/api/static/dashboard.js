@@ -365,6 +365,7 @@
     const change = $("headline-change");
     value.replaceChildren();
     change.textContent = "";
+    $("headline-note").textContent = "";
     if (!answer) {
       value.textContent = "The API did not answer; see the chart below.";
       return;
@@ -382,6 +383,12 @@
     } else {
       value.append(element("span", { className: "suppressed-marker", text: "suppressed" }));
     }
+    // A calendar year that holds the release's as-of date is counted only up to about that date.
+    const asOf = state.catalog.as_of ? String(state.catalog.as_of) : "";
+    const partYear = /^\d{4}$/.test(latest.period) && asOf.startsWith(`${latest.period}-`) && !asOf.endsWith("-12-31");
+    $("headline-note").textContent = partYear
+      ? `${latest.period} is a part year: it counts only up to about the release's as-of date, ${asOf}.`
+      : "";
     const previous = rows[rows.length - 2];
     if (!previous) {
       change.textContent = "There is no earlier period to compare with.";
