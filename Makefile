@@ -25,6 +25,14 @@ export DO_NOT_TRACK := 1
 DBT := $(BIN)/dbt
 DBT_FLAGS := --profiles-dir . --project-dir .
 
+# The dashboards' charting library (Vega-Lite with vega-embed), pinned in package.json / package-lock.json and
+# copied from the npm registry's packages into the API's static folder (git-ignored): nothing from a CDN at run time.
+# vega-interpreter ships as an ES module only: esbuild bundles it into one script, so that charts evaluate their
+# expressions without eval and the page's Content-Security-Policy needs no 'unsafe-eval'.
+NPM ?= npm
+VENDOR := crosstrack/api/static/vendor
+VENDOR_FILES := vega.min.js vega-lite.min.js vega-embed.min.js vega-interpreter.min.js
+
 .PHONY: help setup demo docs test lint format render bench bench-api audit utility serve browser clean
 
 help:
@@ -53,7 +61,21 @@ $(DUCKDB1)/.installed-$(DUCKDB1_VERSION): $(UV)
 	$(UV) pip install --quiet --python $(DUCKDB1)/bin/python duckdb==$(DUCKDB1_VERSION)
 	@touch $@
 
-setup: $(VENV)/.synced $(DUCKDB1)/.installed-$(DUCKDB1_VERSION)
+node_modules/.package-lock.json: package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+
+$(VENDOR)/.vendored: node_modules/.package-lock.json
+	mkdir -p $(VENDOR)
+	cp node_modules/vega/build/vega.min.js node_modules/vega-lite/build/vega-lite.min.js \
+		node_modules/vega-embed/build/vega-embed.min.js $(VENDOR)/
+	node_modules/.bin/esbuild node_modules/vega-interpreter/build/vega-interpreter.js --bundle --format=iife \
+		--global-name=vegaInterpreter --minify --log-level=warning --outfile=$(VENDOR)/vega-interpreter.min.js
+	@for file in $(VENDOR_FILES); do \
+		test -s $(VENDOR)/$$file || { echo "setup: $(VENDOR)/$$file is missing after npm ci" >&2; exit 1; }; \
+	done
+	@touch $@
+
+setup: $(VENV)/.synced $(DUCKDB1)/.installed-$(DUCKDB1_VERSION) $(VENDOR)/.vendored
 
 demo: setup
 	$(BIN)/crosstrack secret init
@@ -120,4 +142,4 @@ serve: setup
 	$(BIN)/crosstrack serve --public-db $(PUBLISHED)/crosstrack_public.duckdb --warehouse $(WAREHOUSE)
 
 clean:
-	rm -rf $(VENV) $(TOOLS) target logs data warehouse/*.duckdb* $(SITE)
+	rm -rf $(VENV) $(TOOLS) target logs data warehouse/*.duckdb* $(SITE) node_modules $(VENDOR)

@@ -30,7 +30,7 @@ from crosstrack.api.catalog import load_catalog
 from crosstrack.api.database import DatabaseUnavailable, ReadOnlyDatabase
 from crosstrack.api.errors import ApiError, error_body
 from crosstrack.api.keys import KeyStore, KeyStoreError
-from crosstrack.api.routers import public, releases, restricted
+from crosstrack.api.routers import pages, public, releases, restricted
 from crosstrack.api.throttle import Throttle
 from crosstrack.settings import Settings
 
@@ -105,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(public.router)
     app.include_router(restricted.router)
     app.include_router(releases.router)
+    app.include_router(pages.router)  # the dashboards, glossary, methodology, FAQ and downloads pages
 
     # ---- the page -------------------------------------------------------------------------------------------
 

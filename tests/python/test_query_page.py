@@ -9,32 +9,17 @@ numbers below are worked out from its records.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from live_server import chromium, free_port, served_settings, serving
+from playwright.sync_api import Browser, Page, expect
 
 from crosstrack.api.app import create_app
-from crosstrack.settings import Settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TIMEOUT_MS = 15_000
 
 # api_fixtures' custodial population on 2024-01-01 (its record i has 30 + 7 i incarceration days): DOC holds 9
@@ -58,49 +43,19 @@ AGENCY_BY_STATUS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory, api_public_db: Path) -> Iterator[str]:
     """The API and page served by uvicorn on a free localhost port, in a background thread, for this module."""
-    folder = tmp_path_factory.mktemp("query_page")
-    port = _free_port()
-    settings = Settings(
-        public_db=api_public_db,
-        db=folder / "absent.duckdb",
-        api_keys=folder / "api_keys.json",
-        audit_log=folder / "audit.log",
-        api_public_url=f"http://127.0.0.1:{port}",  # as `crosstrack serve` sets it: links never follow Host
-    )
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="query-page-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the API server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    port = free_port()
+    settings = served_settings(tmp_path_factory.mktemp("query_page"), api_public_db, port)
+    with serving(create_app(settings), port) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: the query-page test drives Debian's chromium. Install it with "
-            "`apt-get install -y --no-install-recommends chromium` (.ci/run does this in CI)."
-        )
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -541,11 +541,6 @@
     $("results").hidden = false;
   }
 
-  function errorText(detail) {
-    if (typeof detail === "string") return detail;
-    return JSON.stringify(detail);
-  }
-
   async function run({ push = true } = {}) {
     const params = queryParams();
     const pageUrl = `${window.location.pathname}?${readable(params)}`;
@@ -555,16 +550,12 @@
     $("run").disabled = true;
     $("results").setAttribute("aria-busy", "true");
     try {
-      const response = await fetch(apiUrl("json"), { headers: { Accept: "application/json" } });
-      let body = null;
+      let body;
       try {
-        body = await response.json();
-      } catch (_) {
-        body = null;
-      }
-      if (!response.ok) {
-        const message = body && body.error ? errorText(body.error) : `HTTP ${response.status} ${response.statusText}`;
-        showError(message, body ? body.parameter : null);
+        body = await window.Crosstrack.getJson(apiUrl("json")); // site.js: an answer not OK throws with its error
+      } catch (err) {
+        if (!err.status) throw err;
+        showError(err.message, err.parameter);
         return;
       }
       $("error").hidden = true;
