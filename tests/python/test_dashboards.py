@@ -7,8 +7,8 @@ one), that the numbers behind every chart are the API's answer to the chart's ow
 incomplete follow-up are labelled and never 0, that filters live in the URL, and that axe-core finds no WCAG 2.1 AA
 violation on any page. Screenshots (desktop and 360 px) go to test-artifacts/dashboards/ for review.
 
-The downloads page is written against GET /api/releases ([{id, as_of, published_at, current, downloads: [{name,
-format, bytes, url}]}]); when the app has no such route, this module adds a test-only one with that shape.
+The release is published as a real one (crosstrack/releases.py), so the downloads page lists what GET /api/releases
+serves.
 """
 
 from __future__ import annotations
@@ -26,10 +26,13 @@ from api_fixtures import CohortSpec, DimensionSpec, build_public_db, cohort_spec
 from fastapi.testclient import TestClient
 from live_server import chromium, free_port, served_settings, serving
 from playwright.sync_api import Browser, Page, expect
+from warehouse_build import DeploymentSecret
 
 from crosstrack.api.app import create_app
 from crosstrack.api.routers import pages
 from crosstrack.contract.cubes import public_cubes
+from crosstrack.publish import publish
+from crosstrack.secret import SECRET_FILE_ENV
 
 REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
@@ -37,31 +40,6 @@ ARTIFACTS = REPO / "test-artifacts" / "dashboards"
 TIMEOUT_MS = 20_000
 DASHBOARDS = pages.DASHBOARDS
 REFERENCE_PAGES = ("/", "/dashboards", "/glossary", "/methodology", "/faq", "/downloads")
-
-FAKE_RELEASES = [
-    {
-        "id": "2026-07-01",
-        "as_of": "2026-07-01",
-        "published_at": "2026-07-02T03:04:05",
-        "current": True,
-        "downloads": [
-            {
-                "name": "crosstrack_2026-07-01.zip",
-                "format": "zip",
-                "bytes": 123456,
-                "url": "/downloads/2026-07-01/a.zip",
-            },
-            {"name": "custodial.parquet", "format": "parquet", "bytes": 2048, "url": "/downloads/2026-07-01/c.parquet"},
-        ],
-    },
-    {
-        "id": "2026-01-01",
-        "as_of": "2026-01-01",
-        "published_at": "2026-01-02T00:00:00",
-        "current": False,
-        "downloads": [{"name": "README.md", "format": "md", "bytes": 900, "url": "/downloads/2026-01-01/README.md"}],
-    },
-]
 
 
 def _spec(name: str, table: str, partition: tuple[str, str, tuple[str, ...]], extra: str, values: tuple) -> CohortSpec:
@@ -124,9 +102,12 @@ UNPUBLISHED = ("custodial", "governing_offense_type,offender_status,race")
 
 
 @pytest.fixture(scope="module")
-def public_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def public_db(tmp_path_factory: pytest.TempPathFactory, deployment_secret: DeploymentSecret) -> Path:
+    """The release the dashboards read, published as a real release (crosstrack/releases.py), so that the downloads
+    page lists what GET /api/releases serves."""
     specs = all_cohorts()
-    path = build_public_db(tmp_path_factory.mktemp("dashboards") / "crosstrack_public.duckdb", specs)
+    root = tmp_path_factory.mktemp("dashboards")
+    path = build_public_db(root / "built.duckdb", specs)
     with duckdb.connect(str(path)) as con:
         con.execute("create table public.pub_grouping_sets (cohort varchar, dimensions varchar)")
         for spec in specs:
@@ -135,15 +116,15 @@ def public_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 "where not (? = ? and dimensions = ?)",
                 [spec.name, spec.name, *UNPUBLISHED],
             )
-    return path
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(SECRET_FILE_ENV, str(deployment_secret.path))
+        return publish(path, root / "published").database
 
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory, public_db: Path) -> Iterator[str]:
     port = free_port()
     app = create_app(served_settings(tmp_path_factory.mktemp("dashboards_server"), public_db, port))
-    if not any(getattr(route, "path", None) == "/api/releases" for route in app.routes):
-        app.add_api_route("/api/releases", lambda: FAKE_RELEASES, methods=["GET"])  # test-only stand-in
     with serving(app, port) as url:
         yield url
 
@@ -370,6 +351,7 @@ def test_the_glossary_defines_every_cohort_dimension_value_and_measure(page: Pag
 
 def test_the_downloads_page_lists_every_release_and_file(page: Page, base_url: str) -> None:
     releases = httpx.get(f"{base_url}/api/releases", timeout=10).json()
+    assert releases and all(release["downloads"] for release in releases)
     open_page(page, f"{base_url}/downloads")
     for release in releases:
         section = page.locator(f'section[data-release="{release["id"]}"]')
