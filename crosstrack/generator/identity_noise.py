@@ -10,11 +10,9 @@ its own, so the default profile (no identity noise) writes exactly what it wrote
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 import numpy as np
 
@@ -67,11 +65,12 @@ RECORD_KINDS = (
 
 @cache
 def nicknames() -> dict[str, tuple[str, ...]]:
-    """Given name -> its nicknames and short forms (crosstrack/linkage/data/nicknames.csv, shared with the linker)."""
-    text = resources.files("crosstrack.linkage").joinpath("data/nicknames.csv").read_text(encoding="utf-8")
+    """Given name -> its nicknames and short forms (the linker's nickname table)."""
+    from crosstrack.linkage.records import nickname_pairs
+
     table: dict[str, list[str]] = {}
-    for row in csv.DictReader(text.splitlines()):
-        table.setdefault(row["name"], []).append(row["nickname"])
+    for name, nickname in nickname_pairs():
+        table.setdefault(name, []).append(nickname)
     return {name: tuple(nicks) for name, nicks in table.items()}
 
 
