@@ -92,7 +92,8 @@ def read_decisions(path: Path | None) -> list[dict[str, str]]:
         if missing:
             raise ValueError(f"{path}: row {number}: field {missing[0]} is empty")
         if row["decision"] not in DECISIONS:
-            raise ValueError(f"{path}: row {number}: field decision must be one of {DECISIONS}, got {row['decision']!r}")
+            allowed = " or ".join(DECISIONS)
+            raise ValueError(f"{path}: row {number}: field decision must be {allowed}, got {row['decision']!r}")
     return rows
 
 
@@ -125,7 +126,8 @@ def apply_decisions(con: duckdb.DuckDBPyConnection, decisions: list[dict[str, st
     )
     con.execute(
         "create or replace temp table decisions as select least(a, b) as l, greatest(a, b) as r, decision "
-        "from decisions where a in (select unique_id from person_records) and b in (select unique_id from person_records)"
+        "from decisions where a in (select unique_id from person_records) "
+        "and b in (select unique_id from person_records)"
     )
     con.execute(
         "delete from edges using decisions "
@@ -176,9 +178,11 @@ def write_link_table(con: duckdb.DuckDBPyConnection, threshold: float, out: Path
         f"""
         copy (
             with record_edges as (
-                select unique_id_l as unique_id, match_probability, origin from edges where match_probability >= {threshold}
+                select unique_id_l as unique_id, match_probability, origin
+                from edges where match_probability >= {threshold}
                 union all
-                select unique_id_r, match_probability, origin from edges where match_probability >= {threshold}
+                select unique_id_r, match_probability, origin
+                from edges where match_probability >= {threshold}
             ),
             best as (
                 select unique_id, max(match_probability) as match_probability, bool_or(origin = 'review') as reviewed

@@ -132,7 +132,9 @@ def settings() -> dict[str, Any]:
         "link_type": "dedupe_only",
         "unique_id_column_name": "unique_id",
         "probability_two_random_records_match": 1e-6,
-        "blocking_rules_to_generate_predictions": [{"blocking_rule": r, "sql_dialect": "duckdb"} for r in BLOCKING_RULES],
+        "blocking_rules_to_generate_predictions": [
+            {"blocking_rule": rule, "sql_dialect": "duckdb"} for rule in BLOCKING_RULES
+        ],
         "comparisons": comparisons(),
         "retain_matching_columns": False,
         "retain_intermediate_calculation_columns": False,
