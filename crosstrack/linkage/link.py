@@ -67,8 +67,10 @@ def _linker(con: duckdb.DuckDBPyConnection, settings: dict):
 
 def train(typed_dir: Path, out: Path, max_pairs: float = 5e6, seed: int = 1) -> Path:
     """Estimate the model on a delivery (the gate's typed records) and write it to `out` (JSON)."""
+    import splink
+
     con = _connect()
-    load_records(con, typed_dir)
+    records = load_records(con, typed_dir)
     linker = _linker(con, linkage_model.settings())
     linker.training.estimate_probability_two_random_records_match(
         list(linkage_model.DETERMINISTIC_RULES), recall=linkage_model.PRIOR_RECALL
@@ -78,6 +80,9 @@ def train(typed_dir: Path, out: Path, max_pairs: float = 5e6, seed: int = 1) -> 
         linker.training.estimate_parameters_using_expectation_maximisation(rule)
     out.parent.mkdir(parents=True, exist_ok=True)
     linker.misc.save_model_to_json(str(out), overwrite=True)
+    linkage_model.save_model(
+        out, {"training_records": records, "splink_version": splink.__version__, "seed": seed, "max_pairs": max_pairs}
+    )
     return out
 
 
@@ -269,7 +274,7 @@ def link_delivery(
     con = _connect()
     try:
         records = load_records(con, typed_dir)
-        score(con, linkage_model.load_model(model_path))
+        score(con, linkage_model.load_model(model_path, records))
         scored = con.execute("select count(*) from edges").fetchall()[0][0]
         applied = apply_decisions(con, read_decisions(decisions_file))
         cluster(con, threshold)

@@ -123,6 +123,16 @@ def comparisons() -> list[dict[str, Any]]:
                 _else(),
             ],
         },
+        {
+            "output_column_name": "sex",
+            "comparison_description": "Assigned sex (conformed): exact, else",
+            "comparison_levels": [_null("sex"), _level('"sex_l" = "sex_r"', "exact"), _else()],
+        },
+        {
+            "output_column_name": "race",
+            "comparison_description": "Race (conformed): exact, else",
+            "comparison_levels": [_null("race"), _level('"race_l" = "race_r"', "exact"), _else()],
+        },
     ]
 
 
@@ -148,8 +158,28 @@ def packaged_model() -> Path:
     return Path(str(resources.files(__package__).joinpath(MODEL_FILE)))
 
 
-def load_model(path: Path | None = None) -> dict[str, Any]:
+# The model file is splink's JSON with one key of ours: what it was trained on (`crosstrack linkage train`).
+META_KEY = "crosstrack"
+
+
+def load_model(path: Path | None = None, records: int | None = None) -> dict[str, Any]:
+    """The trained splink settings. With `records` (the delivery's person records), the prior share of matching
+    pairs is rescaled from the training delivery's size: a person has as many records whatever the delivery's
+    size, so the share of random pairs that match falls as the records grow."""
     path = path or packaged_model()
     if not path.is_file():
         raise FileNotFoundError(f"no trained linkage model at {path} (crosstrack linkage train)")
-    return json.loads(path.read_text(encoding="utf-8"))
+    settings = json.loads(path.read_text(encoding="utf-8"))
+    meta = settings.pop(META_KEY, {})
+    trained_on = meta.get("training_records")
+    if records and trained_on:
+        prior = settings["probability_two_random_records_match"] * (trained_on - 1) / max(records - 1, 1)
+        settings["probability_two_random_records_match"] = min(prior, 0.5)
+    return settings
+
+
+def save_model(path: Path, meta: dict[str, Any]) -> None:
+    """Add our metadata to the JSON splink saved at `path`, keys sorted, so the versioned file diffs cleanly."""
+    settings = json.loads(path.read_text(encoding="utf-8"))
+    settings[META_KEY] = meta
+    path.write_text(json.dumps(settings, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -11,8 +11,11 @@ from pathlib import Path
 import duckdb
 
 from crosstrack.contract import load_contract
+from crosstrack.settings import PROJECT_DIR
 
 IDENTIFIERS = ("sid", "last_name", "first_name", "birth_date")
+# The reference seeds that conform each system's codes (the warehouse reads the same files).
+CODE_SEEDS = {"sex": ("assigned_sex_codes.csv", "assigned_sex"), "race": ("race_codes.csv", "race")}
 
 
 @cache
@@ -50,7 +53,9 @@ def records_sql(typed_dir: Path) -> str:
                 nullif(upper(trim(cast("{columns["sid"]}" as varchar))), '') as sid,
                 {_normalized(f'"{columns["last_name"]}"')} as last_name,
                 {_normalized(f'"{columns["first_name"]}"')} as first_name,
-                try_cast("{columns["birth_date"]}" as date) as birth_date
+                try_cast("{columns["birth_date"]}" as date) as birth_date,
+                cast("{columns["assigned_sex_code"]}" as varchar) as sex_code,
+                cast("{columns["race_code"]}" as varchar) as race_code
             from read_parquet('{path}')"""
         )
     return "\nunion all\n".join(parts)
@@ -64,15 +69,29 @@ def load_records(con: duckdb.DuckDBPyConnection, typed_dir: Path, table: str = "
         raise FileNotFoundError(f"no typed person file {missing[0]} under {typed_dir} (run the gate first)")
     con.execute("create or replace temp table nicknames (name varchar, nickname varchar)")
     con.executemany("insert into nicknames values (?, ?)", list(nickname_pairs()))
-    con.execute(f"create or replace temp table raw_person_records as {records_sql(typed_dir)}")
+    con.execute(f"create or replace temp table typed_person_records as {records_sql(typed_dir)}")
+    joins, columns = [], []
+    for name, (seed, value) in CODE_SEEDS.items():
+        seed_path = str(PROJECT_DIR / "seeds" / seed).replace("'", "''")
+        joins.append(
+            f"left join read_csv('{seed_path}', all_varchar = true) as {name}_codes "
+            f"on {name}_codes.source_system = typed.source_system and {name}_codes.source_code = typed.{name}_code"
+        )
+        unknown = "'Unknown', 'Other / Unknown', 'Unavailable'"
+        columns.append(f"case when {name}_codes.{value} not in ({unknown}) then {name}_codes.{value} end as {name}")
+    con.execute(
+        "create or replace temp table raw_person_records as select typed.source_system, typed.source_record_id, "
+        f"typed.sid, typed.last_name, typed.first_name, typed.birth_date, {', '.join(columns)} "
+        f"from typed_person_records as typed {' '.join(joins)}"
+    )
     prepare_records(con, "raw_person_records", table)
     return con.execute(f"select count(*) from {table}").fetchall()[0][0]
 
 
 def prepare_records(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
-    """The comparison columns from source_system, source_record_id, sid, last_name, first_name, birth_date (already
-    normalized): the first name's forms (itself and the names it is a nickname of), the birth date as text, and the
-    SID's digits sorted (a transposition keeps them)."""
+    """The comparison columns from source_system, source_record_id, sid, last_name, first_name, birth_date, sex and
+    race (already normalized and conformed): the first name's forms (itself and the names it is a nickname of),
+    the birth date as text, and the SID's digits sorted (a transposition keeps them)."""
     if not _table_exists(con, "nicknames"):
         con.execute("create or replace temp table nicknames (name varchar, nickname varchar)")
         con.executemany("insert into nicknames values (?, ?)", list(nickname_pairs()))
@@ -97,6 +116,8 @@ def prepare_records(con: duckdb.DuckDBPyConnection, source: str, table: str) -> 
                 then list_concat([deduplicated.first_name], coalesce(forms.names, []))
             end as first_name_forms,
             deduplicated.birth_date,
+            deduplicated.sex,
+            deduplicated.race,
             strftime(deduplicated.birth_date, '%Y%m%d') as birth_date_text,
             case when deduplicated.sid is not null
                 then array_to_string(list_sort(string_split(deduplicated.sid, '')), '')
