@@ -22,6 +22,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("crosstrack.serve_command", "run the API: public aggregates and the audited restricted timeline"),
     "apikey": ("crosstrack.apikey_command", "add, list or revoke API keys for the restricted endpoints"),
     "secret": ("crosstrack.secret_command", "create the deployment secret that keys the published noise"),
+    "linkage": ("crosstrack.linkage.command", "train the probabilistic record-linkage model on a delivery"),
 }
 
 

@@ -23,6 +23,8 @@ BLOCKING_RULES = (
     "l.first_name = r.first_name and l.last_name = r.last_name and year(l.birth_date) = year(r.birth_date)",
     "l.first_name = r.first_name and l.last_name = r.last_name and l.birth_date_text[5:8] = r.birth_date_text[5:8]",
     "l.sid_digits = r.sid_digits and l.birth_date = r.birth_date",  # a transposed SID with its own birth date
+    # a typo in the last name and a nickname (or another typo) in the first, no SID
+    "l.birth_date = r.birth_date and l.last_name[1] = r.last_name[1]",
 )
 # Training blocks (EM): each leaves the compared fields free to disagree.
 TRAINING_BLOCKS = (
