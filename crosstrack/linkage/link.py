@@ -24,6 +24,9 @@ from crosstrack.linkage.records import load_records
 # Pairs scored at or above this probability are the same person (chosen from the measured precision/recall curve,
 # docs/identity.md "Probabilistic linkage": the legacy profile at scale 0.1).
 MATCH_THRESHOLD = 0.9
+# A SID (from fingerprints) that agrees together with the birth date links two records whatever their names (an
+# alias, a married name): the model's independence assumption undervalues that agreement, so it is a rule.
+SID_AND_BIRTH_DATE = "l.sid = r.sid and l.birth_date = r.birth_date"
 # Pairs in [REVIEW_LOW, MATCH_THRESHOLD) are the uncertain band exported for clerical review.
 REVIEW_LOW = 0.2
 LINK_TABLE_SCHEMA = pa.schema(
@@ -103,12 +106,25 @@ def read_decisions(path: Path | None) -> list[dict[str, str]]:
 
 
 def score(con: duckdb.DuckDBPyConnection, settings: dict) -> str:
-    """Every blocked pair of `person_records` at or above REVIEW_LOW, as table `edges`. Returns its name."""
+    """Every blocked pair of `person_records` at or above REVIEW_LOW, as table `edges`, and every pair that agrees
+    on the SID and the birth date as certain (SID_AND_BIRTH_DATE). Returns the table's name."""
     linker = _linker(con, settings)
     predictions = linker.inference.predict(threshold_match_probability=REVIEW_LOW)
     con.execute(
-        "create or replace temp table edges as select unique_id_l, unique_id_r, match_probability, 'model' as origin "
-        f"from {predictions.physical_name}"
+        f"""
+        create or replace temp table edges as
+        with pairs as (
+            select unique_id_l, unique_id_r, match_probability, 'model' as origin from {predictions.physical_name}
+            union all
+            select l.unique_id, r.unique_id, 1.0, 'model'
+            from person_records as l
+            inner join person_records as r
+                on {SID_AND_BIRTH_DATE} and l.unique_id < r.unique_id
+        )
+        select unique_id_l, unique_id_r, max(match_probability) as match_probability, 'model' as origin
+        from pairs
+        group by unique_id_l, unique_id_r
+        """
     )
     return "edges"
 

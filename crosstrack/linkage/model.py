@@ -56,6 +56,25 @@ def _else() -> dict[str, Any]:
     return {"sql_condition": "else", "label_for_charts": "else"}
 
 
+# A person's sex and race as two records of theirs record them disagree this often (a recording error, or race
+# entered differently): fixed, not trained, so that a disagreement weighs against a match without vetoing it (a
+# training delivery without such errors would make it a veto).
+SEX_RECORDING_ERROR = 0.005
+RACE_RECORDING_ERROR = 0.03
+
+
+def _fixed_m(column: str, description: str, error: float) -> dict[str, Any]:
+    exact = _level(f'"{column}_l" = "{column}_r"', "exact")
+    exact.update({"m_probability": 1 - error, "fix_m_probability": True})
+    other = _else()
+    other.update({"m_probability": error, "fix_m_probability": True})
+    return {
+        "output_column_name": column,
+        "comparison_description": description,
+        "comparison_levels": [_null(column), exact, other],
+    }
+
+
 def comparisons() -> list[dict[str, Any]]:
     """One comparison per field: exact levels with term-frequency adjustments for names, Jaro-Winkler and the
     nickname table for first names, a compound-name level for last names, typo-tolerant birth dates, and the SID
@@ -69,8 +88,7 @@ def comparisons() -> list[dict[str, Any]]:
                 _null("sid"),
                 _level('"sid_l" = "sid_r"', "exact"),
                 _level(
-                    '"sid_digits_l" = "sid_digits_r" and damerau_levenshtein("sid_l", "sid_r") = 2 '
-                    'and length("sid_l") = length("sid_r")',
+                    '"sid_digits_l" = "sid_digits_r" and damerau_levenshtein("sid_l", "sid_r") = 1',
                     "transposed",
                 ),
                 _else(),
@@ -125,16 +143,8 @@ def comparisons() -> list[dict[str, Any]]:
                 _else(),
             ],
         },
-        {
-            "output_column_name": "sex",
-            "comparison_description": "Assigned sex (conformed): exact, else",
-            "comparison_levels": [_null("sex"), _level('"sex_l" = "sex_r"', "exact"), _else()],
-        },
-        {
-            "output_column_name": "race",
-            "comparison_description": "Race (conformed): exact, else",
-            "comparison_levels": [_null("race"), _level('"race_l" = "race_r"', "exact"), _else()],
-        },
+        _fixed_m("sex", "Assigned sex (conformed): exact, else", SEX_RECORDING_ERROR),
+        _fixed_m("race", "Race (conformed): exact, else", RACE_RECORDING_ERROR),
     ]
 
 
