@@ -75,6 +75,9 @@ def hard_pairs():
         ("ims", "R1", "01500001", "NGUYEN", "MINH", D(1969, 4, 30), "Male", "Asian / Pacific Islander"),
         ("probation", "R3", "01600001", "CABRAL", "JOSE", D(1988, 8, 14), "Male", "White"),
         ("masscourts", "R2", "01500001", "CABRAL", "JOSE", D(1988, 8, 14), "Male", "White"),
+        # an alias delivered as the main name: the SID and the birth date agree, no name does
+        ("ims", "A1", "01800001", "BAKER", "JOHN", D(1979, 2, 2), "Male", "White"),
+        ("masscourts", "A2", "01800001", "FONTAINE", "LUIS", D(1979, 2, 2), "Male", "White"),
         # a transposed SID
         ("ims", "X1", "01723456", "MORIARTY", "SEAN", D(1984, 3, 17), "Male", "White"),
         ("oms", "X2", "01724356", "MORIARTY", "SEAN", D(1984, 3, 17), "Male", "White"),
@@ -103,6 +106,11 @@ def test_a_wrong_sid_links_to_the_person_not_to_the_sid(hard_pairs):
     _, scores = hard_pairs
     assert _probability(scores, "probation:R3", "masscourts:R2") >= link.MATCH_THRESHOLD
     assert _probability(scores, "ims:R1", "masscourts:R2") < link.MATCH_THRESHOLD
+
+
+def test_an_alias_with_the_sid_and_birth_date_links(hard_pairs):
+    _, scores = hard_pairs
+    assert _probability(scores, "ims:A1", "masscourts:A2") >= link.MATCH_THRESHOLD
 
 
 def test_a_transposed_sid_links(hard_pairs):
