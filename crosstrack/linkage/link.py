@@ -38,6 +38,8 @@ LINK_TABLE_SCHEMA = pa.schema(
         ("match_probability", pa.float64()),
     ]
 )
+# The link stage's DuckDB memory limit: within the 6 GiB the stage may use at scale 1.0, with room for Python.
+LINKAGE_MEMORY = "4GB"
 REVIEW_FIELDS = ("source_system_l", "source_record_id_l", "source_system_r", "source_record_id_r", "decision")
 DECISIONS = ("match", "non_match")
 
@@ -52,9 +54,10 @@ class LinkSummary:
     decisions_applied: int
 
 
-def _connect(memory: str | None = None) -> duckdb.DuckDBPyConnection:
+def _connect(memory: str = LINKAGE_MEMORY) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for one linkage run (spills past `memory`)."""
     con = duckdb.connect()
-    con.execute(f"set memory_limit = '{memory or os.environ.get('CROSSTRACK_LINKAGE_MEMORY', '4GB')}'")
+    con.execute(f"set memory_limit = '{memory}'")
     con.execute("set preserve_insertion_order = false")
     return con
 
