@@ -33,7 +33,7 @@ NPM ?= npm
 VENDOR := crosstrack/api/static/vendor
 VENDOR_FILES := vega.min.js vega-lite.min.js vega-embed.min.js vega-interpreter.min.js
 
-.PHONY: help setup demo docs test lint format render bench bench-api audit utility serve browser clean
+.PHONY: help setup demo docs test lint format render bench bench-api audit utility serve browser clean linkage-report
 
 help:
 	@echo "make demo   set up, generate synthetic extracts (scale $(DEMO_SCALE)), validate, build, document"
@@ -42,6 +42,7 @@ help:
 	@echo "            BENCH_DATA=DIR reuses a delivery, BENCH_STAGES=gate,dbt,... runs some stages only)"
 	@echo "make docs   the docs site into $(SITE)/ (after make demo): narrative, dbt docs, the latest build's reports"
 	@echo "make serve  run the API and the query builder on http://127.0.0.1:8000 (after make demo)"
+	@echo "make linkage-report  splink against the deterministic rules, measured against the truth (LINKAGE_SCALE=0.1)"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -126,6 +127,19 @@ bench: setup
 bench-api: setup
 	$(BIN)/python scripts/bench_api.py --public-db $(PUBLISHED)/crosstrack_public.duckdb \
 		--clients $${BENCH_API_CLIENTS:-20} --duration $${BENCH_API_DURATION:-30} $${BENCH_API_ARGS}
+
+# Record linkage against the generator's truth (docs/identity.md, "Measured"): a legacy and a default delivery at
+# LINKAGE_SCALE, each linked with the deterministic rules and with splink. Scale 1.0 under `flock /tmp/scale1.lock`.
+LINKAGE_SCALE ?= 0.1
+LINKAGE_DIR ?= /tmp/crosstrack-linkage
+linkage-report: setup
+	$(BIN)/crosstrack secret init
+	for profile in legacy default; do \
+		$(BIN)/crosstrack generate --scale $(LINKAGE_SCALE) --seed $(SEED) --as-of $(AS_OF) --profile $$profile \
+			--out $(LINKAGE_DIR)/$$profile --force || exit 1; \
+	done
+	$(BIN)/python scripts/linkage_report.py --data $(LINKAGE_DIR)/legacy --data $(LINKAGE_DIR)/default \
+		--as-of $(AS_OF) --work $(LINKAGE_DIR)/work --out $(LINKAGE_DIR)/linkage_report.json
 
 # Disclosure audit of the published release (docs/public_layer.md).
 # Its output is kept in $(AUDIT_OUTPUT) for the docs site.

@@ -10,7 +10,7 @@ from crosstrack.cli import CliError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    from crosstrack.pipeline import gate_options, gate_parser
+    from crosstrack.pipeline import DEFAULT_LINKER, LINKERS, gate_options, gate_parser
 
     parser.add_argument("--landing", type=Path, required=True, help="the delivery: <dir>/<system>/<file>")
     parser.add_argument(
@@ -24,6 +24,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "every landing row (default: beside the warehouse, no reconciliation)",
     )
     parser.add_argument("--no-docs", action="store_true", help="skip dbt docs generate")
+    parser.add_argument(
+        "--linker",
+        choices=LINKERS,
+        default=DEFAULT_LINKER,
+        help=f"how person records are linked (docs/identity.md; default {DEFAULT_LINKER})",
+    )
     parser.add_argument(
         "--publish-dir", type=Path, help="then publish the public layer here (crosstrack_public.duckdb and parquet/)"
     )
@@ -56,10 +62,19 @@ def run(args: argparse.Namespace) -> int:
             extract_date=args.extract_date,
             gate={name: getattr(args, name) for name in args.gate_option_names if name != "extract_date"},
             settings=settings,
+            linker=args.linker,
         )
     except (BuildError, PublishError) as exc:
         raise CliError(str(exc)) from exc
     for stage in result.stages:
         print(f"{stage.name:<20} {stage.seconds:8.1f} s   process peak {stage.peak_rss_mib:8.0f} MiB")
+    if result.linkage is not None:
+        link = result.linkage
+        print(
+            f"linkage: {link.records:,} person records, {link.linked_pairs:,} linked pairs, {link.persons:,} persons, "
+            f"{link.review_pairs:,} pairs for clerical review, {link.decisions_applied:,} review decisions applied"
+        )
+    events = ", ".join(f"{n:,} {kind}s ({moved:,} records)" for kind, (n, moved) in result.key_events.items())
+    print(f"person keys: {events or 'no merge or split'}")
     print(f"warehouse published at {result.warehouse}")
     return 0

@@ -28,6 +28,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "apikey": ("crosstrack.apikey_command", "add, list or revoke API keys for the restricted endpoints"),
     "secret": ("crosstrack.secret_command", "create the deployment secret that keys the published noise"),
     "report": ("crosstrack.reports.command", "write a report: quarterly recidivism (public), SID capture (restricted)"),
+    "linkage": ("crosstrack.linkage.command", "train the probabilistic record-linkage model on a delivery"),
 }
 
 

@@ -43,6 +43,11 @@ KEY_REGISTRY_SCHEMA = pa.schema(
         ("assigned_at", pa.timestamp("us")),
     ]
 )
+# How the build links person records (docs/identity.md): the deterministic rules in dbt, or the splink link stage.
+LINKERS = ("deterministic", "splink")
+DEFAULT_LINKER = "deterministic"
+# Reviewers' decisions on uncertain pairs (docs/identity.md, "Clerical review"): a versioned seed the link stage reads.
+REVIEW_DECISIONS = PROJECT_DIR / "seeds" / "clerical_review_decisions.csv"
 # The gate's options the build sets itself: the delivery, its output folder and the extract date.
 GATE_OPTIONS_SET_BY_BUILD = frozenset({"help", "landing", "out", "reconcile", "sid_capture"})
 # The run results of the build's `dbt build`, kept in the target folder beside those of `dbt docs generate`.
@@ -64,6 +69,8 @@ class StageTiming:
 class BuildResult:
     warehouse: Path
     stages: list[StageTiming] = field(default_factory=list)
+    linkage: Any = None  # the link stage's LinkSummary (splink linker only)
+    key_events: dict[str, tuple[int, int]] = field(default_factory=dict)  # event type -> (events, records moved)
 
 
 def venv_bin(name: str) -> str:
@@ -291,6 +298,25 @@ def save_key_registry(database: Path, registry: Path) -> bool:
     return True
 
 
+def key_event_counts(database: Path) -> dict[str, tuple[int, int]]:
+    """This build's person-key merges and splits (restricted.person_key_events): event type -> (events, records
+    moved), for the build summary; empty for a partial build."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        built = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'restricted' "
+            "and table_name = 'person_key_events'"
+        ).fetchall()[0][0]
+        if not built:
+            return {}
+        rows = con.execute(
+            "select event_type, count(*), sum(record_count) from restricted.person_key_events group by 1 order by 1"
+        ).fetchall()
+    finally:
+        con.close()
+    return {event: (int(n), int(moved)) for event, n, moved in rows}
+
+
 def _sql_path(path: Path) -> str:
     return str(path.resolve()).replace("'", "''")
 
@@ -311,6 +337,7 @@ class Build:
     dbt_args: tuple[str, ...] = ()
     settings: Settings = field(default_factory=Settings)
     show_progress: bool = False
+    linker: str = DEFAULT_LINKER
 
     @property
     def staging_file(self) -> Path:
@@ -336,6 +363,15 @@ class Build:
         """The gate's row quarantine, which staging excludes."""
         return self.gate_dir / "quarantine.parquet"
 
+    @property
+    def link_dir(self) -> Path:
+        """The link stage's outputs, restricted, beside the gate's: links.parquet and review/ (clerical review)."""
+        return self.gate_dir / "linkage"
+
+    @property
+    def link_table(self) -> Path | None:
+        return self.link_dir / "links.parquet" if self.linker == "splink" else None
+
     def check(self) -> None:
         """Refuse early: no delivery, or no fit deployment secret (the dbt build's fingerprints are keyed with it)."""
         if not self.landing_dir.is_dir():
@@ -359,6 +395,18 @@ class Build:
             setattr(args, name, value)
         run_in_process(gate_command.run, args)
 
+    def link(self) -> Any:
+        """The splink link stage: the gate's typed person records scored with the packaged model, the reviewers'
+        decisions applied, clustered into persons; the link table the identity models read, and the uncertain pairs
+        for clerical review (docs/identity.md, "Probabilistic linkage")."""
+        from crosstrack.linkage.link import link_delivery
+
+        typed = typed_landing_dir(self.quarantine)
+        assert typed is not None and self.link_table is not None
+        return link_delivery(
+            typed, self.link_table, decisions_file=REVIEW_DECISIONS, review_dir=self.link_dir / "review"
+        )
+
     def _dbt(self, verb: list[str], extra: tuple[str, ...] = ()) -> None:
         settings = self.settings.model_copy(
             update={
@@ -367,6 +415,7 @@ class Build:
                 "quarantine_file": self.quarantine,
                 "landing_parquet_dir": typed_landing_dir(self.quarantine),
                 "key_registry": self.registry,
+                "link_table": self.link_table,
             }
         )
         run_dbt(verb, self.as_of, settings, self.target_path, extra, self.show_progress)
@@ -426,6 +475,7 @@ def build_warehouse(
     extract_date: str | None = None,
     gate: Mapping[str, Any] | None = None,
     settings: Settings | None = None,
+    linker: str = DEFAULT_LINKER,
 ) -> BuildResult:
     """Gate the delivery, build into `<warehouse>.build`, generate docs, move into place, reconcile, publish.
 
@@ -435,7 +485,10 @@ def build_warehouse(
     warehouse; `extract_date` is the delivery's extract date (default `as_of`, never today).
     `reconcile=False` is for partial builds (a `--select` in dbt_args), where most staging models are absent.
     `quiet` holds back each stage's output (shown in the error of a failed stage) and shows no progress.
+    `linker` "splink" runs the link stage between the gate and dbt; "deterministic" links in dbt.
     """
+    if linker not in LINKERS:
+        raise BuildError(f"unknown linker {linker!r}: one of {', '.join(LINKERS)}")
     build = Build(
         landing_dir=landing_dir,
         warehouse=warehouse,
@@ -448,16 +501,21 @@ def build_warehouse(
         dbt_args=dbt_args,
         settings=settings or Settings(),
         show_progress=not quiet,
+        linker=linker,
     )
     build.check()
     result = BuildResult(warehouse=warehouse)
     with stage("validate", result, quiet):
         build.validate()
+    if linker == "splink":
+        with stage("link", result, quiet):
+            result.linkage = build.link()
     with stage("dbt build", result, quiet):
         build.dbt_build()
     if docs:
         with stage("dbt docs generate", result, quiet):
             build.docs()
+    result.key_events = key_event_counts(build.staging_file)
     build.install()
     if quality_dir is not None and reconcile:
         with stage("reconcile", result, quiet):

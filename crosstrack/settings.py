@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     quarantine_file: Path | None = None
     # The gate's typed records of the delivery, <dir>/<system>/<file>.parquet: what dbt's sources read.
     landing_parquet_dir: Path | None = None
+    # The link stage's link table (docs/identity.md, "Probabilistic linkage"); none: the deterministic rules link.
+    link_table: Path | None = None
     # The deployment secret's file (mode 0600; crosstrack/secret.py reads it, nothing else does).
     secret_file: Path = PROJECT_DIR / ".secrets" / "crosstrack.key"
     # The API's cache of rendered /api/v1/query answers: at most this many bytes in all, none larger than the second.
@@ -89,7 +91,7 @@ class Settings(BaseSettings):
         """What dbt reads (profiles.yml, sources, macros) and the secret file the dbt plugin reads in its process."""
         resolved = self.model_copy(update={"key_registry": self.registry_for(self.db)})
         return resolved.environment(
-            "db", "landing_dir", "quarantine_file", "landing_parquet_dir", "key_registry", "secret_file"
+            "db", "landing_dir", "quarantine_file", "landing_parquet_dir", "key_registry", "link_table", "secret_file"
         )
 
 

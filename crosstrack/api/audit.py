@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 RESTRICTED_PREFIX = "/api/v1/restricted"
 TIMELINE_PATH = RESTRICTED_PREFIX + "/persons/{person_key}/timeline"
+SEARCH_PATH = RESTRICTED_PREFIX + "/person-search"  # its identifiers travel in the query string, never logged
 OTHER_PATH = RESTRICTED_PREFIX + "/{other}"
 # A person key (docs/identity.md, "Person keys"): `pk_` and 32 random hex digits, never derived from an identifier.
 # Anything else in the path is kept out of the audit log, so the log never holds a SID or a name.
@@ -62,6 +63,8 @@ def is_restricted(path: str) -> bool:
 def logged_path(path: str) -> tuple[str, str | None]:
     """The path as it may be written down and the person key in it: the path itself only when it holds a
     well-formed person key, else a template (the path could carry a SID or a name)."""
+    if path == SEARCH_PATH:
+        return SEARCH_PATH, None
     match = _TIMELINE.match(path)
     if match is None:
         return OTHER_PATH, None

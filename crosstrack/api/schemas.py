@@ -94,6 +94,16 @@ class QueryResponse(BaseModel):
     csv_url: str = Field(description="The same query as a CSV download (SPEC R-API-2).")
 
 
+class PersonCandidate(BaseModel):
+    person_key: str
+    score: float = Field(description="How well the person's identifiers match the search, 0 to 1.")
+
+
+class PersonSearchResponse(BaseModel):
+    candidate_count: int
+    candidates: list[PersonCandidate] = Field(description="Candidate persons, best first.")
+
+
 class TimelineResponse(BaseModel):
     person_key: str
     event_count: int

@@ -1,4 +1,5 @@
-"""`crosstrack generate --scale S --seed N --as-of DATE --out DIR [--faults FILE | --no-faults] [--force]`."""
+"""`crosstrack generate --scale S --seed N --as-of DATE --out DIR [--faults FILE | --no-faults] [--force]
+[--profile default|legacy]`."""
 
 from __future__ import annotations
 
@@ -23,6 +24,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="output directory (gets landing/, truth/, manifest.json)")
     parser.add_argument("--faults", help="YAML file overriding data-quality fault rates (see docs/generator.md)")
     parser.add_argument("--no-faults", action="store_true", dest="no_faults", help="inject no data-quality faults")
+    parser.add_argument(
+        "--profile",
+        default="default",
+        choices=("default", "legacy"),
+        help="identity noise: default (none beyond the faults) or legacy (the hardest case; docs/generator.md)",
+    )
     parser.add_argument("--force", action="store_true", help="overwrite a non-empty output directory")
 
 
@@ -95,9 +102,12 @@ def prepare_out(path_text: str, force: bool) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    from crosstrack.generator.config import IDENTITY_PROFILES
     from crosstrack.generator.generate import GenerateOptions, generate
 
     options = GenerateOptions(
+        profile=args.profile,
+        identity=IDENTITY_PROFILES[args.profile],
         scale=parse_scale(args.scale),
         seed=parse_seed(args.seed),
         as_of=parse_as_of(args.as_of),

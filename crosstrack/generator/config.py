@@ -307,3 +307,67 @@ def check_code_maps(contract: Contract) -> None:
         code_set_name = "site" if office.system == "oms" else "agency"
         if office.site_code not in contract.system(office.system).code_sets[code_set_name]:
             raise ValueError(f"{office.county}: site code {office.site_code} not in {office.system} {code_set_name}")
+
+
+# ---- identity noise (crosstrack/generator/identity_noise.py, docs/generator.md "Identity noise") ------------------
+
+
+@dataclass(frozen=True)
+class IdentityNoiseRates:
+    """Identity noise on person records, on top of the data-quality faults (faults.py). Record rates are per legacy
+    record (MassCourts, IMS, OMS and JMS records created before 2018) and `recent_factor` times that on the others;
+    person rates are shares of people. Every noisy record is logged in truth/identity_noise."""
+
+    nickname: float = 0.0
+    """First name delivered as a nickname or short form (William -> BILL; the nickname table)."""
+    alias: float = 0.0
+    """The person's alias (another first and last name) delivered as the main name."""
+    compound_surname: float = 0.0
+    """Last name delivered as a compound: hyphenated with a second surname, or the two joined."""
+    married_name: float = 0.0
+    """Women's records under a maiden or married last name (another surname of the person's)."""
+    suffix: float = 0.0
+    """A generational suffix (JR, SR, II, III) appended to the last name."""
+    keyboard_typo: float = 0.0
+    """One letter of the first or last name replaced by a neighbour on the keyboard."""
+    phonetic_typo: float = 0.0
+    """A sound-alike spelling in the first or last name (PH/F, C/K, Y/I, a doubled letter single, ...)."""
+    birth_date_digit: float = 0.0
+    """One digit of the birth date's day or month mistyped (the date stays a real date)."""
+    birth_year_typo: float = 0.0
+    """The birth year mistyped: one year or ten years off, or its last two digits transposed."""
+    missing_birth_date: float = 0.0
+    """No birth date."""
+    transposed_sid: float = 0.0
+    """Two adjacent digits of the SID transposed."""
+    second_sid_person: float = 0.0
+    """Share of people given a second SID in legacy data; half their legacy records carry it."""
+    twin: float = 0.0
+    """Share of people who get a twin: another person with the same last name and birth date."""
+    look_alike: float = 0.0
+    """Share of people who share first name, last name and birth date with another person."""
+    recent_factor: float = 0.25
+    """Record noise on records that are not legacy records, relative to the legacy rate."""
+
+
+IDENTITY_PROFILES: dict[str, IdentityNoiseRates] = {
+    # The default profile adds no identity noise beyond the data-quality faults: its output is unchanged.
+    "default": IdentityNoiseRates(),
+    # The hardest case: pre-2018 court and county records of a real legacy extract.
+    "legacy": IdentityNoiseRates(
+        nickname=0.04,
+        alias=0.01,
+        compound_surname=0.01,
+        married_name=0.03,
+        suffix=0.01,
+        keyboard_typo=0.02,
+        phonetic_typo=0.015,
+        birth_date_digit=0.015,
+        birth_year_typo=0.01,
+        missing_birth_date=0.02,
+        transposed_sid=0.01,
+        second_sid_person=0.02,
+        twin=0.004,
+        look_alike=0.003,
+    ),
+}

@@ -13,9 +13,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from crosstrack.contract import Contract, LandingFile, load_contract
-from crosstrack.generator import community, courts, custody, truth
+from crosstrack.generator import community, courts, custody, identity_noise, truth
 from crosstrack.generator.censor import censor_world
-from crosstrack.generator.config import GENERATOR_VERSION, SIMULATION_START, WINDOW_START, check_code_maps
+from crosstrack.generator.config import (
+    GENERATOR_VERSION,
+    IDENTITY_PROFILES,
+    SIMULATION_START,
+    WINDOW_START,
+    IdentityNoiseRates,
+    check_code_maps,
+)
 from crosstrack.generator.faults import FaultLog, FaultRates, duplicate_rows, inject_malformed, inject_value_faults
 from crosstrack.generator.frames import Frame, day
 from crosstrack.generator.lifecourse import LifeCourseParams, World, simulate_world
@@ -35,6 +42,8 @@ class GenerateOptions:
     as_of: str
     out: Path
     faults: FaultRates
+    profile: str = "default"
+    identity: IdentityNoiseRates = IDENTITY_PROFILES["default"]
 
 
 class ProgressSink(Protocol):
@@ -53,7 +62,7 @@ class _NoProgress:
         pass
 
 
-TRUTH_TABLES = ("persons", "record_links", "custody_intervals", "releases", "faults")
+TRUTH_TABLES = ("persons", "record_links", "custody_intervals", "releases", "faults", "identity_noise")
 
 
 def step_count(contract: Contract) -> int:
@@ -84,6 +93,10 @@ def simulate(options: GenerateOptions) -> tuple[World, Frame, courts.Dockets]:
     world = simulate_world(people, component_rng(options.seed, "lifecourse"), LifeCourseParams(), statutes, as_of)
     world = censor_world(world, as_of, day(WINDOW_START))
     people = _with_recorded_identity(people, component_rng(options.seed, "identity"))
+    people, look_alike_kind = identity_noise.add_look_alikes(
+        people, options.identity, component_rng(options.seed, "identity_noise/people")
+    )
+    people["look_alike_kind"] = look_alike_kind
     world.people = people
     dockets = courts.prepare_dockets(world, component_rng(options.seed, "dockets"), statutes, as_of)
     return world, people, dockets
@@ -143,15 +156,35 @@ def _parole_custody_refs(refs: dict[str, dict]) -> dict:
 
 
 def _write_file(
-    options: GenerateOptions, contract: Contract, landing_file: LandingFile, frame: Frame, other_sids: np.ndarray
-) -> tuple[int, pa.Table, pa.Table]:
-    """Inject faults, render and write one landing file. Returns (rows, fault log, record links)."""
+    options: GenerateOptions,
+    contract: Contract,
+    landing_file: LandingFile,
+    frame: Frame,
+    other_sids: np.ndarray,
+    variants: identity_noise.PersonVariants,
+) -> tuple[int, pa.Table, pa.Table, pa.Table]:
+    """Inject faults and identity noise, render and write one landing file.
+    Returns (rows, fault log, record links, identity noise log)."""
     system = contract.system(landing_file.system)
     rng = component_rng(options.seed, f"faults/{landing_file.relative_path}")
     as_of = day(options.as_of)
     log = inject_value_faults(frame, landing_file, options.faults, rng, other_sids, as_of)
-    rendered = render_file(landing_file, system, frame)
     taken, _, _ = log.arrays()
+    noise = identity_noise.NoiseLog([], [], [])
+    by_staged = {c.staged_as: c.name for c in landing_file.columns}
+    if "sid" in by_staged:
+        noise = identity_noise.apply_record_noise(
+            frame,
+            landing_file.system,
+            by_staged,
+            options.identity,
+            variants,
+            component_rng(options.seed, f"identity_noise/{landing_file.relative_path}"),
+            taken,
+            as_of,
+        )
+        taken = np.concatenate([taken, noise.arrays()[0]])
+    rendered = render_file(landing_file, system, frame)
     malformed = FaultLog()
     n = len(frame["_person_id"])
     inject_malformed(rendered, landing_file, options.faults, rng, n, taken, malformed)
@@ -168,7 +201,18 @@ def _write_file(
             "person_id": pa.array(frame["_person_id"].astype(np.int64)),
         }
     )
-    return written, faults, links
+    rows, columns, kinds = noise.arrays()
+    noise_table = pa.table(
+        {
+            "system": pa.repeat(landing_file.system, rows.size),
+            "file": pa.repeat(landing_file.file_name, rows.size),
+            "record_id": key.take(pa.array(rows, type=pa.int64())).cast(pa.string()),
+            "person_id": pa.array(frame["_person_id"][rows].astype(np.int64)),
+            "column": pa.array(columns, type=pa.string()),
+            "noise_kind": pa.array(kinds, type=pa.string()),
+        }
+    )
+    return written, faults, links, noise_table
 
 
 def _fault_table(landing_file: LandingFile, logs: list[FaultLog], order: np.ndarray, copies: np.ndarray) -> pa.Table:
@@ -210,20 +254,28 @@ def generate(options: GenerateOptions, progress: ProgressSink | None = None) -> 
     progress.advance()
     frames, refs = build_frames(options, contract, world, people, dockets, progress)
     other_sids = people["sid_text"]
+    variants = identity_noise.person_variants(
+        people, options.identity, component_rng(options.seed, "identity_noise/variants"), people["look_alike_kind"]
+    )
     row_counts: dict[str, int] = {}
-    fault_tables, link_tables = [], []
+    fault_tables, link_tables, noise_tables = [], [], []
     for landing_file in contract.files:
         key = (landing_file.system, landing_file.entity)
         if key not in frames:
             raise RuntimeError(f"the generator builds no frame for {landing_file.relative_path}")
-        written, faults, links = _write_file(options, contract, landing_file, frames.pop(key), other_sids)
+        written, faults, links, noise = _write_file(
+            options, contract, landing_file, frames.pop(key), other_sids, variants
+        )
         row_counts[landing_file.relative_path] = written
         fault_tables.append(faults)
         link_tables.append(links)
+        noise_tables.append(noise)
         progress.advance()
     if frames:
         raise RuntimeError(f"frames with no contract file: {sorted(frames)}")
-    truth_counts = _write_truth(options, world, people, dockets, refs, fault_tables, link_tables, progress)
+    truth_counts = _write_truth(
+        options, world, people, dockets, refs, fault_tables, link_tables, noise_tables, progress
+    )
     manifest = {
         "generator_version": GENERATOR_VERSION,
         "contract_version": contract.version,
@@ -232,6 +284,8 @@ def generate(options: GenerateOptions, progress: ProgressSink | None = None) -> 
             "seed": options.seed,
             "as_of": options.as_of,
             "fault_rates": asdict(options.faults),
+            "identity_profile": options.profile,
+            "identity_noise_rates": asdict(options.identity),
         },
         "row_counts": row_counts,
         "total_rows": int(sum(row_counts.values())),
@@ -241,7 +295,9 @@ def generate(options: GenerateOptions, progress: ProgressSink | None = None) -> 
     return manifest
 
 
-def _write_truth(options, world, people, dockets, refs, fault_tables, link_tables, progress) -> dict[str, int]:
+def _write_truth(
+    options, world, people, dockets, refs, fault_tables, link_tables, noise_tables, progress
+) -> dict[str, int]:
     as_of = day(options.as_of)
     truth_dir = options.out / "truth"
     truth_dir.mkdir(parents=True, exist_ok=True)
@@ -256,6 +312,7 @@ def _write_truth(options, world, people, dockets, refs, fault_tables, link_table
         "custody_intervals": truth.custody_intervals_table(world, refs, as_of),
         "releases": truth.releases_table(world, dockets, refs, as_of),
         "faults": pa.concat_tables(fault_tables),
+        "identity_noise": pa.concat_tables(noise_tables),
     }
     for name in TRUTH_TABLES:
         pq.write_table(tables[name], truth_dir / f"{name}.parquet", compression="zstd")

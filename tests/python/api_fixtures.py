@@ -255,7 +255,8 @@ TIMELINE_PEOPLE = {
 
 
 def build_restricted_db(path: Path) -> Path:
-    """A warehouse file holding only restricted.person_timeline, with the mart's columns."""
+    """A warehouse file holding only restricted.person_timeline and restricted.person_search_index, with the marts'
+    columns."""
     path.unlink(missing_ok=True)
     con = duckdb.connect(str(path))
     try:
@@ -271,6 +272,17 @@ def build_restricted_db(path: Path) -> Path:
             for sequence, event in enumerate(events, 1)
         ]
         con.executemany("insert into restricted.person_timeline values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.execute(
+            "create table restricted.person_search_index (person_key varchar, sid varchar, last_name_key varchar, "
+            "first_name_key varchar, birth_date date, record_count bigint)"
+        )
+        con.executemany(
+            "insert into restricted.person_search_index values (?, ?, ?, ?, ?, 1)",
+            [
+                (person_key, f"0100000{i}", "SILVA", "ANA", dt.date(1990, 3, 7 + i))
+                for i, person_key in enumerate(TIMELINE_PEOPLE)
+            ],
+        )
     finally:
         con.close()
     return path

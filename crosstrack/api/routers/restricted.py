@@ -4,6 +4,8 @@ under the restricted prefix, allowed or refused, is written to the audit log by 
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Annotated, Any
 
 import duckdb
@@ -12,7 +14,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 
 from crosstrack.api import schemas
-from crosstrack.api.audit import PERSON_KEY, STATE_KEY, TIMELINE_PATH
+from crosstrack.api.audit import PERSON_KEY, SEARCH_PATH, STATE_KEY, TIMELINE_PATH
 from crosstrack.api.database import ATTACHED_AS, DatabaseUnavailable, ReadOnlyDatabase, fetch_all
 from crosstrack.api.dependencies import Keys, Limits, RestrictedWarehouse, reject_unknown_parameters
 from crosstrack.api.errors import ERROR_RESPONSES, ApiError
@@ -130,3 +132,117 @@ def _person_events(cursor: duckdb.DuckDBPyConnection, person_key: str) -> list[d
         }
         for row in result.fetchall()
     ]
+
+
+# ---- restricted person search ---------------------------------------------------------------------------------
+
+SEARCH_PARAMETERS = ("sid", "last_name", "first_name", "birth_date", "limit")
+SID_PATTERN = re.compile(r"^[0-9A-Z]{4,12}$")
+MIN_SCORE = 0.8  # candidates scoring below are not shown
+MAX_CANDIDATES = 20
+
+
+@router.get(
+    SEARCH_PATH,
+    summary="Candidate person keys for a SID, or a name and birth date (restricted)",
+    description=(
+        "The restricted person search (docs/api.md): by `sid` (exact, or two adjacent digits transposed), or by "
+        "`last_name`, `first_name` and `birth_date` with fuzzy matching (Jaro-Winkler on the names, a birth date "
+        "exact or one typo off). Answers candidate person keys with a score in [0, 1], best first. Needs an "
+        "`X-API-Key` of role `restricted`; every call is written to the audit log (its path, never the query), "
+        "and a key's lookups are rate-limited like the timeline's."
+    ),
+    response_model=schemas.PersonSearchResponse,
+    responses={
+        401: {"model": schemas.ErrorResponse, "description": "No key, or a key that is unknown or revoked."},
+        403: {"model": schemas.ErrorResponse, "description": "The key's role may not read restricted data."},
+        429: {"model": schemas.ErrorResponse, "description": "Too many lookups or failed key checks."},
+        **ERROR_RESPONSES,
+    },
+    tags=["restricted"],
+)
+def person_search(
+    request: Request,
+    principal: RestrictedReader,
+    restricted: RestrictedWarehouse,
+    sid: str | None = None,
+    last_name: str | None = None,
+    first_name: str | None = None,
+    birth_date: str | None = None,
+    limit: int = 10,
+) -> JSONResponse:
+    reject_unknown_parameters(request, SEARCH_PARAMETERS)
+    if not 1 <= limit <= MAX_CANDIDATES:
+        raise ApiError(f"limit is between 1 and {MAX_CANDIDATES}", "limit")
+    if sid is not None:
+        if last_name or first_name or birth_date:
+            raise ApiError("search by sid, or by last_name, first_name and birth_date, not both", "sid")
+        sid = sid.strip().upper()
+        if SID_PATTERN.match(sid) is None:
+            raise ApiError("sid is 4 to 12 letters or digits", "sid")
+        sql, parameters = _sid_search(sid)
+    else:
+        for name, value in (("last_name", last_name), ("first_name", first_name), ("birth_date", birth_date)):
+            if not value:
+                raise ApiError(f"{name} is required when searching without sid", name)
+        try:
+            born = dt.date.fromisoformat(str(birth_date))
+        except ValueError:
+            raise ApiError("birth_date is YYYY-MM-DD", "birth_date") from None
+        last, first = _name_key(str(last_name)), _name_key(str(first_name))
+        if not last or not first:
+            raise ApiError("a name needs at least one letter", "last_name" if not last else "first_name")
+        sql, parameters = _name_search(last, first, born)
+    with restricted.reading() as (cursor, _):
+        _require_search_index(cursor)
+        rows = fetch_all(cursor, sql + " order by score desc, person_key limit ?", [*parameters, limit])
+    candidates = [{"person_key": key, "score": round(float(score), 4)} for key, score in rows]
+    return JSONResponse({"candidate_count": len(candidates), "candidates": candidates})
+
+
+def _name_key(text: str) -> str:
+    """As the identity models normalize a name: upper case, letters only."""
+    return re.sub(r"[^A-Z]", "", text.upper())
+
+
+def _require_search_index(cursor: duckdb.DuckDBPyConnection) -> None:
+    exists = fetch_all(
+        cursor,
+        "select count(*) from information_schema.tables "
+        "where table_catalog = ? and table_schema = 'restricted' and table_name = 'person_search_index'",
+        [ATTACHED_AS],
+    )
+    if not exists[0][0]:
+        raise DatabaseUnavailable("the restricted warehouse has no restricted.person_search_index")
+
+
+def _sid_search(sid: str) -> tuple[str, list[Any]]:
+    """An exact SID scores 1; one with two adjacent digits transposed 0.8 (a typo, or someone else)."""
+    table = f"{ATTACHED_AS}.restricted.person_search_index"
+    return (
+        f"""select person_key, max(case when sid = ? then 1.0 else 0.8 end) as score
+        from {table}
+        where sid = ? or (length(sid) = length(?) and damerau_levenshtein(sid, ?) = 1
+            and list_sort(string_split(sid, '')) = list_sort(string_split(?, '')))
+        group by person_key""",
+        [sid, sid, sid, sid, sid],
+    )
+
+
+def _name_search(last: str, first: str, born: dt.date) -> tuple[str, list[Any]]:
+    """Names by Jaro-Winkler (their mean), times 1 for the same birth date and 0.9 for one typo off; the best of
+    each person's identifiers, at least MIN_SCORE."""
+    table = f"{ATTACHED_AS}.restricted.person_search_index"
+    text = born.strftime("%Y%m%d")
+    return (
+        f"""select person_key, max(score) as score from (
+            select person_key,
+                (jaro_winkler_similarity(last_name_key, ?) + jaro_winkler_similarity(first_name_key, ?)) / 2
+                * case when birth_date = ? then 1.0 else 0.9 end as score
+            from {table}
+            where birth_date = ? or damerau_levenshtein(strftime(birth_date, '%Y%m%d'), ?) = 1
+        ) as scored
+        where score >= {MIN_SCORE}
+        group by person_key""",
+        [last, first, born, born, text],
+    )

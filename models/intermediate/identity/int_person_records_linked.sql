@@ -18,6 +18,7 @@ final as (
         assigned.person_key,
         matched.link_anchor,
         matched.match_method,
+        matched.match_probability,
         matched.unlinked_reason,
         matched.has_sid,
         matched.has_consistent_sid

@@ -1,12 +1,15 @@
 -- SPEC R-SRC-3: every person-bearing record is matched to a person (its link_anchor), or left unlinked with the
 -- reason. The person's key is assigned from the anchor by int_person_keys_assigned (random, kept across builds).
--- Deterministic linkage (a later issue brings probabilistic record linkage behind the same interface):
+-- With the build's link stage (splink; CROSSTRACK_LINK_TABLE set, docs/identity.md "Probabilistic linkage") a record's
+-- anchor, method and probability come from the link table (stg_linkage__links) and a record it leaves unlinked keeps
+-- the reason below. Otherwise the deterministic rules (the baseline):
 --   1. a SID that agrees with the SID's usual demographics (same last name or same birth date) links;
 --   2. otherwise exact last name, first name and birth date link to the one SID person who has them;
 --   3. otherwise the same with the birth date's day and month swapped;
 --   4. otherwise the record's own demographics make a person of records without a usable SID;
 --   5. a record without a usable SID that lacks a name or a birth date, or whose demographics match several
 --      SID persons, cannot be linked with confidence: it keeps a null link_anchor and its reason.
+{%- set splink = env_var("CROSSTRACK_LINK_TABLE", "") != "" %}
 with
 
 records as (
@@ -122,16 +125,35 @@ assigned as (
     from matched
 ),
 
+links as (
+    select * from {{ ref('stg_linkage__links') }}
+),
+
 final as (
     select
-        source_system,
-        source_record_id,
-        link_anchor,
-        match_method,
-        unlinked_reason,
-        sid is not null as has_sid,
-        has_consistent_sid
+        assigned.source_system,
+        assigned.source_record_id,
+        {% if splink -%}
+            links.link_anchor,
+            coalesce(links.match_method, 'unlinked') as match_method,
+            case
+                when links.link_anchor is null
+                    then coalesce(assigned.unlinked_reason, 'no SID, and no name and birth date to match on')
+            end as unlinked_reason,
+            links.match_probability,
+        {%- else -%}
+            assigned.link_anchor,
+            assigned.match_method,
+            assigned.unlinked_reason,
+            cast(case when assigned.link_anchor is not null then 1 end as {{ dbt.type_float() }}) as match_probability,
+        {%- endif %}
+        assigned.sid is not null as has_sid,
+        assigned.has_consistent_sid
     from assigned
+    left join links
+        on
+            assigned.source_system = links.source_system
+            and assigned.source_record_id = links.source_record_id
 )
 
 select * from final

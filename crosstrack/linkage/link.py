@@ -1,0 +1,304 @@
+"""The link stage of the build: score the delivery's person records pairwise with the trained splink model, apply
+the clerical reviewers' decisions, cluster into persons, and write the link table the identity models read
+(docs/identity.md, "Probabilistic linkage"). Also `train` (the model) and the clerical review export.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from crosstrack.linkage import model as linkage_model
+from crosstrack.linkage.records import load_records
+
+# Pairs scored at or above this probability are the same person (chosen from the measured precision/recall curve,
+# docs/identity.md "Probabilistic linkage": the legacy profile at scale 0.1).
+MATCH_THRESHOLD = 0.9
+# A SID (from fingerprints) that agrees together with the birth date links two records whatever their names (an
+# alias, a married name): the model's independence assumption undervalues that agreement, so it is a rule.
+SID_AND_BIRTH_DATE = "l.sid = r.sid and l.birth_date = r.birth_date"
+# Pairs in [REVIEW_LOW, MATCH_THRESHOLD) are the uncertain band exported for clerical review.
+REVIEW_LOW = 0.2
+LINK_TABLE_SCHEMA = pa.schema(
+    [
+        ("source_system", pa.string()),
+        ("source_record_id", pa.string()),
+        ("link_anchor", pa.string()),
+        ("match_method", pa.string()),
+        ("match_probability", pa.float64()),
+    ]
+)
+# The link stage's DuckDB memory limit: within the 6 GiB the stage may use at scale 1.0, with room for Python.
+LINKAGE_MEMORY = "4GB"
+REVIEW_FIELDS = ("source_system_l", "source_record_id_l", "source_system_r", "source_record_id_r", "decision")
+DECISIONS = ("match", "non_match")
+
+
+@dataclass
+class LinkSummary:
+    records: int
+    scored_pairs: int
+    linked_pairs: int
+    persons: int
+    review_pairs: int
+    decisions_applied: int
+
+
+def _connect(memory: str = LINKAGE_MEMORY) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for one linkage run (spills past `memory`)."""
+    con = duckdb.connect()
+    con.execute(f"set memory_limit = '{memory}'")
+    con.execute("set preserve_insertion_order = false")
+    return con
+
+
+def _linker(con: duckdb.DuckDBPyConnection, settings: dict):
+    from splink import DuckDBAPI, Linker
+
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    db_api = DuckDBAPI(connection=con)
+    records = db_api.register("person_records")
+    return Linker(records, settings)
+
+
+def train(typed_dir: Path, out: Path, max_pairs: float = 5e6, seed: int = 1) -> Path:
+    """Estimate the model on a delivery (the gate's typed records) and write it to `out` (JSON)."""
+    import splink
+
+    con = _connect()
+    records = load_records(con, typed_dir)
+    linker = _linker(con, linkage_model.settings())
+    linker.training.estimate_probability_two_random_records_match(
+        list(linkage_model.DETERMINISTIC_RULES), recall=linkage_model.PRIOR_RECALL
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    for rule in linkage_model.TRAINING_BLOCKS:
+        linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    linker.misc.save_model_to_json(str(out), overwrite=True)
+    linkage_model.save_model(
+        out, {"training_records": records, "splink_version": splink.__version__, "seed": seed, "max_pairs": max_pairs}
+    )
+    return out
+
+
+def read_decisions(path: Path | None) -> list[dict[str, str]]:
+    """The clerical reviewers' decisions (a versioned CSV): one record pair and `match` or `non_match` per row."""
+    if path is None or not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for number, row in enumerate(rows, start=2):
+        missing = [f for f in REVIEW_FIELDS if not (row.get(f) or "").strip()]
+        if missing:
+            raise ValueError(f"{path}: row {number}: field {missing[0]} is empty")
+        if row["decision"] not in DECISIONS:
+            allowed = " or ".join(DECISIONS)
+            raise ValueError(f"{path}: row {number}: field decision must be {allowed}, got {row['decision']!r}")
+    return rows
+
+
+def score(con: duckdb.DuckDBPyConnection, settings: dict) -> str:
+    """Every blocked pair of `person_records` at or above REVIEW_LOW, as table `edges`, and every pair that agrees
+    on the SID and the birth date as certain (SID_AND_BIRTH_DATE). Returns the table's name."""
+    linker = _linker(con, settings)
+    predictions = linker.inference.predict(threshold_match_probability=REVIEW_LOW)
+    con.execute(
+        f"""
+        create or replace temp table edges as
+        with pairs as (
+            select unique_id_l, unique_id_r, match_probability, 'model' as origin from {predictions.physical_name}
+            union all
+            select l.unique_id, r.unique_id, 1.0, 'model'
+            from person_records as l
+            inner join person_records as r
+                on {SID_AND_BIRTH_DATE} and l.unique_id < r.unique_id
+        )
+        select unique_id_l, unique_id_r, max(match_probability) as match_probability, 'model' as origin
+        from pairs
+        group by unique_id_l, unique_id_r
+        """
+    )
+    return "edges"
+
+
+def apply_decisions(con: duckdb.DuckDBPyConnection, decisions: list[dict[str, str]]) -> int:
+    """Reviewers' decisions override the model: a non-match removes the pair's edge, a match makes it certain."""
+    if not decisions:
+        return 0
+    con.execute("create or replace temp table decisions (a varchar, b varchar, decision varchar)")
+    con.executemany(
+        "insert into decisions values (?, ?, ?)",
+        [
+            (
+                f"{d['source_system_l']}:{d['source_record_id_l']}",
+                f"{d['source_system_r']}:{d['source_record_id_r']}",
+                d["decision"],
+            )
+            for d in decisions
+        ],
+    )
+    con.execute(
+        "create or replace temp table decisions as select least(a, b) as l, greatest(a, b) as r, decision "
+        "from decisions where a in (select unique_id from person_records) "
+        "and b in (select unique_id from person_records)"
+    )
+    con.execute(
+        "delete from edges using decisions "
+        "where least(unique_id_l, unique_id_r) = decisions.l and greatest(unique_id_l, unique_id_r) = decisions.r"
+    )
+    con.execute("insert into edges select l, r, 1.0, 'review' from decisions where decision = 'match'")
+    return con.execute("select count(*) from decisions").fetchall()[0][0]
+
+
+def cluster(con: duckdb.DuckDBPyConnection, threshold: float) -> None:
+    """Connected components of the pairs at or above the threshold: table `clusters` (unique_id, cluster)."""
+    con.execute(
+        "create or replace temp table record_index as "
+        "select unique_id, (row_number() over (order by unique_id) - 1)::bigint as idx from person_records"
+    )
+    n = con.execute("select count(*) from record_index").fetchall()[0][0]
+    left, right = (
+        con.execute(
+            "select l.idx, r.idx from edges "
+            "join record_index as l on edges.unique_id_l = l.unique_id "
+            "join record_index as r on edges.unique_id_r = r.unique_id "
+            "where match_probability >= ?",
+            [threshold],
+        )
+        .fetchnumpy()
+        .values()
+    )
+    left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+    graph = coo_matrix((np.ones(left.size, dtype=np.int8), (left, right)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    con.register("labels", pa.table({"idx": np.arange(n, dtype=np.int64), "cluster": labels.astype(np.int64)}))
+    con.execute(
+        "create or replace temp table clusters as "
+        "select record_index.unique_id, labels.cluster from record_index join labels using (idx)"
+    )
+    con.unregister("labels")
+
+
+def write_link_table(con: duckdb.DuckDBPyConnection, threshold: float, out: Path) -> tuple[int, int]:
+    """The link table (LINK_TABLE_SCHEMA): a record with an edge at or above the threshold joins its cluster
+    (`splink`, or `clerical_review` when a reviewer's match made the edge); a record alone is a person of its own
+    when it has a SID, or a name and a birth date (`splink_single`), else it is left unlinked (no anchor).
+    Returns (persons, linked pairs)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    path = str(partial.resolve()).replace("'", "''")
+    con.execute(
+        f"""
+        copy (
+            with record_edges as (
+                select unique_id_l as unique_id, match_probability, origin
+                from edges where match_probability >= {threshold}
+                union all
+                select unique_id_r, match_probability, origin
+                from edges where match_probability >= {threshold}
+            ),
+            best as (
+                select unique_id, max(match_probability) as match_probability, bool_or(origin = 'review') as reviewed
+                from record_edges group by unique_id
+            ),
+            anchors as (
+                select cluster, 'splink:' || min(unique_id) as anchor, count(*) as size from clusters group by cluster
+            )
+            select
+                person_records.source_system,
+                person_records.source_record_id,
+                case
+                    when anchors.size > 1 or person_records.sid is not null
+                        or (person_records.last_name is not null and person_records.first_name is not null
+                            and person_records.birth_date is not null)
+                        then anchors.anchor
+                end as link_anchor,
+                case
+                    when best.reviewed then 'clerical_review'
+                    when anchors.size > 1 then 'splink'
+                    when person_records.sid is not null
+                        or (person_records.last_name is not null and person_records.first_name is not null
+                            and person_records.birth_date is not null)
+                        then 'splink_single'
+                    else 'unlinked'
+                end as match_method,
+                best.match_probability
+            from person_records
+            join clusters using (unique_id)
+            join anchors using (cluster)
+            left join best using (unique_id)
+            order by source_system, source_record_id
+        ) to '{path}' (format parquet)
+        """
+    )
+    os.chmod(partial, 0o600)
+    os.replace(partial, out)
+    persons = con.execute("select count(distinct cluster) from clusters").fetchall()[0][0]
+    pairs = con.execute(f"select count(*) from edges where match_probability >= {threshold}").fetchall()[0][0]
+    return persons, pairs
+
+
+def export_review(con: duckdb.DuckDBPyConnection, threshold: float, out_dir: Path) -> int:
+    """The uncertain band (REVIEW_LOW <= probability < threshold) with both records' identifiers, for clerical
+    review: `<out_dir>/review_pairs.parquet`, restricted (owner-only), never published. Returns the pair count."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(out_dir, 0o700)
+    out = out_dir / "review_pairs.parquet"
+    partial = out.with_name(out.name + ".partial")
+    path = str(partial.resolve()).replace("'", "''")
+    con.execute(
+        f"""
+        copy (
+            select
+                l.source_system as source_system_l, l.source_record_id as source_record_id_l,
+                r.source_system as source_system_r, r.source_record_id as source_record_id_r,
+                edges.match_probability,
+                l.sid as sid_l, r.sid as sid_r, l.last_name as last_name_l, r.last_name as last_name_r,
+                l.first_name as first_name_l, r.first_name as first_name_r,
+                l.birth_date as birth_date_l, r.birth_date as birth_date_r,
+                cast(null as varchar) as decision
+            from edges
+            join person_records as l on edges.unique_id_l = l.unique_id
+            join person_records as r on edges.unique_id_r = r.unique_id
+            where edges.origin = 'model' and edges.match_probability < {threshold}
+            order by edges.match_probability desc
+        ) to '{path}' (format parquet)
+        """
+    )
+    os.chmod(partial, 0o600)
+    os.replace(partial, out)
+    return pq.read_metadata(out).num_rows
+
+
+def link_delivery(
+    typed_dir: Path,
+    out: Path,
+    model_path: Path | None = None,
+    threshold: float = MATCH_THRESHOLD,
+    decisions_file: Path | None = None,
+    review_dir: Path | None = None,
+) -> LinkSummary:
+    """The link stage: the delivery's person records scored, reviewed decisions applied, clustered, written."""
+    con = _connect()
+    try:
+        records = load_records(con, typed_dir)
+        score(con, linkage_model.load_model(model_path, records))
+        scored = con.execute("select count(*) from edges").fetchall()[0][0]
+        applied = apply_decisions(con, read_decisions(decisions_file))
+        cluster(con, threshold)
+        persons, pairs = write_link_table(con, threshold, out)
+        review = export_review(con, threshold, review_dir) if review_dir is not None else 0
+    finally:
+        con.close()
+    return LinkSummary(records, scored, pairs, persons, review, applied)

@@ -1,0 +1,132 @@
+"""The person records the linker compares: every person file of the delivery as the gate typed it, one row per
+source record, its identifiers normalized the way the identity models normalize them (docs/identity.md)."""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from crosstrack.contract import load_contract
+from crosstrack.settings import PROJECT_DIR
+
+IDENTIFIERS = ("sid", "last_name", "first_name", "birth_date")
+# The reference seeds that conform each system's codes (the warehouse reads the same files).
+CODE_SEEDS = {"sex": ("assigned_sex_codes.csv", "assigned_sex"), "race": ("race_codes.csv", "race")}
+
+
+@cache
+def nickname_pairs() -> tuple[tuple[str, str], ...]:
+    """(given name, nickname) pairs of the nickname table (crosstrack/linkage/data/nicknames.csv)."""
+    text = resources.files(__package__).joinpath("data/nicknames.csv").read_text(encoding="utf-8")
+    return tuple((row["name"], row["nickname"]) for row in csv.DictReader(text.splitlines()))
+
+
+def person_files() -> list[tuple[str, str, dict[str, str]]]:
+    """(system, staged relative path, staged name -> landing column) of each file that carries a person's SID."""
+    files = []
+    for landing_file in load_contract().files:
+        by_staged = {c.staged_as: c.name for c in landing_file.columns}
+        if "sid" in by_staged:
+            by_staged["source_record_id"] = landing_file.primary_key
+            files.append((landing_file.system, landing_file.staged_relative_path, by_staged))
+    return files
+
+
+def _normalized(column: str) -> str:
+    """The identity models' normalize_name: upper case, letters only, empty as null."""
+    return f"nullif(regexp_replace(upper(cast({column} as varchar)), '[^A-Z]', '', 'g'), '')"
+
+
+def records_sql(typed_dir: Path) -> str:
+    """One select of every person record: unique_id, source_system, source_record_id and the identifiers."""
+    parts = []
+    for system, relative, columns in person_files():
+        path = str((typed_dir / relative).resolve()).replace("'", "''")
+        parts.append(
+            f"""select
+                '{system}' as source_system,
+                cast("{columns["source_record_id"]}" as varchar) as source_record_id,
+                nullif(upper(trim(cast("{columns["sid"]}" as varchar))), '') as sid,
+                {_normalized(f'"{columns["last_name"]}"')} as last_name,
+                {_normalized(f'"{columns["first_name"]}"')} as first_name,
+                try_cast("{columns["birth_date"]}" as date) as birth_date,
+                cast("{columns["assigned_sex_code"]}" as varchar) as sex_code,
+                cast("{columns["race_code"]}" as varchar) as race_code
+            from read_parquet('{path}')"""
+        )
+    return "\nunion all\n".join(parts)
+
+
+def load_records(con: duckdb.DuckDBPyConnection, typed_dir: Path, table: str = "person_records") -> int:
+    """`table` in `con`: the delivery's person records (a repeated primary key once), with the derived columns the
+    comparisons read. Returns its row count."""
+    missing = [relative for _, relative, _ in person_files() if not (typed_dir / relative).is_file()]
+    if missing:
+        raise FileNotFoundError(f"no typed person file {missing[0]} under {typed_dir} (run the gate first)")
+    con.execute("create or replace temp table nicknames (name varchar, nickname varchar)")
+    con.executemany("insert into nicknames values (?, ?)", list(nickname_pairs()))
+    con.execute(f"create or replace temp table typed_person_records as {records_sql(typed_dir)}")
+    joins, columns = [], []
+    for name, (seed, value) in CODE_SEEDS.items():
+        seed_path = str(PROJECT_DIR / "seeds" / seed).replace("'", "''")
+        joins.append(
+            f"left join read_csv('{seed_path}', all_varchar = true) as {name}_codes "
+            f"on {name}_codes.source_system = typed.source_system and {name}_codes.source_code = typed.{name}_code"
+        )
+        unknown = "'Unknown', 'Other / Unknown', 'Unavailable'"
+        columns.append(f"case when {name}_codes.{value} not in ({unknown}) then {name}_codes.{value} end as {name}")
+    con.execute(
+        "create or replace temp table raw_person_records as select typed.source_system, typed.source_record_id, "
+        f"typed.sid, typed.last_name, typed.first_name, typed.birth_date, {', '.join(columns)} "
+        f"from typed_person_records as typed {' '.join(joins)}"
+    )
+    prepare_records(con, "raw_person_records", table)
+    return con.execute(f"select count(*) from {table}").fetchall()[0][0]
+
+
+def prepare_records(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
+    """The comparison columns from source_system, source_record_id, sid, last_name, first_name, birth_date, sex and
+    race (already normalized and conformed): the first name's forms (itself and the names it is a nickname of),
+    the birth date as text, and the SID's digits sorted (a transposition keeps them)."""
+    if not _table_exists(con, "nicknames"):
+        con.execute("create or replace temp table nicknames (name varchar, nickname varchar)")
+        con.executemany("insert into nicknames values (?, ?)", list(nickname_pairs()))
+    con.execute(
+        f"""
+        create or replace temp table {table} as
+        with deduplicated as (
+            select * from {source}
+            qualify row_number() over (partition by source_system, source_record_id order by sid nulls last) = 1
+        ),
+        forms as (
+            select nickname as first_name, list(name order by name) as names from nicknames group by nickname
+        )
+        select
+            deduplicated.source_system || ':' || deduplicated.source_record_id as unique_id,
+            deduplicated.source_system,
+            deduplicated.source_record_id,
+            deduplicated.sid,
+            deduplicated.last_name,
+            deduplicated.first_name,
+            case when deduplicated.first_name is not null
+                then list_concat([deduplicated.first_name], coalesce(forms.names, []))
+            end as first_name_forms,
+            deduplicated.birth_date,
+            deduplicated.sex,
+            deduplicated.race,
+            strftime(deduplicated.birth_date, '%Y%m%d') as birth_date_text,
+            case when deduplicated.sid is not null
+                then array_to_string(list_sort(string_split(deduplicated.sid, '')), '')
+            end as sid_digits
+        from deduplicated
+        left join forms on deduplicated.first_name = forms.first_name
+        """
+    )
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute("select count(*) from duckdb_tables() where table_name = ?", [name]).fetchall()[0][0])

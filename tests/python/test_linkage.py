@@ -1,0 +1,180 @@
+"""The splink linker on hard pairs (tiny frames scored with the packaged model), the reviewers' decisions, the
+clustering, and the generator's identity noise functions (docs/identity.md, "Probabilistic linkage")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from crosstrack.generator import identity_noise, names
+from crosstrack.linkage import link
+from crosstrack.linkage.model import load_model
+from crosstrack.linkage.records import prepare_records
+
+COLUMNS = ["source_system", "source_record_id", "sid", "last_name", "first_name", "birth_date", "sex", "race"]
+
+
+def _background(n: int = 400) -> list[tuple]:
+    """Unrelated people, so that the term frequencies of the hard pairs' names are those of a population."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for i in range(n):
+        birth = dt.date(1950, 1, 1) + dt.timedelta(days=int(rng.integers(0, 18000)))
+        rows.append(
+            (
+                "probation",
+                f"BG{i}",
+                f"{2_000_000 + i:08d}",
+                names.LAST_NAMES[int(rng.integers(0, len(names.LAST_NAMES)))],
+                names.MALE_FIRST_NAMES[int(rng.integers(0, len(names.MALE_FIRST_NAMES)))],
+                birth,
+                "Male",
+                "White",
+            )
+        )
+    return rows
+
+
+def _scored(rows: list[tuple]) -> tuple[duckdb.DuckDBPyConnection, dict[frozenset, float]]:
+    con = link._connect("1GB")
+    frame = pd.DataFrame(rows + _background(), columns=COLUMNS)
+    con.register("frame", frame)
+    con.execute("create temp table raw_records as select * from frame")
+    prepare_records(con, "raw_records", "person_records")
+    link.score(con, load_model())  # the prior of the training delivery's size, not of this tiny frame
+    edges = con.execute("select unique_id_l, unique_id_r, match_probability from edges").fetchall()
+    return con, {frozenset((a, b)): p for a, b, p in edges}
+
+
+def _probability(scores: dict[frozenset, float], a: str, b: str) -> float:
+    return scores.get(frozenset((a, b)), 0.0)  # a pair not blocked or below REVIEW_LOW scores as 0
+
+
+D = dt.date
+
+
+@pytest.fixture(scope="module")
+def hard_pairs():
+    rows = [
+        # nickname plus a typo, no SID on the court record
+        ("ims", "W1", "01234567", "SULLIVAN", "WILLIAM", D(1980, 1, 2), "Male", "White"),
+        ("masscourts", "C1", None, "SULLIVNA", "BILL", D(1980, 1, 2), "Male", "White"),
+        # twins: same last name and birth date, another first name, their own SIDs
+        ("ims", "T1", "01300001", "OKAFOR", "KWAME", D(1991, 6, 9), "Male", "Black / African American"),
+        ("oms", "T2", "01300002", "OKAFOR", "MALIK", D(1991, 6, 9), "Male", "Black / African American"),
+        # one person with two SIDs in legacy data: all else agrees
+        ("jms", "S1", "01400001", "PELLETIER", "NADIA", D(1975, 11, 23), "Female", "White"),
+        ("masscourts", "S2", "05400009", "PELLETIER", "NADIA", D(1975, 11, 23), "Female", "White"),
+        # a wrong SID: R2 carries A's SID (R1) but is B (R3)
+        ("ims", "R1", "01500001", "NGUYEN", "MINH", D(1969, 4, 30), "Male", "Asian / Pacific Islander"),
+        ("probation", "R3", "01600001", "CABRAL", "JOSE", D(1988, 8, 14), "Male", "White"),
+        ("masscourts", "R2", "01500001", "CABRAL", "JOSE", D(1988, 8, 14), "Male", "White"),
+        # an alias delivered as the main name: the SID and the birth date agree, no name does
+        ("ims", "A1", "01800001", "BAKER", "JOHN", D(1979, 2, 2), "Male", "White"),
+        ("masscourts", "A2", "01800001", "FONTAINE", "LUIS", D(1979, 2, 2), "Male", "White"),
+        # a transposed SID
+        ("ims", "X1", "01723456", "MORIARTY", "SEAN", D(1984, 3, 17), "Male", "White"),
+        ("oms", "X2", "01724356", "MORIARTY", "SEAN", D(1984, 3, 17), "Male", "White"),
+    ]
+    con, scores = _scored(rows)
+    yield con, scores
+    con.close()
+
+
+def test_a_nickname_with_a_typo_and_no_sid_links(hard_pairs):
+    _, scores = hard_pairs
+    assert _probability(scores, "ims:W1", "masscourts:C1") >= link.MATCH_THRESHOLD
+
+
+def test_twins_stay_two_people(hard_pairs):
+    _, scores = hard_pairs
+    assert _probability(scores, "ims:T1", "oms:T2") < link.MATCH_THRESHOLD
+
+
+def test_a_person_with_two_sids_links(hard_pairs):
+    _, scores = hard_pairs
+    assert _probability(scores, "jms:S1", "masscourts:S2") >= link.MATCH_THRESHOLD
+
+
+def test_a_wrong_sid_links_to_the_person_not_to_the_sid(hard_pairs):
+    _, scores = hard_pairs
+    assert _probability(scores, "probation:R3", "masscourts:R2") >= link.MATCH_THRESHOLD
+    assert _probability(scores, "ims:R1", "masscourts:R2") < link.MATCH_THRESHOLD
+
+
+def test_an_alias_with_the_sid_and_birth_date_links(hard_pairs):
+    _, scores = hard_pairs
+    assert _probability(scores, "ims:A1", "masscourts:A2") >= link.MATCH_THRESHOLD
+
+
+def test_a_transposed_sid_links(hard_pairs):
+    _, scores = hard_pairs
+    assert _probability(scores, "ims:X1", "oms:X2") >= link.MATCH_THRESHOLD
+
+
+def test_clusters_follow_the_links_and_reviewers_override_the_model(hard_pairs, tmp_path):
+    con, _ = hard_pairs
+    con.execute("create or replace temp table model_edges as select * from edges")
+    decisions = [
+        {  # a reviewer splits the two-SID pair and joins the twins
+            "source_system_l": "jms",
+            "source_record_id_l": "S1",
+            "source_system_r": "masscourts",
+            "source_record_id_r": "S2",
+            "decision": "non_match",
+        },
+        {
+            "source_system_l": "oms",
+            "source_record_id_l": "T2",
+            "source_system_r": "ims",
+            "source_record_id_r": "T1",
+            "decision": "match",
+        },
+    ]
+    assert link.apply_decisions(con, decisions) == 2
+    link.cluster(con, link.MATCH_THRESHOLD)
+    out = tmp_path / "links.parquet"
+    link.write_link_table(con, link.MATCH_THRESHOLD, out)
+    con.execute("create or replace temp table edges as select * from model_edges")  # as the other tests found it
+    links = pq.read_table(out).to_pandas().set_index(["source_system", "source_record_id"])
+    anchor = links["link_anchor"]
+    assert anchor["ims", "W1"] == anchor["masscourts", "C1"]
+    assert anchor["probation", "R3"] == anchor["masscourts", "R2"] != anchor["ims", "R1"]
+    assert anchor["jms", "S1"] != anchor["masscourts", "S2"]
+    assert anchor["ims", "T1"] == anchor["oms", "T2"]
+    assert links.loc[("oms", "T2"), "match_method"] == "clerical_review"
+    assert links.loc[("ims", "W1"), "match_method"] == "splink"
+    assert out.stat().st_mode & 0o077 == 0  # restricted: owner only
+
+
+def test_a_bad_review_decision_names_the_file_row_and_field(tmp_path: Path):
+    path = tmp_path / "decisions.csv"
+    path.write_text(
+        "source_system_l,source_record_id_l,source_system_r,source_record_id_r,decision\n"
+        "ims,W1,oms,B1,match\n"
+        "ims,W2,oms,B2,maybe\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match=r"decisions\.csv: row 3: field decision"):
+        link.read_decisions(path)
+
+
+def test_identity_noise_keeps_dates_real_and_sids_the_same_digits():
+    rng = np.random.default_rng(5)
+    day = (dt.date(1984, 3, 17) - dt.date(1970, 1, 1)).days
+    for _ in range(200):
+        typo = identity_noise.birth_date_digit(day, rng)
+        assert typo != day
+        assert identity_noise._date(typo).year == 1984
+        year_typo = identity_noise.birth_year_typo(day, rng, latest=day + 3650)
+        assert identity_noise._date(year_typo).year != 1984
+        sid = identity_noise.transposed_sid("01723456", rng)
+        assert sid != "01723456" and sorted(sid) == sorted("01723456") and sid[0] == "0"
+    assert identity_noise.phonetic_typo("PHILIP", np.random.default_rng(1)) != "PHILIP"
+    assert identity_noise.keyboard_typo("SEAN", np.random.default_rng(1)) != "SEAN"
