@@ -227,4 +227,4 @@ select * from final
 
 {#- The rounds of secondary suppression (public_cube): a complement hidden in one relation may be alone in another;
     the disclosure audit counts the hidden values still alone in a relation (must be none). -#}
-{% macro public_secondary_rounds() %}{{ return(4) }}{% endmacro %}
+{% macro public_secondary_rounds() %}{{ return(6) }}{% endmacro %}
