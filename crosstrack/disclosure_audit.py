@@ -954,6 +954,26 @@ def attack_group_attributes(
     return rows, figures
 
 
+# ---- secondary suppression ---------------------------------------------------------------------------------------
+
+
+def isolated_hidden_values(release: Release) -> dict[str, int]:
+    """Per cube and count of a subset (every count but the record count): the relations (a cell and its children
+    along one more dimension) in which exactly one value is hidden, which the others would then estimate. Secondary
+    suppression leaves none; the record count is left out, its suppression hides whole cells (attack a scores it)."""
+    found = {}
+    for cohort, cube in release.cubes.items():
+        cells = release.cells[cohort]
+        for metric in cube.counts:
+            if metric == "record_count":
+                continue
+            found[f"{cohort}.{metric}"] = sum(
+                sum(cells[key][metric] is None for key in (parent, *children)) == 1
+                for parent, children in release.links(cohort)
+            )
+    return found
+
+
 # ---- h. small published counts ------------------------------------------------------------------------------------
 
 
@@ -1032,6 +1052,8 @@ def audit_release(
     rows += found
     figures.update(more)
     rows += attack_small_counts(release, truth)
+    alone = isolated_hidden_values(release)
+    figures["hidden subset counts alone in a relation"] = sum(alone.values())
     return rows, figures
 
 

@@ -1,10 +1,12 @@
 """An independent intruder's attacks on the session's release (SPEC R-PUB-3, crosstrack/disclosure_audit.py): for
-every attack and count-like metric, recovering suppressed values no better than a blind guess (MAX_ADVANTAGE);
+every attack and count-like metric, recovering suppressed values no better than a blind guess (within sampling);
 no group attribute disclosure; no published count of 1 to 4; integer programming bounds pin (almost) nothing.
 Each attack also runs on an unprotected release made from the truth, where it must recover a lot: the proof that
 a passing test is the protection's doing, not a blind attack's."""
 
 from __future__ import annotations
+
+import math
 
 import pytest
 from release_pair import EarlierRelease
@@ -56,21 +58,23 @@ def describe(row: Row) -> str:
     )
 
 
-def too_good(rows: list[Row], limit: float = MAX_ADVANTAGE) -> list[str]:
-    return [describe(row) for row in rows if row.attacked >= MIN_ATTACKED and row.advantage > limit]
-
-
 def power(rows: list[Row]) -> float:
     return max((row.advantage for row in rows if row.attacked >= MIN_ATTACKED), default=0.0)
 
 
-# Known gaps, measured and left open (docs/public_layer.md, Known limits): differencing a withheld enrollment count
-# (0 to 4) and the same after rate inversion beat a blind guess on this small release by 5-14 points depending on
-# the secret's draw (+14.1 points on the custodial cube's reinvestment enrollments with one draw), the "all or none
-# had the outcome" claim made by differencing by up to 7 points, and integer programming with the intruder's 99%
-# noise bound pins 1-2% of the groups it solves. They are held to a looser bound until the target is met; the
-# controls below must beat the blind guess by that bound and 5 points more, so an unprotected release still fails.
-KNOWN_GAPS = {"a differencing": 0.20, "b rate inversion": 0.20, "g group attributes": 0.10}
+def sampling_margin(row: Row) -> float:
+    """How far above the blind guess an intruder with no real advantage lands by chance on `row.attacked` cells: two
+    standard errors of a hit rate (at most 1/2 / sqrt(n) each)."""
+    return 1 / math.sqrt(row.attacked)
+
+
+def beats_blind(rows: list[Row]) -> list[str]:
+    """The rows whose intruder beats the blind guess by more than sampling explains (the target: no advantage)."""
+    return [describe(row) for row in rows if row.attacked >= MIN_ATTACKED and row.advantage > sampling_margin(row)]
+
+
+# Integer programming with the intruder's 99% noise bound pins 1-2% of the small groups of suppressed record counts
+# it solves on this release, against a target of 1% (docs/public_layer.md, Known limits): held to 3% for now.
 MAX_EXACT_BOUNDS_KNOWN_GAP = 0.03
 
 
@@ -81,8 +85,20 @@ MAX_EXACT_BOUNDS_KNOWN_GAP = 0.03
 def test_an_attack_recovers_hidden_values_no_better_than_a_blind_guess(audit: Audit, attack: str):
     rows = audit.select(attack)
     assert rows, f"{attack}: nothing attacked"
-    limit = KNOWN_GAPS.get(attack, MAX_ADVANTAGE)
-    assert not too_good(rows, limit), "\n".join(too_good(rows, limit))
+    assert not beats_blind(rows), "\n".join(beats_blind(rows))
+
+
+def test_no_hidden_subset_count_is_alone_in_a_relation(audit: Audit):
+    """Secondary suppression: an enrollment or outcome count is never the only hidden value of a cell and its
+    children, so that no difference of published values isolates it (the unprotected release has many)."""
+    assert audit.figures["release"]["hidden subset counts alone in a relation"] == 0
+    assert audit.figures["control"]["hidden subset counts alone in a relation"] > 0
+
+
+def test_no_count_of_1_to_4_reoffenders_is_recovered(audit: Audit):
+    figures = audit.figures["release"]
+    assert figures["exact counts of 1-4 re-offenders revealed"] == 0
+    assert figures["single-release outcomes recovered"] == 0
 
 
 def test_mean_inversion_comes_within_5_percent_no_more_often_than_the_parents_mean(audit: Audit):
@@ -123,7 +139,7 @@ def test_no_published_count_is_between_1_and_4(audit: Audit):
 def test_the_difference_of_two_releases_recovers_no_small_change(two_releases: list[Row]):
     rows = [row for row in two_releases if row.release == "release"]
     assert any(row.attacked for row in rows), "no cell changed by 1 to 4 between the releases"
-    assert not too_good(rows), "\n".join(too_good(rows))
+    assert not beats_blind(rows), "\n".join(beats_blind(rows))
 
 
 # ---- the controls: every attack has power on the unprotected release ----------------------------------------------
@@ -135,8 +151,7 @@ def test_the_difference_of_two_releases_recovers_no_small_change(two_releases: l
 )
 def test_an_attack_recovers_hidden_values_of_the_unprotected_release(audit: Audit, attack: str):
     rows = audit.select(attack, release="control")
-    margin = KNOWN_GAPS.get(attack, 0.0) + MAX_ADVANTAGE
-    assert power(rows) > max(POWER, margin), "\n".join(describe(row) for row in rows)
+    assert power(rows) > POWER, "\n".join(describe(row) for row in rows)
 
 
 def test_rate_inversion_pins_the_unprotected_release(audit: Audit):
