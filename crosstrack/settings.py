@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     audit_log: Path = Path("warehouse/audit.log")
     # The person-key registry (docs/identity.md); default: person_key_registry.parquet beside the warehouse.
     key_registry: Path | None = None
-    # The delivery dbt's sources read: <dir>/<system>/<file>.
+    # The delivery (CSV), <dir>/<system>/<file>: the gate reads it; dbt reads the gate's typed records instead.
     landing_dir: Path = Path("data/landing")
     # The gate's row quarantine that staging excludes; none: nothing is excluded.
     quarantine_file: Path | None = None
@@ -91,7 +91,7 @@ class Settings(BaseSettings):
         """What dbt reads (profiles.yml, sources, macros) and the secret file the dbt plugin reads in its process."""
         resolved = self.model_copy(update={"key_registry": self.registry_for(self.db)})
         return resolved.environment(
-            "db", "landing_dir", "quarantine_file", "landing_parquet_dir", "key_registry", "link_table", "secret_file"
+            "db", "quarantine_file", "landing_parquet_dir", "key_registry", "link_table", "secret_file"
         )
 
 

@@ -4,32 +4,52 @@
     sex female only (Not applicable otherwise).
 -#}
 {% macro public_person_dimensions(relation) -%}
-    coalesce({{ relation }}.age_group, 'Unknown') as age_group,
-    coalesce({{ relation }}.assigned_sex, 'Unknown') as assigned_sex,
-    coalesce({{ relation }}.gender_identity, 'Unknown') as gender_identity,
-    coalesce({{ relation }}.race, 'Other / Unknown') as race,
-    coalesce({{ relation }}.ethnicity, 'Unavailable') as ethnicity,
+    {%- for dimension in ['age_group', 'assigned_sex', 'gender_identity', 'race', 'ethnicity'] %}
+    coalesce({{ relation }}.{{ dimension }}, {{ unknown_value(dimension) }}) as {{ dimension }},
+    {%- endfor %}
     case
-        when {{ relation }}.assigned_sex = 'Female' then coalesce({{ relation }}.reproductive_health_status, 'Unknown')
+        when {{ relation }}.assigned_sex = 'Female'
+            then coalesce({{ relation }}.reproductive_health_status, {{ unknown_value('self_report_status') }})
         else 'Not applicable'
     end as reproductive_health_status,
-    coalesce({{ relation }}.primary_caretaker_status, 'Unknown') as primary_caretaker_status
+    coalesce({{ relation }}.primary_caretaker_status, {{ unknown_value('self_report_status') }})
+        as primary_caretaker_status
 {%- endmacro %}
 
 {#-
     SPEC R-CHG-2..4: the governing offense of a sentenced record and the leading charge of a pretrial record, as
     two families of dimensions; the other family is Not applicable. A sentenced record without a governing
-    offense shows Unknown.
+    offense shows the unknown offense (seed unknown_values).
 -#}
 {% macro public_offense_dimensions(relation) -%}
     {%- for family, basis in [('governing_offense', 'governing_offense'), ('leading_charge', 'leading_charge')] %}
     {%- for attribute in ['type', 'sub_type', 'severity'] %}
     case
-        when {{ relation }}.offense_basis = '{{ basis }}' then coalesce({{ relation }}.offense_{{ attribute }}, 'Unknown')
+        when {{ relation }}.offense_basis = '{{ basis }}' then coalesce({{ relation }}.offense_{{ attribute }}, {{ unknown_value('offense') }})
         else 'Not applicable'
     end as {{ family }}_{{ attribute }}{{ ',' if not loop.last }}
     {%- endfor %}{{ ',' if not loop.last }}
     {%- endfor %}
+{%- endmacro %}
+
+{#-
+    SPEC R-AGY-1: a cohort record's agency (and facility type) as public labels, never null: `public_place_joins`
+    joins the dimensions to the record's codes, `public_place_dimensions` selects their labels. Without
+    `facility_type`, the agency alone (a cohort whose records have no facility).
+-#}
+{% macro public_place_joins(relation, facility_type=true) -%}
+    left join {{ ref('dim_agency') }} as agencies on {{ relation }}.agency_code = agencies.agency_code
+    {%- if facility_type %}
+    left join {{ ref('dim_facility_type') }} as facility_types
+        on {{ relation }}.facility_type_code = facility_types.facility_type_code
+    {%- endif %}
+{%- endmacro %}
+
+{% macro public_place_dimensions(facility_type=true) -%}
+    coalesce(agencies.agency_name, {{ unknown_value('agency') }}) as agency
+    {%- if facility_type %},
+    coalesce(facility_types.facility_type, {{ unknown_value('facility_type') }}) as facility_type
+    {%- endif %}
 {%- endmacro %}
 
 {#- SPEC R-PRG-1, R-PRG-2: a cohort record's program enrollments, total and per program group (R-PSI-1). -#}

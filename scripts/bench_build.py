@@ -3,6 +3,8 @@
     .venv/bin/python scripts/bench_build.py --scale 1.0                      generate, then build, 3 times
     .venv/bin/python scripts/bench_build.py --data DIR --runs 3             reuse a delivery (read only)
     .venv/bin/python scripts/bench_build.py --data DIR --stages gate,dbt     some stages only
+    .venv/bin/python scripts/bench_build.py --data DIR --stages dbt          dbt alone, on DIR/quality (the gate's
+                                                                             output of that delivery, reused)
 
 Each stage of each run is a process of its own (this script again, with --child), so its wall time and peak
 resident memory (ru_maxrss of that process) are the stage's alone. The stages are those of `crosstrack build`
@@ -50,13 +52,15 @@ def parser() -> argparse.ArgumentParser:
 # ---- one stage, in a child process ------------------------------------------------------------------------
 
 
-def paths(args: argparse.Namespace) -> dict[str, Path]:
+def paths(args: argparse.Namespace, stages: list[str]) -> dict[str, Path]:
+    """Without the gate stage, dbt reads the gate's output already beside the delivery (DATA/quality, as
+    `crosstrack validate --out DATA/quality` or `make demo` writes it): only read, never written."""
     run = args.out / "run"
     data = args.data if args.data is not None else args.out / "data"
     return {
         "data": data,
         "landing": data / "landing" if (data / "landing").is_dir() else data,
-        "quality": run / "quality",
+        "quality": run / "quality" if "gate" in stages else data / "quality",
         "warehouse": run / "crosstrack.duckdb",
         "target": run / "target",
         "public": run / "public",
@@ -68,15 +72,15 @@ def run_child(args: argparse.Namespace, stages: list[str]) -> None:
         from crosstrack.cli import main
 
         argv = ["generate", "--scale", args.scale, "--seed", args.seed, "--as-of", args.as_of]
-        sys.exit(main([*argv, "--out", str(paths(args)["data"]), "--force"]))
+        sys.exit(main([*argv, "--out", str(paths(args, stages)["data"]), "--force"]))
     from crosstrack.pipeline import Build
 
-    where = paths(args)
+    where = paths(args, stages)
     build = Build(
         landing_dir=where["landing"],
         warehouse=where["warehouse"],
         as_of=args.as_of,
-        quality_dir=where["quality"] if "gate" in stages else None,
+        quality_dir=where["quality"],
         target_path=where["target"],
         publish_dir=where["public"],
     )
@@ -143,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.data is None and GENERATE not in stages:
         raise SystemExit("without --data the delivery is generated: keep generate in --stages")
+    if "dbt" in stages and "gate" not in stages and not (paths(args, stages)["quality"] / "landing").is_dir():
+        raise SystemExit(
+            f"--stages without gate: dbt reads the gate's output, none in {paths(args, stages)['quality']}"
+        )
     if args.runs < 1:
         raise SystemExit("--runs must be 1 or more")
 
@@ -162,10 +170,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"run {number}: {stage:<10} {seconds:8.1f} s  peak {peak:8.0f} MiB", flush=True)
         totals.append(total)
         if "dbt" in stages:
-            for model, seconds in model_times(paths(args)["target"] / "build_run_results.json").items():
+            for model, seconds in model_times(paths(args, stages)["target"] / "build_run_results.json").items():
                 models.setdefault(model, []).append(seconds)
 
-    data = paths(args)["data"]
+    data = paths(args, stages)["data"]
     manifest = data / "manifest.json"
     rows = sum(json.loads(manifest.read_text())["row_counts"].values()) if manifest.exists() else None
     print(f"\n{data}: {rows:,} landing rows; {args.runs} run(s), median (min-max)" if rows else f"\n{data}")

@@ -66,10 +66,10 @@ def run(args: argparse.Namespace) -> int:
         return run_sid_capture(args.sid_capture, args.out)
     if args.landing is None:
         raise CliError("--landing DIR is required (or --reconcile DB_PATH)")
+    from crosstrack.progress import Progress
     from crosstrack.quality.outputs import gate_delivery
-    from crosstrack.quality.progress import GateProgress
 
-    result = gate_delivery(gate_options(args, args.landing, args.out), GateProgress.for_stream(sys.stderr))
+    result = gate_delivery(gate_options(args, args.landing, args.out), Progress("gate", unit="rows", stream=sys.stderr))
     _print_summary(result)
     return result.exit_code
 

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from crosstrack.contract import LandingFile, load_contract
+from crosstrack.progress import Progress
 from crosstrack.quality.expectations import (
     GATE,
     GX,
@@ -31,7 +32,6 @@ from crosstrack.quality.expectations import (
     suite_specs,
     volume_spec,
 )
-from crosstrack.quality.progress import GateProgress
 from crosstrack.quality.rows import (
     PARSED_PREFIX,
     REASON_DUPLICATE_KEY,
@@ -121,10 +121,11 @@ def staged_path(staged_dir: Path, landing_file: LandingFile) -> Path:
     return staged_dir / landing_file.staged_relative_path
 
 
-def run_gate(options: GateOptions, progress: GateProgress | None = None) -> GateResult:
-    """Check a delivery; if it is accepted, its typed records are in `<out_dir>/landing` (else that is removed)."""
+def run_gate(options: GateOptions, progress: Progress | None = None) -> GateResult:
+    """Check a delivery; if it is accepted, its typed records are in `<out_dir>/landing` (else that is removed).
+    `progress` (not yet entered) shows rows and files done; its total comes from the byte pass's line count."""
     started = time.monotonic()
-    progress = progress or GateProgress.silent()
+    progress = progress or Progress("gate", unit="rows", enabled=False)
     contract = load_contract()
     plans = [plan_for(f, contract.system(f.system), options.settings) for f in contract.files]
     outcomes = [FileOutcome(plan=p, facts=inspect_file(options.landing_dir, p.landing_file)) for p in plans]
@@ -140,13 +141,15 @@ def run_gate(options: GateOptions, progress: GateProgress | None = None) -> Gate
         return result
     runner = SuiteRunner() if options.use_gx else None
     result.gx_version = runner.version if runner else None
-    progress.start(sum(o.facts.estimated_rows for o in outcomes), len(outcomes))
-    for outcome in outcomes:
-        file_started = time.monotonic()
-        result.problems.extend(_row_pass(outcome, options, runner, partial, progress))
-        outcome.seconds = time.monotonic() - file_started
-        progress.file_done(outcome.facts.relative_path, outcome.rows)
-    progress.finish()
+    with progress:
+        progress.set_total(max(sum(o.facts.estimated_rows for o in outcomes), 1))
+        progress.set_detail(f"0/{len(outcomes)} files")
+        for done, outcome in enumerate(outcomes, start=1):
+            file_started = time.monotonic()
+            result.problems.extend(_row_pass(outcome, options, runner, partial, progress))
+            outcome.seconds = time.monotonic() - file_started
+            note = f"{outcome.facts.relative_path} done, {outcome.rows:,} rows"
+            progress.set_detail(f"{done}/{len(outcomes)} files", note=note)
     if result.accepted:
         _check_volumes(outcomes, _previous_rows(options.previous_manifest), options.settings)
         partial.rename(staged)
@@ -169,7 +172,7 @@ def _unexpected_files(landing_dir: Path, expected: set[str]) -> list[str]:
 
 
 def _row_pass(
-    outcome: FileOutcome, options: GateOptions, runner: SuiteRunner | None, staged_dir: Path, progress: GateProgress
+    outcome: FileOutcome, options: GateOptions, runner: SuiteRunner | None, staged_dir: Path, progress: Progress
 ) -> list[StructuralProblem]:
     """Read one file chunk by chunk: ragged rows and blank lines reject; other failures quarantine or warn; every
     record is written typed to `staged_dir`."""

@@ -17,8 +17,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from crosstrack.contract import load_contract
+from crosstrack.progress import Progress
 from crosstrack.quality.gate import QUARANTINE_SCHEMA, STAGED_DIR, GateOptions, GateResult, run_gate
-from crosstrack.quality.progress import GateProgress
 from crosstrack.quality.report import (
     JSON_REPORT,
     LEGACY_REPORT,
@@ -31,7 +31,7 @@ from crosstrack.quality.report import (
 from crosstrack.quality.rows import QUARANTINE_COLUMNS
 
 
-def gate_delivery(options: GateOptions, progress: GateProgress | None = None) -> GateResult:
+def gate_delivery(options: GateOptions, progress: Progress | None = None) -> GateResult:
     """Gate one delivery and write every output: what `crosstrack validate` and `crosstrack build` run."""
     result = run_gate(options, progress)
     write_outputs(result)

@@ -6,28 +6,18 @@ admissions as (
     select * from {{ ref('admissions') }}
 ),
 
-agencies as (
-    select * from {{ ref('dim_agency') }}
-),
-
-facility_types as (
-    select * from {{ ref('dim_facility_type') }}
-),
-
 final as (
     select
         admissions.admission_key as record_key,
         cast(extract(year from admissions.admission_date) as integer) as admission_year,
-        coalesce(agencies.agency_name, 'Unknown') as agency,
-        coalesce(facility_types.facility_type, 'Unknown') as facility_type,
-        coalesce(admissions.admission_type, 'Unknown') as admission_type,
-        coalesce(admissions.offender_status, 'Unknown') as offender_status,
+        {{ public_place_dimensions() }},
+        coalesce(admissions.admission_type, {{ unknown_value('admission_type') }}) as admission_type,
+        coalesce(admissions.offender_status, {{ unknown_value('offender_status') }}) as offender_status,
         {{ public_person_dimensions('admissions') }},
         {{ public_offense_dimensions('admissions') }},
         {{ record_fingerprint('admissions.admission_key') }} as record_fingerprint
     from admissions
-    left join agencies on admissions.agency_code = agencies.agency_code
-    left join facility_types on admissions.facility_type_code = facility_types.facility_type_code
+    {{ public_place_joins('admissions') }}
 )
 
 select * from final

@@ -7,29 +7,19 @@ snapshots as (
     select * from {{ ref('custodial_snapshots') }}
 ),
 
-agencies as (
-    select * from {{ ref('dim_agency') }}
-),
-
-facility_types as (
-    select * from {{ ref('dim_facility_type') }}
-),
-
 final as (
     select
         snapshots.snapshot_key as record_key,
         snapshots.snapshot_date,
-        coalesce(agencies.agency_name, 'Unknown') as agency,
-        coalesce(facility_types.facility_type, 'Unknown') as facility_type,
-        coalesce(snapshots.offender_status, 'Unknown') as offender_status,
+        {{ public_place_dimensions() }},
+        coalesce(snapshots.offender_status, {{ unknown_value('offender_status') }}) as offender_status,
         {{ public_person_dimensions('snapshots') }},
         {{ public_offense_dimensions('snapshots') }},
         snapshots.incarceration_days,
         {{ public_program_inputs('snapshots') }},
         {{ record_fingerprint(snapshot_identity('snapshots')) }} as record_fingerprint
     from snapshots
-    left join agencies on snapshots.agency_code = agencies.agency_code
-    left join facility_types on snapshots.facility_type_code = facility_types.facility_type_code
+    {{ public_place_joins('snapshots') }}
 )
 
 select * from final

@@ -7,14 +7,6 @@ recidivism as (
     select * from {{ ref('recidivism') }}
 ),
 
-agencies as (
-    select * from {{ ref('dim_agency') }}
-),
-
-facility_types as (
-    select * from {{ ref('dim_facility_type') }}
-),
-
 followups as (
     {%- for years in [1, 2, 3] %}
         select
@@ -36,21 +28,19 @@ final as (
         recidivism.release_key as record_key,
         cast(extract(year from recidivism.release_date) as integer) as release_year,
         followups.followup_years,
-        coalesce(agencies.agency_name, 'Unknown') as agency,
-        coalesce(facility_types.facility_type, 'Unknown') as facility_type,
-        coalesce(recidivism.release_type, 'Unknown') as release_type,
+        {{ public_place_dimensions() }},
+        coalesce(recidivism.release_type, {{ unknown_value('release_type') }}) as release_type,
         {{ public_person_dimensions('recidivism') }},
-        coalesce(recidivism.offense_type, 'Unknown') as governing_offense_type,
-        coalesce(recidivism.offense_sub_type, 'Unknown') as governing_offense_sub_type,
-        coalesce(recidivism.offense_severity, 'Unknown') as governing_offense_severity,
+        coalesce(recidivism.offense_type, {{ unknown_value('offense') }}) as governing_offense_type,
+        coalesce(recidivism.offense_sub_type, {{ unknown_value('offense') }}) as governing_offense_sub_type,
+        coalesce(recidivism.offense_severity, {{ unknown_value('offense') }}) as governing_offense_severity,
         followups.is_rearraignment,
         followups.is_reconviction,
         followups.is_reincarceration,
         {{ record_fingerprint('recidivism.release_key') }} as record_fingerprint
     from followups
     inner join recidivism on followups.release_key = recidivism.release_key
-    left join agencies on recidivism.agency_code = agencies.agency_code
-    left join facility_types on recidivism.facility_type_code = facility_types.facility_type_code
+    {{ public_place_joins('recidivism') }}
 )
 
 select * from final

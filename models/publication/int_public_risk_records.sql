@@ -6,26 +6,22 @@ risk as (
     select * from {{ ref('risk_and_needs') }}
 ),
 
-agencies as (
-    select * from {{ ref('dim_agency') }}
-),
-
 final as (
     select
         risk.risk_and_needs_key as record_key,
         risk.snapshot_date,
-        coalesce(agencies.agency_name, 'Unknown') as agency,
-        coalesce(risk.population, 'Unknown') as population,
-        coalesce(risk.instrument, 'Not assessed') as instrument,
-        coalesce(risk.risk_level, 'Unknown') as risk_level,
-        coalesce(risk.age_group, 'Unknown') as age_group,
-        coalesce(risk.assigned_sex, 'Unknown') as assigned_sex,
-        coalesce(risk.gender_identity, 'Unknown') as gender_identity,
-        coalesce(risk.race, 'Other / Unknown') as race,
-        coalesce(risk.ethnicity, 'Unavailable') as ethnicity,
+        {{ public_place_dimensions(facility_type=false) }},
+        coalesce(risk.population, {{ unknown_value('population') }}) as population,
+        coalesce(risk.instrument, {{ unknown_value('instrument') }}) as instrument,
+        coalesce(risk.risk_level, {{ unknown_value('risk_level') }}) as risk_level,
+        coalesce(risk.age_group, {{ unknown_value('age_group') }}) as age_group,
+        coalesce(risk.assigned_sex, {{ unknown_value('assigned_sex') }}) as assigned_sex,
+        coalesce(risk.gender_identity, {{ unknown_value('gender_identity') }}) as gender_identity,
+        coalesce(risk.race, {{ unknown_value('race') }}) as race,
+        coalesce(risk.ethnicity, {{ unknown_value('ethnicity') }}) as ethnicity,
         {{ record_fingerprint(snapshot_identity('risk')) }} as record_fingerprint
     from risk
-    left join agencies on risk.agency_code = agencies.agency_code
+    {{ public_place_joins('risk', facility_type=false) }}
 )
 
 select * from final

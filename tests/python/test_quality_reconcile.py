@@ -41,36 +41,38 @@ def gated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def build_fake_warehouse(path: Path, gate_dir: Path, staging_rejects: dict[str, list[int]], short: str = "") -> None:
-    """staging.stg_* with the rows the gate passed minus staging's own rejects, and stg_landing__rejects."""
+def build_fake_warehouse(
+    path: Path, gate_dir: Path, staging_rejects: dict[str, list[int]], short: str = "", mart: bool = True
+) -> None:
+    """restricted.landing_reconciliation as a build over this delivery writes it: the rows the gate quarantined
+    (by the gate's reason), staging's own rejects, the other rows in the marts (`short`: one row lost)."""
     quarantine = pd.read_parquet(gate_dir / "quarantine.parquet")
     with duckdb.connect(str(path)) as con:
-        con.execute("create schema staging")
+        if not mart:
+            return
+        con.execute("create schema restricted")
         con.execute(
-            "create table staging.stg_landing__rejects (source_system varchar, file_name varchar, landing_row bigint,"
-            " reject_field varchar, reject_reason varchar, reject_value varchar, rejected_by varchar)"
+            "create table restricted.landing_reconciliation (source_system varchar, file_name varchar,"
+            " disposition varchar, reason varchar, row_count bigint)"
         )
         for landing_file in load_contract().files:
             name = landing_file.relative_path
-            gone = set(quarantine[quarantine["file_name"] == landing_file.file_name]["landing_row"])
-            for row in gone:
-                con.execute(
-                    "insert into staging.stg_landing__rejects"
-                    " values (?, ?, ?, 'f', 'gate reason', 'v', 'quality_gate')",
-                    [landing_file.system, landing_file.file_name, row],
-                )
+            rows: dict[tuple[str, str], int] = {}
+            quarantined = quarantine[quarantine["file_name"] == landing_file.file_name]
+            gone = set(quarantined["landing_row"])
+            for _, first in quarantined.groupby("landing_row").head(1).iterrows():
+                key = ("rejected", f"quality_gate: {first['reason']}")
+                rows[key] = rows.get(key, 0) + 1
             for row in staging_rejects.get(name, []):
                 gone.add(row)
-                reason = f"duplicate primary key (first at landing row {row - 1})"
-                con.execute(
-                    "insert into staging.stg_landing__rejects values (?, ?, ?, 'f', ?, 'v', 'staging')",
-                    [landing_file.system, landing_file.file_name, row, reason],
-                )
-            kept = [r for r in range(1, ROWS + 1) if r not in gone]
-            if name == short:
-                kept = kept[1:]
-            con.execute(f"create table staging.{landing_file.staging_model} (landing_row bigint)")
-            con.executemany(f"insert into staging.{landing_file.staging_model} values (?)", [[r] for r in kept])
+                key = ("rejected", "staging: duplicate primary key")
+                rows[key] = rows.get(key, 0) + 1
+            kept = ROWS - len(gone) - (1 if name == short else 0)
+            rows[("in_marts", "")] = kept
+            con.executemany(
+                "insert into restricted.landing_reconciliation values (?, ?, ?, ?, ?)",
+                [[landing_file.system, landing_file.file_name, d, r, n] for (d, r), n in rows.items()],
+            )
 
 
 def test_every_received_row_is_staged_quarantined_or_rejected(gated: Path, tmp_path: Path) -> None:
@@ -81,10 +83,19 @@ def test_every_received_row_is_staged_quarantined_or_rejected(gated: Path, tmp_p
     lscmi = results["parole/lscmi.csv"]
     assert (lscmi.received, lscmi.quarantined, lscmi.rejected, lscmi.staged) == (ROWS, 2, 0, ROWS - 2)
     assert lscmi.quarantined_by_reason == {"out of range [0, 43]": 2}
+    assert lscmi.notes == []  # the mart's quarantined rows are the gate's
     charges = results["ims/IMS_CHARGE.csv"]
     assert (charges.quarantined, charges.rejected, charges.staged) == (0, 2, ROWS - 2)
-    assert charges.rejected_by_reason == {"duplicate primary key (first occurrence kept)": 2}
-    assert charges.in_marts is None  # a warehouse built without the marts
+    assert charges.rejected_by_reason == {"duplicate primary key": 2}
+    assert charges.in_marts == ROWS - 2
+
+
+def test_a_warehouse_without_the_accounting_mart_does_not_balance(gated: Path, tmp_path: Path) -> None:
+    database = tmp_path / "wh.duckdb"
+    build_fake_warehouse(database, gated, {}, mart=False)
+    results = reconcile(database, gated)
+    assert not any(r.balanced for r in results)
+    assert all(r.in_marts is None and "restricted.landing_reconciliation not found" in r.notes[0] for r in results)
 
 
 def test_a_lost_row_makes_the_reconciliation_fail(

@@ -52,7 +52,7 @@ def test_dbt_is_handed_absolute_paths_and_the_registry_beside_the_warehouse(clea
     handed = settings.dbt_environment()
     assert handed["CROSSTRACK_DB"] == str(tmp_path / "w" / "x.duckdb")
     assert handed["CROSSTRACK_KEY_REGISTRY"] == str(tmp_path / "w" / "person_key_registry.parquet")
-    assert handed["CROSSTRACK_LANDING_DIR"] == str(Path("relative/landing").resolve())
+    assert "CROSSTRACK_LANDING_DIR" not in handed  # dbt reads the gate's typed records, never the delivery
     assert handed["CROSSTRACK_QUARANTINE_FILE"] == ""  # none: staging excludes nothing
     assert all(Path(value).is_absolute() for value in handed.values() if value)
 

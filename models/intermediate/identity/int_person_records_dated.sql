@@ -66,7 +66,7 @@ final as (
             when 'masscourts' then 'TRIAL_COURT'
             when 'parole' then 'PAROLE'
             when 'probation' then 'PROBATION'
-            else coalesce(agency_codes.agency_code, 'UNKNOWN')
+            else coalesce(agency_codes.agency_code, {{ unknown_value('agency_code') }})
         end as agency_code,
         first_activities.first_activity_date
     from person_records

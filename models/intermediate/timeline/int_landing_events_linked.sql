@@ -21,7 +21,7 @@ final as (
         on
             landing_events.source_system = person_links.source_system
             and landing_events.person_record_id = person_links.source_record_id
-    where person_links.person_key is not null and landing_events.event_date is not null
+    where {{ reaches_person_timeline('person_links.person_key', 'landing_events.event_date') }}
 )
 
 select * from final

@@ -10,25 +10,32 @@ record_agencies as (
     select * from {{ ref('int_person_records_dated') }}
 ),
 
-final as (
+linked_records as (
     select
         person_links.source_system,
-        coalesce(record_agencies.agency_code, 'UNKNOWN') as agency_code,
+        coalesce(record_agencies.agency_code, {{ unknown_value('agency_code') }}) as agency_code,
         person_links.match_method,
         coalesce(person_links.unlinked_reason, '') as unlinked_reason,
-        count(*) as record_count,
-        sum(case when person_links.has_sid then 1 else 0 end) as records_with_sid,
-        sum(case when person_links.has_consistent_sid then 1 else 0 end) as records_with_consistent_sid
+        person_links.has_sid,
+        person_links.has_consistent_sid
     from person_links
     left join record_agencies
         on
             person_links.source_system = record_agencies.source_system
             and person_links.source_record_id = record_agencies.source_record_id
-    group by
-        person_links.source_system,
-        coalesce(record_agencies.agency_code, 'UNKNOWN'),
-        person_links.match_method,
-        coalesce(person_links.unlinked_reason, '')
+),
+
+final as (
+    select
+        source_system,
+        agency_code,
+        match_method,
+        unlinked_reason,
+        count(*) as record_count,
+        sum(case when has_sid then 1 else 0 end) as records_with_sid,
+        sum(case when has_consistent_sid then 1 else 0 end) as records_with_consistent_sid
+    from linked_records
+    group by source_system, agency_code, match_method, unlinked_reason
 )
 
 select * from final

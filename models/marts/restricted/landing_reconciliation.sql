@@ -25,44 +25,53 @@ person_links as (
     select * from {{ ref('int_person_records_linked') }}
 ),
 
-timeline as (
-    select distinct
-        source_system,
-        file_name,
-        source_event_id
-    from {{ ref('int_landing_events_linked') }}
-),
-
-timeline_people as (
-    select distinct person_key from {{ ref('int_landing_events_linked') }}
-),
-
 rejects as (
     select * from {{ ref('int_landing_rows_rejected') }}
 ),
 
--- one row per staged event row (an admission gives an admission and a release event: counted once)
-event_rows as (
+-- every staged event of an event-bearing file with its person record's link, joined once: whether it reaches the
+-- person timeline is int_landing_events_linked's own condition (reaches_person_timeline)
+linked_events as (
     select
         landing_events.source_system,
         landing_events.file_name,
         landing_events.source_event_id,
-        max(case when timeline.source_event_id is not null then 1 else 0 end) as is_in_timeline,
-        max(case when landing_events.person_record_id is null then 1 else 0 end) as has_no_parent,
-        max(case when person_links.source_record_id is null then 1 else 0 end) as has_no_person_record,
-        max(case when person_links.person_key is null then 1 else 0 end) as has_no_person,
-        max(coalesce(person_links.unlinked_reason, '')) as unlinked_reason
+        landing_events.person_record_id,
+        person_links.source_record_id as linked_record_id,
+        person_links.person_key,
+        person_links.unlinked_reason,
+        {{ reaches_person_timeline('person_links.person_key', 'landing_events.event_date') }} as is_in_timeline
     from landing_events
-    left join timeline
-        on
-            landing_events.source_system = timeline.source_system
-            and landing_events.file_name = timeline.file_name
-            and landing_events.source_event_id = timeline.source_event_id
     left join person_links
         on
             landing_events.source_system = person_links.source_system
             and landing_events.person_record_id = person_links.source_record_id
-    group by landing_events.source_system, landing_events.file_name, landing_events.source_event_id
+),
+
+-- the people with an event in the person timeline
+timeline_people as (
+    select distinct person_key from linked_events where is_in_timeline
+),
+
+-- one row per staged event row of a file that is not person-bearing (an admission gives an admission and a
+-- release event: counted once)
+event_rows as (
+    select
+        linked_events.source_system,
+        linked_events.file_name,
+        linked_events.source_event_id,
+        max(case when linked_events.is_in_timeline then 1 else 0 end) as is_in_timeline,
+        max(case when linked_events.person_record_id is null then 1 else 0 end) as has_no_parent,
+        max(case when linked_events.linked_record_id is null then 1 else 0 end) as has_no_person_record,
+        max(case when linked_events.person_key is null then 1 else 0 end) as has_no_person,
+        max(coalesce(linked_events.unlinked_reason, '')) as unlinked_reason
+    from linked_events
+    left join person_files
+        on
+            linked_events.source_system = person_files.source_system
+            and linked_events.file_name = person_files.file_name
+    where person_files.file_name is null
+    group by linked_events.source_system, linked_events.file_name, linked_events.source_event_id
 ),
 
 event_dispositions as (
@@ -78,11 +87,6 @@ event_dispositions as (
             else 'no event date'
         end as reason
     from event_rows
-    left join person_files
-        on
-            event_rows.source_system = person_files.source_system
-            and event_rows.file_name = person_files.file_name
-    where person_files.file_name is null
 ),
 
 person_dispositions as (

@@ -16,19 +16,15 @@ record_agencies as (
     select * from {{ ref('int_person_records_dated') }}
 ),
 
-final as (
+linked_records as (
     select
         person_links.source_system,
-        coalesce(record_agencies.agency_code, 'UNKNOWN') as agency_code,
+        coalesce(record_agencies.agency_code, {{ unknown_value('agency_code') }}) as agency_code,
         extract(year from record_agencies.first_activity_date) as activity_year,
         extract(quarter from record_agencies.first_activity_date) as activity_quarter,
-        count(*) as record_count,
-        sum(case when person_links.has_sid then 1 else 0 end) as records_with_sid,
-        sum(case when {{ matches_pattern('person_records.sid', var('sid_pattern')) }} then 1 else 0 end)
-            as records_with_well_formed_sid,
-        sum(case when person_links.has_consistent_sid then 1 else 0 end) as records_with_consistent_sid,
-        round(avg(case when person_links.has_sid then 1.0 else 0.0 end), 4) as share_with_sid,
-        round(avg(case when person_links.has_consistent_sid then 1.0 else 0.0 end), 4) as share_with_consistent_sid
+        person_links.has_sid,
+        person_links.has_consistent_sid,
+        person_records.sid
     from person_links
     inner join person_records
         on
@@ -38,11 +34,23 @@ final as (
         on
             person_links.source_system = record_agencies.source_system
             and person_links.source_record_id = record_agencies.source_record_id
-    group by
-        person_links.source_system,
-        coalesce(record_agencies.agency_code, 'UNKNOWN'),
-        extract(year from record_agencies.first_activity_date),
-        extract(quarter from record_agencies.first_activity_date)
+),
+
+final as (
+    select
+        source_system,
+        agency_code,
+        activity_year,
+        activity_quarter,
+        count(*) as record_count,
+        sum(case when has_sid then 1 else 0 end) as records_with_sid,
+        sum(case when {{ matches_pattern('sid', var('sid_pattern')) }} then 1 else 0 end)
+            as records_with_well_formed_sid,
+        sum(case when has_consistent_sid then 1 else 0 end) as records_with_consistent_sid,
+        round(avg(case when has_sid then 1.0 else 0.0 end), 4) as share_with_sid,
+        round(avg(case when has_consistent_sid then 1.0 else 0.0 end), 4) as share_with_consistent_sid
+    from linked_records
+    group by source_system, agency_code, activity_year, activity_quarter
 )
 
 select * from final
