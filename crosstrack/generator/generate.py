@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from crosstrack.contract import Contract, LandingFile, load_contract
-from crosstrack.generator import community, courts, custody, truth
+from crosstrack.generator import community, courts, custody, truth, truth_offenses
 from crosstrack.generator.censor import censor_world
 from crosstrack.generator.config import GENERATOR_VERSION, SIMULATION_START, WINDOW_START, check_code_maps
 from crosstrack.generator.faults import FaultLog, FaultRates, duplicate_rows, inject_malformed, inject_value_faults
@@ -53,7 +53,7 @@ class _NoProgress:
         pass
 
 
-TRUTH_TABLES = ("persons", "record_links", "custody_intervals", "releases", "faults")
+TRUTH_TABLES = ("persons", "record_links", "custody_intervals", "releases", "faults", "governing_offenses")
 
 
 def step_count(contract: Contract) -> int:
@@ -256,6 +256,7 @@ def _write_truth(options, world, people, dockets, refs, fault_tables, link_table
         "custody_intervals": truth.custody_intervals_table(world, refs, as_of),
         "releases": truth.releases_table(world, dockets, refs, as_of),
         "faults": pa.concat_tables(fault_tables),
+        "governing_offenses": truth_offenses.governing_offenses_table(world, dockets, refs, as_of),
     }
     for name in TRUTH_TABLES:
         pq.write_table(tables[name], truth_dir / f"{name}.parquet", compression="zstd")
