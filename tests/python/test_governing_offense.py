@@ -11,6 +11,8 @@ and at the counties, and each must carry its reason.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pytest
 
@@ -21,8 +23,14 @@ MIN_ROWS = 100  # enough sentenced rows per agency type for the shares to mean s
 
 @pytest.fixture(scope="module")
 def comparison(built_warehouse) -> list[tuple]:
-    con = duckdb.connect(str(built_warehouse.database), read_only=True)
-    truth = built_warehouse.truth / "governing_offenses.parquet"
+    return compare_with_truth(built_warehouse.database, built_warehouse.truth)
+
+
+def compare_with_truth(database: Path, truth_dir: Path) -> list[tuple]:
+    """Per agency type (DOC, county): sentenced rows, Unknown rows, Unknown rows without a reason, rows with an
+    offense and a reason, rows with an offense, rows agreeing with the truth on offense type and severity."""
+    con = duckdb.connect(str(database), read_only=True)
+    truth = truth_dir / "governing_offenses.parquet"
     try:
         return con.execute(
             f"""
