@@ -23,7 +23,7 @@ CSST_9_ITEM_DATE = "2019-01-01"  # SPEC R-RISK-2: ORAS-CSST 4 items before the 2
 BRISTOL_ASSESSMENT_START = "2026-01-01"  # Bristol delivers no electronic assessments before 2026
 
 
-# SPEC R-CHG-5: what the Trial Court records when a probation is revoked. The violation itself (its rate, and
+# R-CHG-5: what the Trial Court records when a probation is revoked. The violation itself (its rate, and
 # whether it is revoked) is simulated with the supervision (lifecourse.LifeCourseParams: probation_violation_rate,
 # new_offense_revocation); here, the later disposition entered on the original charge at the violation hearing
 # that commits the person, by the community disposition it ends.

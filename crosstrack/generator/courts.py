@@ -26,7 +26,7 @@ class Dockets:
 
     episodes: Frame  # + "docket_number" (pa.Array), "court_code"
     charges: Frame  # + "citation", "amended", "amended_date", "disposition", "sentence_type", "incarcerated", ...
-    # + "revocation", "revocation_date", "revocation_sentence_type", "revocation_days" (SPEC R-CHG-5; "" if none)
+    # + "revocation", "revocation_date", "revocation_sentence_type", "revocation_days" (R-CHG-5; "" if none)
     revocations: Frame  # one per revoked probation: "episode_id", "person_id", "date", "code", "stay_id"
 
 
@@ -97,7 +97,7 @@ def prepare_dockets(world: World, rng: np.random.Generator, statutes: Statutes, 
 
 
 def revocations(world: World, ep: Frame, as_of: int) -> Frame:
-    """SPEC R-CHG-5: every probation revoked by as_of (a technical violation or a new arrest), with the docket whose
+    """R-CHG-5: every probation revoked by as_of (a technical violation or a new arrest), with the docket whose
     disposition it ends, the violation hearing's date and the custody stay that commits the violator (-1 if none).
 
     A revoked technical violation commits the probationer the day of the violation (the "violator" stay of that
@@ -147,7 +147,7 @@ def _stay_of(keys: np.ndarray, stay_ids: np.ndarray, wanted: np.ndarray) -> np.n
 
 
 def _revoked_charges(ch: Frame, ep: Frame, pos: np.ndarray, revoked: Frame, rng: np.random.Generator) -> Frame:
-    """SPEC R-CHG-5: the later disposition on each charge a revocation ends, dated at the violation hearing: the
+    """R-CHG-5: the later disposition on each charge a revocation ends, dated at the violation hearing: the
     charges that carry the probation, suspended sentence or split sentence, or the charges continued without a
     finding (the lead charge if none was). The sentence imposed is a house of correction term."""
     n = len(pos)
@@ -213,7 +213,7 @@ def masscourts_files(dockets: Dockets, people: Frame, rng: np.random.Generator, 
         "_person_id": ch["person_id"],
         "_created": ep["filing"][pos],
     }
-    # the first disposition of every disposed charge, then the later ones entered on revocation (SPEC R-CHG-5)
+    # the first disposition of every disposed charge, then the later ones entered on revocation (R-CHG-5)
     disposed = np.flatnonzero(ch["disposition"] != "")
     revoked = np.flatnonzero(ch["revocation"] != "")
     rows = np.concatenate([disposed, revoked])
@@ -288,7 +288,7 @@ def arraignments(dockets: Dockets, as_of: int) -> Frame:
     conv_date = np.full(len(ep["episode_id"]), NA_DAY)
     convicted = ep["convicted"] & (ep["disposition"] <= as_of)
     conv_date[convicted] = ep["disposition"][convicted]
-    # SPEC R-CHG-5: a violated continuance without a finding ends in a guilty finding, the docket's conviction
+    # R-CHG-5: a violated continuance without a finding ends in a guilty finding, the docket's conviction
     rev = dockets.revocations
     cwf = np.flatnonzero(rev["code"] == REVOCATION_CODES["CWF"])
     cpos = np.searchsorted(ep["episode_id"], rev["episode_id"][cwf])

@@ -521,7 +521,7 @@ def ident_with_site(site: np.ndarray, seq: np.ndarray, width: int, separator: st
 
 def _county_charges(stays: Frame, statuses: Frame, dockets: Dockets, stay_ref: pa.Array) -> Frame:
     """Every charge of the docket a stay is held on; the sentenced flag where the stay includes the sentence. A
-    probationer held on a new arrest is also held on the docket whose probation the arrest revoked (SPEC R-CHG-5)."""
+    probationer held on a new arrest is also held on the docket whose probation the arrest revoked (R-CHG-5)."""
     ch = dockets.charges
     with_docket = np.flatnonzero(stays["episode_id"] >= 0)
     ep_ids = stays["episode_id"][with_docket]

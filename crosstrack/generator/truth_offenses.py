@@ -1,6 +1,6 @@
 """Ground truth of the governing offense of every sentenced commitment (``truth/governing_offenses.parquet``).
 
-SPEC R-CHG-2 with R-CHG-5, applied to what really happened rather than to the extracts: a charge of a docket the
+R-CHG-2 with R-CHG-5, applied to what really happened rather than to the extracts: a charge of a docket the
 commitment is held on is a candidate from the date it was sentenced to incarceration, originally or on a
 violation (probation revoked, a suspended sentence imposed, a continuance without a finding violated); a charge
 the custodial agency holds as sentenced is one from admission; at DOC, the charge IMS flags governs. Among the

@@ -205,7 +205,7 @@ classified as (
         -- SPEC R-CHG-1: a conviction with a sentence of incarceration, per the custodial agency or the court
         coalesce(reported.is_sentenced_charge, false)
         or reported.court_sentence_date is not null as is_sentenced_to_incarceration,
-        -- SPEC R-CHG-5: from when; null when the custodial agency holds the charge as sentenced (from admission)
+        -- R-CHG-5: from when; null when the custodial agency holds the charge as sentenced (from admission)
         case
             when not coalesce(reported.is_sentenced_charge, false) then reported.court_sentence_date
         end as sentenced_from_date,

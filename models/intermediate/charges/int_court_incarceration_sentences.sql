@@ -1,4 +1,4 @@
--- SPEC R-CHG-1, R-CHG-5: every sentence to incarceration the Trial Court recorded on a charge, original or imposed
+-- R-CHG-1, R-CHG-5: every sentence to incarceration the Trial Court recorded on a charge, original or imposed
 -- later (probation revoked, a suspended sentence imposed after a violation, a violated continuance without a
 -- finding): a disposition that is a conviction with a sentence type of incarceration, dated at that decision.
 with

@@ -42,7 +42,7 @@ enrollments as (
     select * from {{ ref('int_program_enrollments_grouped') }}
 ),
 
--- SPEC R-CHG-5: what an admission's charges tell when no charge governs (delivered at all; docket found)
+-- R-CHG-5: what an admission's charges tell when no charge governs (delivered at all; docket found)
 admission_charges as (
     select
         admission_key,
@@ -211,7 +211,7 @@ final as (
             when described_rows.offender_status = 'Sentenced' then 'governing_offense'
             when described_rows.offender_status = 'Pretrial' then 'leading_charge'
         end as offense_basis,
-        -- SPEC R-CHG-5: why a sentenced row has no governing offense (seed offense_unknown_reasons)
+        -- R-CHG-5: why a sentenced row has no governing offense (seed offense_unknown_reasons)
         case
             when described_rows.offender_status != 'Sentenced' or governing_offenses.admission_key is not null
                 then null
@@ -259,7 +259,7 @@ final as (
         on
             described_rows.source_system = demographics.source_system
             and described_rows.source_person_id = demographics.source_record_id
-    -- SPEC R-CHG-5: the governing offense as it stands on the cohort date (a later sentence does not count yet)
+    -- R-CHG-5: the governing offense as it stands on the cohort date (a later sentence does not count yet)
     left join governing_offenses
         on
             described_rows.admission_key = governing_offenses.admission_key
