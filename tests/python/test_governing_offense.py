@@ -5,7 +5,7 @@ each date on, chosen from what really happened: the original sentences to incarc
 on a probation revocation, a suspended sentence imposed or a violated continuance without a finding. Each
 Sentenced row of cohorts.custodial_snapshots is compared with the truth's row of its commitment in force on the
 snapshot date, on the offense type (the truth's reported citation classified by the warehouse's statute map,
-else its chapter's default: R-OFF-4) and on the severity. Rows with no governing offense must stay rare at DOC
+else its chapter's default: R-OFF-4). Rows with no governing offense must stay rare at DOC
 and at the counties, and each must carry its reason.
 """
 
@@ -28,7 +28,7 @@ def comparison(built_warehouse) -> list[tuple]:
 
 def compare_with_truth(database: Path, truth_dir: Path) -> list[tuple]:
     """Per agency type (DOC, county): sentenced rows, Unknown rows, Unknown rows without a reason, rows with an
-    offense and a reason, rows with an offense, rows agreeing with the truth on offense type and severity."""
+    offense and a reason, rows with an offense, rows agreeing with the truth on the offense type."""
     con = duckdb.connect(str(database), read_only=True)
     truth = truth_dir / "governing_offenses.parquet"
     try:
@@ -40,7 +40,6 @@ def compare_with_truth(database: Path, truth_dir: Path) -> list[tuple]:
                     valid_from,
                     valid_to,
                     reported_citation,
-                    case when is_felony then 'Felony' else 'Misdemeanor' end as severity,
                     split_part(reported_citation, '/', 1) as chapter
                 from read_parquet('{truth}')
             ),
@@ -62,10 +61,8 @@ def compare_with_truth(database: Path, truth_dir: Path) -> list[tuple]:
                     snapshots.admission_key,
                     case when snapshots.agency_code = 'DOC' then 'DOC' else 'county' end as agency_type,
                     snapshots.offense_type,
-                    snapshots.offense_severity,
                     snapshots.offense_unknown_reason,
-                    truth_typed.offense_type as truth_offense_type,
-                    truth_typed.severity as truth_severity
+                    truth_typed.offense_type as truth_offense_type
                 from cohorts.custodial_snapshots as snapshots
                 left join truth_typed
                     on
@@ -84,9 +81,7 @@ def compare_with_truth(database: Path, truth_dir: Path) -> list[tuple]:
                 count(*) filter (where offense_type is not null and offense_unknown_reason is not null)
                     as known_with_reason,
                 count(*) filter (where offense_type is not null) as known_rows,
-                count(*) filter (
-                    where offense_type = truth_offense_type and offense_severity = truth_severity
-                ) as agreeing_rows
+                count(*) filter (where offense_type = truth_offense_type) as agreeing_rows
             from rows
             group by agency_type
             order by agency_type
