@@ -23,6 +23,25 @@ CSST_9_ITEM_DATE = "2019-01-01"  # SPEC R-RISK-2: ORAS-CSST 4 items before the 2
 BRISTOL_ASSESSMENT_START = "2026-01-01"  # Bristol delivers no electronic assessments before 2026
 
 
+# R-CHG-5: what the Trial Court records when a probation is revoked. The violation itself (its rate, and
+# whether it is revoked) is simulated with the supervision (lifecourse.LifeCourseParams: probation_violation_rate,
+# new_offense_revocation); here, the later disposition entered on the original charge at the violation hearing
+# that commits the person, by the community disposition it ends.
+REVOCATION_CODES: dict[str, str] = {
+    "PRB": "PRV",  # probation revoked, sentence imposed
+    "SUS": "SSI",  # suspended sentence imposed after a violation
+    "CWF": "CWV",  # continuance without a finding violated: guilty finding entered, sentence imposed
+    "HOC": "PRV",  # probation after a house of correction term (split sentence) revoked
+    "DOC": "PRV",  # probation after a state prison term (from and after) revoked
+}
+REVOCATION_SENTENCE = "HOC"
+"""A revoked probationer is committed to the county house of correction (the Sheriff who supervised the probation
+holds the violator), so the sentence imposed on revocation is a house of correction term."""
+REVOCATION_SENTENCE_MEDIAN_DAYS = 240.0
+"""Median house of correction term imposed on revocation (days, before good time); a suspended sentence is imposed
+as suspended. Clipped to 30..912 days (the house of correction maximum of two and a half years)."""
+
+
 @dataclass(frozen=True)
 class SheriffOffice:
     """A Sheriff's Office: its county, the system it runs, its instrument, and its relative size."""

@@ -8,8 +8,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crosstrack.generator.config import COURTS
-from crosstrack.generator.frames import NA_DAY, Frame, choice, group_rank, take, year_of
+from crosstrack.generator.config import (
+    COURTS,
+    REVOCATION_CODES,
+    REVOCATION_SENTENCE,
+    REVOCATION_SENTENCE_MEDIAN_DAYS,
+)
+from crosstrack.generator.frames import NA_DAY, Frame, choice, group_rank, lognormal_days, take, year_of
 from crosstrack.generator.lifecourse import World
 from crosstrack.generator.statutes import Statutes
 from crosstrack.generator.values import NA_INT, ident, int_or_na, map_codes
@@ -21,6 +26,8 @@ class Dockets:
 
     episodes: Frame  # + "docket_number" (pa.Array), "court_code"
     charges: Frame  # + "citation", "amended", "amended_date", "disposition", "sentence_type", "incarcerated", ...
+    # + "revocation", "revocation_date", "revocation_sentence_type", "revocation_days" (R-CHG-5; "" if none)
+    revocations: Frame  # one per revoked probation: "episode_id", "person_id", "date", "code", "stay_id"
 
 
 def docket_numbers(episodes: Frame) -> pa.Array:
@@ -84,7 +91,97 @@ def prepare_dockets(world: World, rng: np.random.Generator, statutes: Statutes, 
             "person_id": ep["person_id"][pos],
         }
     )
-    return Dockets(episodes=ep, charges=ch)
+    revoked = revocations(world, ep, as_of)
+    ch.update(_revoked_charges(ch, ep, pos, revoked, rng))
+    return Dockets(episodes=ep, charges=ch, revocations=revoked)
+
+
+def revocations(world: World, ep: Frame, as_of: int) -> Frame:
+    """R-CHG-5: every probation revoked by as_of (a technical violation or a new arrest), with the docket whose
+    disposition it ends, the violation hearing's date and the custody stay that commits the violator (-1 if none).
+
+    A revoked technical violation commits the probationer the day of the violation (the "violator" stay of that
+    supervision); a revocation on a new arrest holds the probationer from the arrest (the new episode's hold stay,
+    admitted as a probation violation). Pretrial supervision is not a sentence and is never revoked here."""
+    sp, vi, st = world.supervisions, world.violations, world.stays
+    rev = np.flatnonzero(vi["outcome"] == "REV")
+    spos = np.searchsorted(sp["supervision_id"], vi["supervision_id"][rev])
+    probation = (sp["kind"][spos] == "probation") & (sp["supervision_type"][spos] != "PT")
+    rev, spos = rev[probation], spos[probation]
+    episode = sp["episode_id"][spos]
+    epos = np.clip(np.searchsorted(ep["episode_id"], episode), 0, max(len(ep["episode_id"]) - 1, 0))
+    known = (ep["episode_id"][epos] == episode) & (ep["disposition"][epos] <= as_of)
+    rev, spos, episode, epos = rev[known], spos[known], episode[known], epos[known]
+    ended = np.where(ep["convicted"][epos], ep["sentence"][epos], ep["not_convicted"][epos])
+    code = np.array([REVOCATION_CODES.get(x, "") for x in ended.tolist()], dtype="<U3")
+    date = vi["violation_date"][rev]
+    person = sp["person_id"][spos]
+    technical = vi["violation_type"][rev] == "TEC"
+    # the stay that commits the violator: the supervision's violator stay, or the hold stay begun on the arrest
+    stay = np.full(rev.size, -1, dtype=np.int64)
+    by_sup = st["kind"] == "violator"
+    stay[technical] = _stay_of(st["supervision_id"][by_sup], st["stay_id"][by_sup], sp["supervision_id"][spos])[
+        technical
+    ]
+    holds = (st["kind"] == "hold") & (st["admission"] == "probation_violation")
+    arrest_key = st["person_id"][holds] * 100_000 + st["start"][holds]
+    stay[~technical] = _stay_of(arrest_key, st["stay_id"][holds], person * 100_000 + date)[~technical]
+    keep = np.flatnonzero(code != "")
+    return {
+        "episode_id": episode[keep],
+        "person_id": person[keep],
+        "date": date[keep],
+        "code": code[keep],
+        "ended": ended[keep],
+        "stay_id": stay[keep],
+    }
+
+
+def _stay_of(keys: np.ndarray, stay_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The stay id of each wanted key (-1 where no stay has it)."""
+    if not keys.size:
+        return np.full(wanted.size, -1, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    p = np.clip(np.searchsorted(keys[order], wanted), 0, keys.size - 1)
+    return np.where(keys[order][p] == wanted, stay_ids[order][p], -1)
+
+
+def _revoked_charges(ch: Frame, ep: Frame, pos: np.ndarray, revoked: Frame, rng: np.random.Generator) -> Frame:
+    """R-CHG-5: the later disposition on each charge a revocation ends, dated at the violation hearing: the
+    charges that carry the probation, suspended sentence or split sentence, or the charges continued without a
+    finding (the lead charge if none was). The sentence imposed is a house of correction term."""
+    n = len(pos)
+    out = {
+        "revocation": np.full(n, "", dtype="<U3"),
+        "revocation_date": np.full(n, NA_DAY),
+        "revocation_sentence_type": np.full(n, "", dtype="<U3"),
+        "revocation_days": np.full(n, NA_INT),
+    }
+    if not revoked["episode_id"].size or not n:
+        return out
+    order = np.argsort(revoked["episode_id"], kind="stable")
+    r_sorted = revoked["episode_id"][order]
+    p = np.clip(np.searchsorted(r_sorted, ch["episode_id"]), 0, r_sorted.size - 1)
+    has = r_sorted[p] == ch["episode_id"]
+    r = order[p]
+    ended = revoked["ended"][r]
+    episode_days = ep["sentence_days"][pos]
+    cwf_episode = has & (ended == "CWF")
+    episode_has_cwf = np.zeros(len(ep["episode_id"]), dtype=bool)
+    episode_has_cwf[pos[cwf_episode & (ch["disposition"] == "CWF")]] = True
+    ends = np.where(
+        ended == "CWF",
+        (ch["disposition"] == "CWF") | (ch["is_lead"] & ~episode_has_cwf[pos]),
+        ch["convicted"] & (ch["sentence_type"] == ended),
+    )
+    rows = np.flatnonzero(has & ends & (ch["disposition"] != ""))
+    drawn = lognormal_days(rng, REVOCATION_SENTENCE_MEDIAN_DAYS, 0.6, rows.size)
+    days = np.where(ended[rows] == "SUS", episode_days[rows], drawn)
+    out["revocation"][rows] = revoked["code"][r[rows]]
+    out["revocation_date"][rows] = revoked["date"][r[rows]]
+    out["revocation_sentence_type"][rows] = REVOCATION_SENTENCE
+    out["revocation_days"][rows] = np.clip(days, 30, 912)
+    return out
 
 
 def masscourts_files(dockets: Dockets, people: Frame, rng: np.random.Generator, as_of: int) -> dict[str, Frame]:
@@ -116,16 +213,22 @@ def masscourts_files(dockets: Dockets, people: Frame, rng: np.random.Generator, 
         "_person_id": ch["person_id"],
         "_created": ep["filing"][pos],
     }
+    # the first disposition of every disposed charge, then the later ones entered on revocation (R-CHG-5)
     disposed = np.flatnonzero(ch["disposition"] != "")
+    revoked = np.flatnonzero(ch["revocation"] != "")
+    rows = np.concatenate([disposed, revoked])
+    later = np.arange(rows.size) >= disposed.size
+    days = np.where(later, ch["revocation_days"][rows], ch["sentence_days"][rows])
+    dates = np.where(later, ch["revocation_date"][rows], ch["disposition_date"][rows])
     disposition_frame = {
-        "masscourts_disposition_id": ident("MD", np.arange(1, disposed.size + 1), 10),
-        "masscourts_charge_id": charge_ids.take(pa.array(disposed)),
-        "disposition_code": ch["disposition"][disposed],
-        "disposition_date": ch["disposition_date"][disposed],
-        "sentence_type_code": ch["sentence_type"][disposed],
-        "sentence_days": int_or_na(ch["sentence_days"][disposed], ch["sentence_days"][disposed] != NA_INT),
-        "_person_id": ch["person_id"][disposed],
-        "_created": ch["disposition_date"][disposed],
+        "masscourts_disposition_id": ident("MD", np.arange(1, rows.size + 1), 10),
+        "masscourts_charge_id": charge_ids.take(pa.array(rows)),
+        "disposition_code": np.where(later, ch["revocation"][rows], ch["disposition"][rows]),
+        "disposition_date": dates,
+        "sentence_type_code": np.where(later, ch["revocation_sentence_type"][rows], ch["sentence_type"][rows]),
+        "sentence_days": int_or_na(days, days != NA_INT),
+        "_person_id": ch["person_id"][rows],
+        "_created": dates,
     }
     return {
         "dockets": docket_frame,
@@ -185,6 +288,11 @@ def arraignments(dockets: Dockets, as_of: int) -> Frame:
     conv_date = np.full(len(ep["episode_id"]), NA_DAY)
     convicted = ep["convicted"] & (ep["disposition"] <= as_of)
     conv_date[convicted] = ep["disposition"][convicted]
+    # R-CHG-5: a violated continuance without a finding ends in a guilty finding, the docket's conviction
+    rev = dockets.revocations
+    cwf = np.flatnonzero(rev["code"] == REVOCATION_CODES["CWF"])
+    cpos = np.searchsorted(ep["episode_id"], rev["episode_id"][cwf])
+    conv_date[cpos] = np.where(conv_date[cpos] == NA_DAY, rev["date"][cwf], conv_date[cpos])
     arraigned = ep["arraignment"] <= as_of
     return take(
         {

@@ -520,22 +520,35 @@ def ident_with_site(site: np.ndarray, seq: np.ndarray, width: int, separator: st
 
 
 def _county_charges(stays: Frame, statuses: Frame, dockets: Dockets, stay_ref: pa.Array) -> Frame:
-    """Every charge of the docket a stay is held on; the sentenced flag where the stay includes the sentence."""
+    """Every charge of the docket a stay is held on; the sentenced flag where the stay includes the sentence. A
+    probationer held on a new arrest is also held on the docket whose probation the arrest revoked (R-CHG-5)."""
     ch = dockets.charges
     with_docket = np.flatnonzero(stays["episode_id"] >= 0)
     ep_ids = stays["episode_id"][with_docket]
+    rev = dockets.revocations
+    by_id = np.argsort(stays["stay_id"], kind="stable")
+    found = np.clip(np.searchsorted(stays["stay_id"][by_id], rev["stay_id"]), 0, max(by_id.size - 1, 0))
+    spos = by_id[found] if by_id.size else found
+    held_on = np.zeros(rev["stay_id"].size, dtype=bool)
+    if by_id.size:
+        held_on = (stays["stay_id"][spos] == rev["stay_id"]) & (stays["episode_id"][spos] != rev["episode_id"])
+    with_docket = np.concatenate([with_docket, spos[held_on]])
+    ep_ids = np.concatenate([ep_ids, rev["episode_id"][held_on]])
+    revoked_docket = np.arange(with_docket.size) >= with_docket.size - int(held_on.sum())
     order = np.argsort(ch["episode_id"], kind="stable")
     ch_ep_sorted = ch["episode_id"][order]
     lo = np.searchsorted(ch_ep_sorted, ep_ids, side="left")
     hi = np.searchsorted(ch_ep_sorted, ep_ids, side="right")
     count = hi - lo
     stay_rows = np.repeat(with_docket, count)
+    own_docket = ~np.repeat(revoked_docket, count)
     offset = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
     c_rows = order[np.repeat(lo, count) + offset]
     sen_stays = np.unique(statuses["stay_id"][statuses["status"] == "SEN"])
     stay_has_sentence = np.isin(stays["stay_id"][stay_rows], sen_stays) & np.isin(
         stays["kind"][stay_rows], ["hold", "sentence", "stepdown"]
     )
+    stay_has_sentence &= own_docket
     amended_before = (ch["amended"][c_rows] != "") & (ch["amended_date"][c_rows] <= stays["start"][stay_rows])
     citation = np.where(amended_before, ch["amended"][c_rows], ch["citation"][c_rows])
     ep = dockets.episodes

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from crosstrack.contract import Contract, LandingFile, load_contract
-from crosstrack.generator import community, courts, custody, identity_noise, truth
+from crosstrack.generator import community, courts, custody, identity_noise, truth, truth_offenses
 from crosstrack.generator.censor import censor_world
 from crosstrack.generator.config import (
     GENERATOR_VERSION,
@@ -62,7 +62,15 @@ class _NoProgress:
         pass
 
 
-TRUTH_TABLES = ("persons", "record_links", "custody_intervals", "releases", "faults", "identity_noise")
+TRUTH_TABLES = (
+    "persons",
+    "record_links",
+    "custody_intervals",
+    "releases",
+    "faults",
+    "identity_noise",
+    "governing_offenses",
+)
 
 
 def step_count(contract: Contract) -> int:
@@ -313,6 +321,7 @@ def _write_truth(
         "releases": truth.releases_table(world, dockets, refs, as_of),
         "faults": pa.concat_tables(fault_tables),
         "identity_noise": pa.concat_tables(noise_tables),
+        "governing_offenses": truth_offenses.governing_offenses_table(world, dockets, refs, as_of),
     }
     for name in TRUTH_TABLES:
         pq.write_table(tables[name], truth_dir / f"{name}.parquet", compression="zstd")

@@ -2,6 +2,8 @@
 -- OMS and JMS booking charges), linked to the Trial Court's docket (filing date) and charge (amendment,
 -- severity, disposition), with the reported citation (the amended one if amended) classified by the statute map,
 -- or by its chapter's default when the map does not know it. The input of the governing and leading rules.
+-- R-CHG-5: a charge is sentenced to incarceration from the date of its first court sentence to incarceration,
+-- original or imposed later (int_court_incarceration_sentences); held so by the custodial agency, from admission.
 with
 
 ims_charges as (
@@ -34,10 +36,6 @@ court_dispositions as (
 
 disposition_codes as (
     select * from {{ ref('court_dispositions') }}
-),
-
-sentence_type_codes as (
-    select * from {{ ref('court_sentence_types') }}
 ),
 
 severity_codes as (
@@ -103,19 +101,27 @@ custodial_charges as (
     from jms_charges
 ),
 
+court_sentences as (
+    select * from {{ ref('int_court_incarceration_sentences') }}
+),
+
+court_charge_sentences as (
+    select
+        masscourts_charge_id,
+        min(sentence_date) as court_sentence_date,
+        count(*) as court_sentence_count
+    from court_sentences
+    group by masscourts_charge_id
+),
+
 court_charge_outcomes as (
     select
         court_dispositions.masscourts_charge_id,
         min(court_dispositions.disposition_date) as first_disposition_date,
-        {{ dbt.bool_or('coalesce(disposition_codes.is_conviction, false)') }} as is_convicted,
-        {{ dbt.bool_or(
-            'coalesce(disposition_codes.is_conviction, false) and coalesce(sentence_type_codes.is_incarceration, false)'
-        ) }} as is_court_sentenced_to_incarceration
+        {{ dbt.bool_or('coalesce(disposition_codes.is_conviction, false)') }} as is_convicted
     from court_dispositions
     left join disposition_codes
         on court_dispositions.disposition_code = disposition_codes.disposition_code
-    left join sentence_type_codes
-        on court_dispositions.sentence_type_code = sentence_type_codes.sentence_type_code
     group by court_dispositions.masscourts_charge_id
 ),
 
@@ -135,7 +141,8 @@ linked as (
         custodial_charges.is_governing_flag,
         custodial_charges.is_sentenced_charge,
         court_charge_outcomes.is_convicted,
-        court_charge_outcomes.is_court_sentenced_to_incarceration,
+        court_charge_sentences.court_sentence_date,
+        coalesce(court_charge_sentences.court_sentence_count, 0) as court_sentence_count,
         court_charge_outcomes.first_disposition_date
     from custodial_charges
     left join court_dockets
@@ -148,6 +155,8 @@ linked as (
         on court_charges.severity_code = severity_codes.severity_code
     left join court_charge_outcomes
         on court_charges.masscourts_charge_id = court_charge_outcomes.masscourts_charge_id
+    left join court_charge_sentences
+        on court_charges.masscourts_charge_id = court_charge_sentences.masscourts_charge_id
     -- A charge whose sentence row was rejected in staging has no admission: it is listed with its reason in
     -- int_charges_orphaned, not here (SPEC R-EX-2).
     where custodial_charges.source_admission_id is not null
@@ -195,7 +204,13 @@ classified as (
         reported.is_governing_flag,
         -- SPEC R-CHG-1: a conviction with a sentence of incarceration, per the custodial agency or the court
         coalesce(reported.is_sentenced_charge, false)
-        or coalesce(reported.is_court_sentenced_to_incarceration, false) as is_sentenced_to_incarceration,
+        or reported.court_sentence_date is not null as is_sentenced_to_incarceration,
+        -- R-CHG-5: from when; null when the custodial agency holds the charge as sentenced (from admission)
+        case
+            when not coalesce(reported.is_sentenced_charge, false) then reported.court_sentence_date
+        end as sentenced_from_date,
+        reported.court_sentence_date,
+        reported.court_sentence_count,
         coalesce(reported.is_convicted, false) as is_convicted,
         reported.first_disposition_date
     from reported

@@ -42,6 +42,15 @@ enrollments as (
     select * from {{ ref('int_program_enrollments_grouped') }}
 ),
 
+-- R-CHG-5: what an admission's charges tell when no charge governs (delivered at all; docket found)
+admission_charges as (
+    select
+        admission_key,
+        {{ dbt.bool_or('filing_date is not null') }} as has_docket_found
+    from charges
+    group by admission_key
+),
+
 linked as (
     select * from {{ ref('int_person_records_linked') }}
 ),
@@ -202,6 +211,14 @@ final as (
             when described_rows.offender_status = 'Sentenced' then 'governing_offense'
             when described_rows.offender_status = 'Pretrial' then 'leading_charge'
         end as offense_basis,
+        -- R-CHG-5: why a sentenced row has no governing offense (seed offense_unknown_reasons)
+        case
+            when described_rows.offender_status != 'Sentenced' or governing_offenses.admission_key is not null
+                then null
+            when admission_charges.admission_key is null then 'no_charges_delivered'
+            when not admission_charges.has_docket_found then 'docket_not_found'
+            else 'no_sentence_recorded'
+        end as offense_unknown_reason,
         case
             when described_rows.offender_status = 'Sentenced' then governing_offenses.offense_type
             when described_rows.offender_status = 'Pretrial'
@@ -242,8 +259,17 @@ final as (
         on
             described_rows.source_system = demographics.source_system
             and described_rows.source_person_id = demographics.source_record_id
+    -- R-CHG-5: the governing offense as it stands on the cohort date (a later sentence does not count yet)
     left join governing_offenses
-        on described_rows.admission_key = governing_offenses.admission_key
+        on
+            described_rows.admission_key = governing_offenses.admission_key
+            and coalesce(governing_offenses.valid_from_date, described_rows.cohort_date) <= described_rows.cohort_date
+            and (
+                governing_offenses.valid_to_date is null
+                or described_rows.cohort_date < governing_offenses.valid_to_date
+            )
+    left join admission_charges
+        on described_rows.admission_key = admission_charges.admission_key
     left join leading_charges
         on described_rows.admission_key = leading_charges.admission_key
     left join open_docket_charges

@@ -30,6 +30,7 @@ final as (
         offense_type,
         offense_sub_type,
         offense_severity,
+        offense_unknown_reason,
         continuous_custody_admission_date,
         custody_episode_start_date,
         status_key

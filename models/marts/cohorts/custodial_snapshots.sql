@@ -29,6 +29,7 @@ final as (
         offense_type,
         offense_sub_type,
         offense_severity,
+        offense_unknown_reason,
         most_recent_admission_date,
         most_recent_admission_basis,
         incarceration_days,

@@ -32,6 +32,7 @@ final as (
         offense_type,
         offense_sub_type,
         offense_severity,
+        offense_unknown_reason,
         admission_date,
         most_recent_admission_date,
         most_recent_admission_basis,
