@@ -1,6 +1,8 @@
 """Point every citation of the rules into the repository: rewrite references to an outside specification (its path,
 its name before a rule id or a section number) as references to the rulebook, docs/rules.md. Deterministic and
 idempotent: run it again on any tree, it changes nothing the second time. See crosstrack/contract/citations.py.
+Then it renders the derived files again (`crosstrack contract render`, in a new process that reads the rewritten
+sources), so that a derived file and its source keep citing alike.
 
     .venv/bin/python scripts/cite_rules.py [--root .]
 """
@@ -8,6 +10,7 @@ idempotent: run it again on any tree, it changes nothing the second time. See cr
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from pathlib import Path
 
@@ -24,7 +27,8 @@ def main() -> int:
     print(f"rewrote the citations of {len(changed)} file(s)")
     for path in changed:
         print(f"  {path}")
-    return 0
+    render = [sys.executable, "-m", "crosstrack.cli", "contract", "render", "--root", str(args.root)]
+    return subprocess.run(render, check=False).returncode
 
 
 if __name__ == "__main__":

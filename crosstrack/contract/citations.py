@@ -17,7 +17,7 @@ from crosstrack.contract.rulebook import RULEBOOK, load_rulebook, project_files
 
 OUTSIDE_NAME = "SP" + "EC"  # the outside document's name, spelled so that this file does not cite it
 _NAME = rf"\b{OUTSIDE_NAME}\b"
-_PATH = re.compile(rf"(`?)(?:\.\./)*(?:shared/)?{OUTSIDE_NAME}\.md\1")
+_PATH = re.compile(rf"(`?)(?:\.\./)*(?:\w+/)?{OUTSIDE_NAME}\.md\1")
 _SECTIONS = re.compile(rf"{_NAME}[ \t]+(sections?)[ \t]+([0-9]+(?:(?:,[ \t]*|[ \t]+and[ \t]+|-)[0-9]+)*)")
 _BEFORE_ID_ON_NEXT_LINE = re.compile(rf"[ \t]*{_NAME}(?=[ \t]*\n\s*R-[A-Z]+-[0-9])")
 _BEFORE_ID = re.compile(rf"{_NAME}[ \t]+(R-[A-Z]+-[0-9]+[a-z]?)((?:\.\.[0-9]+)?)")
