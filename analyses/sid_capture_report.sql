@@ -1,4 +1,4 @@
--- SPEC R-RPT-2: the proportion of ingested records, per agency, that carry a true and correct SID, by year.
+-- R-RPT-2: the proportion of ingested records, per agency, that carry a true and correct SID, by year.
 -- Compile with `dbt compile --select sid_capture_report` and run the SQL in target/compiled against the warehouse.
 with
 

@@ -2,7 +2,7 @@
 
 Readers (the API, BI tools, downloads) open the published copy, never the warehouse a build writes. The copy is
 written beside its destination and moved into place in one rename, so a reader sees the old release or the new
-one, never a half-written file. Privacy is structural (SPEC R-PUB-1): only tables of the `public` schema are
+one, never a half-written file. Privacy is structural (R-PUB-1): only tables of the `public` schema are
 copied, and publication refuses any column whose name marks person-level data, as the landing contract marks it.
 """
 
@@ -29,7 +29,7 @@ WAREHOUSE_PERSON_COLUMNS = ("person_key", "landing_row", "source_record_id", "so
 
 @cache
 def person_level_names() -> frozenset[str]:
-    """The column names that denote person-level data (SPEC R-PUB-1), as the landing contract marks them: the
+    """The column names that denote person-level data (R-PUB-1), as the landing contract marks them: the
     columns it marks `pii` (names, birth dates, SIDs, docket numbers), the identifiers it declares (each file's
     primary key and every reference to one) and its date and timestamp columns (exact event dates), under their
     staged names; and the warehouse's own person-level columns (WAREHOUSE_PERSON_COLUMNS)."""

@@ -1,6 +1,6 @@
 """The deployment secret: one file, read at run time, never rendered into SQL, dbt artifacts or docs.
 
-It keys the records' fingerprints (SPEC R-PUB-3, the `crosstrack_keyed_hash` SQL function registered by
+It keys the records' fingerprints (R-PUB-3, the `crosstrack_keyed_hash` SQL function registered by
 crosstrack/dbt_plugin.py), hence the noise of every published cell. It lives in a file of its own (env
 `CROSSTRACK_SECRET_FILE`, default `<project>/.secrets/crosstrack.key`, mode 0600), created once per deployment with
 `crosstrack secret init` and kept: a new secret draws the noise of every cell anew.

@@ -18,7 +18,7 @@ import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-# Roles: `restricted` may read the person-level endpoints (SPEC R-PUB-1: cleared government users);
+# Roles: `restricted` may read the person-level endpoints (R-PUB-1: cleared government users);
 # `public` identifies a client and grants nothing more than the public endpoints, which need no key.
 ROLES = ("restricted", "public")
 RESTRICTED_READERS = frozenset({"restricted"})

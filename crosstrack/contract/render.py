@@ -125,7 +125,7 @@ def render_base_model(system: System, landing_file: LandingFile) -> str:
     return (
         f"-- {GENERATED}\n"
         f"-- Every row of {landing_file.relative_path} (typed by the gate),"
-        " rejected with a reason if it is (SPEC R-EX-2).\n"
+        " rejected with a reason if it is (R-EX-2).\n"
         "{{ config(materialized='table') }}\n\n"
         "{{\n"
         "    landing_base(\n"
@@ -197,7 +197,7 @@ def render_models_yaml(contract: Contract, system: System) -> str:
             {
                 "name": landing_file.base_model,
                 "description": f"Every row of `{landing_file.relative_path}`, typed, with its landing row number "
-                "and, for a row that cannot be staged, the field and reason (SPEC R-EX-2).",
+                "and, for a row that cannot be staged, the field and reason (R-EX-2).",
                 "columns": [
                     {"name": "landing_row", "description": '{{ doc("landing_row") }}'},
                     *_staged_column_entries(contract, landing_file, shared, with_tests=False),
@@ -227,7 +227,7 @@ def render_rejects_model(contract: Contract) -> str:
     )
     return (
         f"-- {GENERATED}\n"
-        "-- Every landing row that could not be staged, with its file, row, field and reason (SPEC R-EX-2).\n"
+        "-- Every landing row that could not be staged, with its file, row, field and reason (R-EX-2).\n"
         "with\n\n"
         "rejects as (\n"
         f"{selects}\n"
@@ -250,7 +250,7 @@ def render_row_counts_model(contract: Contract) -> str:
     )
     return (
         f"-- {GENERATED}\n"
-        "-- Per landing file: rows in the file itself and rows staged (SPEC R-EX-2), for the reconciliation test.\n"
+        "-- Per landing file: rows in the file itself and rows staged (R-EX-2), for the reconciliation test.\n"
         "with\n\n"
         "row_counts as (\n"
         f"{selects}\n"

@@ -1,4 +1,4 @@
-"""The data-quality gate: validate every extract of a delivery before it is loaded (SPEC R-EX-2).
+"""The data-quality gate: validate every extract of a delivery before it is loaded (R-EX-2).
 
 structural pass (every file)  -> any problem: the delivery is rejected, nothing is loaded (exit 3)
 row pass (chunk by chunk)     -> quarantine rows with reasons, warnings, GX expectation results, and every record

@@ -1,4 +1,4 @@
-"""Reconciliation of one delivery (SPEC R-EX-2): every landing row is in staging, quarantined or rejected, by reason.
+"""Reconciliation of one delivery (R-EX-2): every landing row is in staging, quarantined or rejected, by reason.
 
 Per landing file:
     received        rows in the delivery (the gate's manifest.json; else the staging base model's row count)

@@ -1,4 +1,4 @@
-"""The public API (SPEC R-API-1, R-API-2, R-PUB-2, R-CHG-4) against the fixture release of api_fixtures.py.
+"""The public API (R-API-1, R-API-2, R-PUB-2, R-CHG-4) against the fixture release of api_fixtures.py.
 
 Expected rows are read from the fixture file itself, never computed by hand: the API must return exactly the
 published cells of the request's grouping set.
@@ -159,7 +159,7 @@ def test_a_valid_value_without_records_gives_no_rows(api_client: TestClient) -> 
     assert body["rows"] == [] and body["row_count"] == 0
 
 
-# ---- suppression (SPEC R-PUB-2) --------------------------------------------------------------------------------
+# ---- suppression (R-PUB-2) --------------------------------------------------------------------------------
 
 
 def test_a_cell_of_four_is_suppressed_as_null_and_flagged_never_zero(api_client: TestClient) -> None:
@@ -193,7 +193,7 @@ def test_no_published_number_is_below_the_threshold(api_client: TestClient) -> N
                 assert row["record_count"] >= 5
 
 
-# ---- CSV (SPEC R-API-2) ----------------------------------------------------------------------------------------
+# ---- CSV (R-API-2) ----------------------------------------------------------------------------------------
 
 
 def test_csv_carries_the_same_columns_and_numbers_as_json(api_client: TestClient) -> None:
@@ -299,7 +299,7 @@ def test_more_than_three_dimensions_is_refused_counting_filters(api_client: Test
     assert "at most 3" in response.json()["error"]
 
 
-# ---- SPEC R-CHG-4 ----------------------------------------------------------------------------------------------
+# ---- R-CHG-4 ----------------------------------------------------------------------------------------------
 
 
 def test_governing_offense_without_the_sentenced_filter_is_refused_with_the_reason(api_client: TestClient) -> None:
@@ -351,7 +351,7 @@ def test_recidivism_needs_no_offender_status_for_its_governing_offense(api_clien
     assert get_ok(api_client, QUERY, cohort="recidivism", dims="governing_offense_type")["rows"]
 
 
-# ---- no way from the public endpoints to person-level data (SPEC R-PUB-1) --------------------------------------
+# ---- no way from the public endpoints to person-level data (R-PUB-1) --------------------------------------
 
 
 @pytest.mark.parametrize(

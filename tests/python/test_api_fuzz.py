@@ -3,7 +3,7 @@
 Whatever a client sends, no answer is a server error, and every answer has a status, content type, headers and
 body that the document declares. A second, catalog-aware property test sends well-formed queries (cohorts,
 dimensions, values and metrics drawn from /api/v1/cohorts) so the 200 path is fuzzed too: each answer is a 200 or
-a 400 naming a parameter, and no published number breaks SPEC R-PUB-2. Deterministic (derandomize) and bounded.
+a 400 naming a parameter, and no published number breaks R-PUB-2. Deterministic (derandomize) and bounded.
 """
 
 from __future__ import annotations

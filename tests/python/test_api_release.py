@@ -1,5 +1,5 @@
 """The API end to end on the session's real small-scale published release, checked against the restricted truth
-(publication.int_public_cells of the warehouse): suppression at 4 and 5 (SPEC R-PUB-2), no recovery of a
+(publication.int_public_cells of the warehouse): suppression at 4 and 5 (R-PUB-2), no recovery of a
 suppressed count by differencing two responses (R-PUB-3), the same numbers as JSON and as CSV (R-API-2), the
 offender-status rule (R-CHG-4), and no shown count under 5 in any cohort's total.
 

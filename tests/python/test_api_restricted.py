@@ -1,4 +1,4 @@
-"""The restricted endpoint (SPEC R-PUB-1: person level, cleared users only): keys, roles, and the audit log."""
+"""The restricted endpoint (R-PUB-1: person level, cleared users only): keys, roles, and the audit log."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The cohort marts agree with an independent computation from the generator's ground truth (SPEC sections 2, 3, 9).
+"""The cohort marts agree with an independent computation from the generator's ground truth
+(docs/rules.md sections 2, 3, 9).
 
 The truth (`truth/*.parquet`, written by crosstrack/generator/truth.py) says what really happened: every custody
 status period with its person, every release with its first re-arraignment, reconviction and reincarceration.

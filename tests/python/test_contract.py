@@ -52,7 +52,7 @@ def test_staging_model_names_are_unique():
 
 
 def test_person_identifiers_are_marked_pii_wherever_they_appear():
-    # SPEC R-PUB-1: names, birth dates, SIDs and docket numbers never leave the restricted layer.
+    # R-PUB-1: names, birth dates, SIDs and docket numbers never leave the restricted layer.
     for landing_file in load_contract().files:
         for column in landing_file.columns:
             if column.staged_as in {"sid", "last_name", "first_name", "birth_date", "docket_number"}:
@@ -133,7 +133,7 @@ def test_every_count_metric_has_a_key_column_and_every_magnitude_a_scale():
 
 
 def test_every_row_of_every_file_but_a_person_file_gives_a_timeline_event():
-    # SPEC R-EX-2: a row reaches a mart as an event of the timeline or, in a person file, through its person.
+    # R-EX-2: a row reaches a mart as an event of the timeline or, in a person file, through its person.
     for system in load_contract().systems:
         assert system.timeline is not None, system.name
         without_events = {f.file_name for f in system.files if not f.events}

@@ -1,4 +1,4 @@
-"""An independent intruder's attacks on the session's release (SPEC R-PUB-3, crosstrack/disclosure_audit.py): for
+"""An independent intruder's attacks on the session's release (R-PUB-3, crosstrack/disclosure_audit.py): for
 every attack and count-like metric, recovering suppressed values no better than a blind guess (MAX_ADVANTAGE);
 no group attribute disclosure; no published count of 1 to 4; integer programming bounds pin (almost) nothing.
 Each attack also runs on an unprotected release made from the truth, where it must recover a lot: the proof that

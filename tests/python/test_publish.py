@@ -71,7 +71,7 @@ def test_a_reader_of_the_old_release_is_not_disturbed_by_a_new_one(tmp_path):
 
 
 def test_what_the_contract_marks_is_person_level_and_what_it_leaves_unmarked_is_not():
-    # SPEC R-PUB-1: the landing contract decides, under the staged names: every column it marks pii, a primary
+    # R-PUB-1: the landing contract decides, under the staged names: every column it marks pii, a primary
     # key, an exact date; a code or a count it leaves unmarked does not stop publication.
     pii = sorted({c.staged_as for f in load_contract().files for c in f.columns if c.pii})
     assert pii

@@ -1,5 +1,5 @@
 """Bad-input suite of the data-quality gate (crosstrack validate): each broken delivery gets its clear error or its
-quarantine reason, and every received row is either quarantined or passed (SPEC R-EX-2)."""
+quarantine reason, and every received row is either quarantined or passed (R-EX-2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reconciliation (SPEC R-EX-2) and SID capture (SPEC R-RPT-2) reports, on small hand-made warehouses."""
+"""Reconciliation (R-EX-2) and SID capture (R-RPT-2) reports, on small hand-made warehouses."""
 
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ def test_a_lost_row_makes_the_reconciliation_fail(
 
 @pytest.mark.warehouse
 def test_sid_capture_reads_the_one_definition_in_the_warehouse(built_warehouse) -> None:
-    # SPEC R-RPT-2: the report reads restricted.sid_capture_summary; its totals agree with the staged person records.
+    # R-RPT-2: the report reads restricted.sid_capture_summary; its totals agree with the staged person records.
     rows = sid_capture_report(built_warehouse.database)
     with duckdb.connect(str(built_warehouse.database), read_only=True) as con:
         staged = dict(

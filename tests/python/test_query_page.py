@@ -1,6 +1,6 @@
 """The query-builder page in a real browser (Debian's chromium driven by Playwright) against a small public release.
 
-The page reads the catalog, builds a query, shows the published cells (suppressed ones marked, never 0: SPEC
+The page reads the catalog, builds a query, shows the published cells (suppressed ones marked, never 0:
 R-PUB-2), the API request as a URL to copy (R-API-1), CSV and JSON downloads (R-API-2), and mirrors the query in
 its own URL so a saved page link restores and reruns it. Offense dimensions are offered only once offender status
 is filtered to the matching value (R-CHG-4). The release is the API tests' fixture (`api_fixtures`); the expected
@@ -272,7 +272,7 @@ def test_dimension_budget_counts_filters_and_stops_at_the_maximum(page: Page, ba
 
 
 def test_an_api_refusal_is_shown_with_its_reason(page: Page, base_url: str) -> None:
-    # A saved link that asks for the governing offense without the offender-status filter (SPEC R-CHG-4).
+    # A saved link that asks for the governing offense without the offender-status filter (R-CHG-4).
     page.goto(base_url + "/?cohort=custodial&dims=governing_offense_type&metrics=record_count")
     error = page.get_by_role("alert")
     expect(error).to_be_visible()

@@ -1,4 +1,4 @@
-"""SPEC R-EX-2 through the marts: every landing row is in a mart, excluded with a reason, or rejected with one."""
+"""R-EX-2 through the marts: every landing row is in a mart, excluded with a reason, or rejected with one."""
 
 from __future__ import annotations
 

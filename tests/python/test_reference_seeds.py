@@ -1,4 +1,4 @@
-"""Reference seeds (seeds/*.csv) against the landing contract, the generator's statute catalogue and SPEC.md.
+"""Reference seeds (seeds/*.csv) against the landing contract, the generator's statute catalogue and docs/rules.md.
 
 A contract change that adds a code without a seed change fails here, as does a statute the generator charges
 people with that the statute map does not classify (rare ones may stay unmapped: they exercise the fallback).
@@ -133,7 +133,7 @@ def test_seeds_map_no_code_the_contract_does_not_know() -> None:
     assert stale == set()
 
 
-# --- statutes (SPEC R-OFF-1..4) ------------------------------------------------------------------------------
+# --- statutes (R-OFF-1..4) ------------------------------------------------------------------------------
 
 
 def generator_statutes() -> list[dict[str, str]]:
@@ -200,7 +200,7 @@ def test_chapter_defaults_follow_r_off_2() -> None:
     }
 
 
-# --- agencies and instruments (SPEC R-SRC-1, R-RISK-1) -------------------------------------------------------
+# --- agencies and instruments (R-SRC-1, R-RISK-1) -------------------------------------------------------
 
 
 def test_oms_and_jms_offices_per_reference_data() -> None:
@@ -234,7 +234,7 @@ def test_risk_cohort_starts_2020_for_state_agencies_and_hampden_and_2026_for_oth
     assert all(y == 2026 for a, y in start.items() if a not in {"DOC", "PAROLE", "PROBATION", "HAMPDEN"})
 
 
-# --- bands and age groups (SPEC R-RISK-2, R-AGE-1) -----------------------------------------------------------
+# --- bands and age groups (R-RISK-2, R-AGE-1) -----------------------------------------------------------
 
 
 def test_score_bands_are_contiguous_and_do_not_overlap() -> None:

@@ -1,4 +1,4 @@
-"""Staging on a generated delivery: every landing row is staged or rejected with its reason (SPEC R-EX-2).
+"""Staging on a generated delivery: every landing row is staged or rejected with its reason (R-EX-2).
 
 These tests read the warehouse built once per session by the `built_warehouse` fixture (conftest.py) and check it
 against the landing files themselves and the generator's ground truth, never against the models' own counts.

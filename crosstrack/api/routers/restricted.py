@@ -71,7 +71,7 @@ RestrictedReader = Annotated[Principal, Depends(_restricted_reader)]
     TIMELINE_PATH,
     summary="One person's chronological events across agencies (restricted)",
     description=(
-        "SPEC R-PUB-1: the restricted 360-degree view, rows of restricted.person_timeline for one person_key in "
+        "R-PUB-1: the restricted 360-degree view, rows of restricted.person_timeline for one person_key in "
         "event_sequence order. Needs an `X-API-Key` of role `restricted`; every call, allowed or refused, is "
         "written to the audit log."
     ),

@@ -1,4 +1,4 @@
--- SPEC R-CHG-2 (with R-OFF-5): the governing offense of each admission, for sentenced people.
+-- R-CHG-2 (with R-OFF-5): the governing offense of each admission, for sentenced people.
 -- Where IMS flags one, that one. Otherwise the first felony charge that resulted in a sentence to incarceration,
 -- on the docket with the earliest filing date and the lowest docket number; if there is none, the first
 -- misdemeanor charge on the docket with the earliest filing date, lowest charge number. The citation reported

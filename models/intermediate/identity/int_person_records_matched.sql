@@ -1,4 +1,4 @@
--- SPEC R-SRC-3: every person-bearing record is matched to a person (its link_anchor), or left unlinked with the
+-- R-SRC-3: every person-bearing record is matched to a person (its link_anchor), or left unlinked with the
 -- reason. The person's key is assigned from the anchor by int_person_keys_assigned (random, kept across builds).
 -- Deterministic linkage (a later issue brings probabilistic record linkage behind the same interface):
 --   1. a SID that agrees with the SID's usual demographics (same last name or same birth date) links;

@@ -1,4 +1,4 @@
--- SPEC R-RPT-2: per agency and year, the person-bearing records delivered, how many carry a SID, and how many
+-- R-RPT-2: per agency and year, the person-bearing records delivered, how many carry a SID, and how many
 -- carry a SID that agrees with the person they were linked to. The year is the record's first activity (first
 -- admission, docket filing or supervision start). A SID is well-formed when it matches var('sid_pattern').
 -- The one definition the SID capture report (analysis and crosstrack validate --sid-capture) reads.
