@@ -2,9 +2,10 @@
 
 The rulebook (docs/rules.md, rendered from crosstrack/contract/rules.yml) is the project's own statement of its
 rules. Older text cites an outside document: a path to it, its rule ids prefixed with its name, its numbered
-sections. `rewrite_text` turns each into an in-repository reference: a plain rule id in code, comments and YAML, a
-link to the rule's anchor (`rules.md#r-pub-2`) in the hand-written Markdown pages. The rewrite is deterministic and
-idempotent (its output holds nothing it rewrites), so it is safe to run again on any tree: `scripts/cite_rules.py`.
+sections; and an outside style guide. `rewrite_text` turns each into an in-repository reference: a plain rule id
+in code, comments and YAML, a link to the rule's anchor (`rules.md#r-pub-2`) in the hand-written Markdown pages,
+docs/style.md for the style guide. The rewrite is deterministic and idempotent (its output holds nothing it
+rewrites), so it is safe to run again on any tree: `scripts/cite_rules.py`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ _RULE_OF = re.compile(rf"\b([Tt])he {OUTSIDE_NAME} rule\b")
 _INTRODUCTION = re.compile(rf"{_NAME} introduction")
 _THE_NAME = re.compile(rf"\b([Tt])he {OUTSIDE_NAME}\b")
 _ANY_NAME = re.compile(_NAME)
+_STYLE_GUIDE = re.compile(r"(?:\.\./)*(?:\w+/)?\b" + "STY" + r"LE\.md\b")  # the outside style guide, now docs/style.md
 
 
 def _section_anchors() -> dict[str, str]:
@@ -61,6 +63,7 @@ def rewrite_text(text: str, relative: Path, link: bool) -> str:
         return f"[{rule_id}{span}]({book}#{rule_id.lower()})" if link else f"{rule_id}{span}"
 
     text = _PATH.sub(path, text)
+    text = _STYLE_GUIDE.sub("docs/style.md", text)
     text = _SECTIONS.sub(sections, text)
     text = _BEFORE_ID_ON_NEXT_LINE.sub("", text)
     text = _BEFORE_ID.sub(rule, text)
