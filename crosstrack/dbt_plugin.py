@@ -26,6 +26,8 @@ from duckdb.sqltypes import BIGINT, VARCHAR
 
 from crosstrack.secret import load_secret, secret_path
 
+RULES = ("R-PUB-3", "R-PUB-5")  # the rules of docs/rules.md this module implements
+
 FUNCTION_NAME = "crosstrack_keyed_hash"
 # 2^43 - 1: fingerprints lie in [0, MODULUS). A cell's key is the sum of its records' fingerprints: a sum of up to
 # 2^20 of them fits 64 bits, and sums of different sets of records practically never meet (with 2^31 - 1, two

@@ -20,6 +20,8 @@ from crosstrack.contract import load_contract
 from crosstrack.progress import Progress
 from crosstrack.secret import SecretError, load_secret
 
+RULES = ("R-PUB-1",)  # the rules of docs/rules.md this module implements
+
 PUBLIC_SCHEMA = "public"
 
 # Person-level columns the warehouse itself adds (they are in no landing file): the person's key, the landing row a

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from crosstrack.settings import ENV_PREFIX, current_settings
 
+RULES = ("R-PUB-3", "R-PUB-5")  # the rules of docs/rules.md this module implements
+
 SECRET_FILE_ENV = ENV_PREFIX + "SECRET_FILE"
 HEX = re.compile(r"[0-9a-fA-F]+")
 MIN_HEX_CHARS = 32  # 16 bytes of entropy

@@ -21,6 +21,8 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+RULES = ("R-PUB-1",)  # the rules of docs/rules.md this module implements
+
 RESTRICTED_PREFIX = "/api/v1/restricted"
 TIMELINE_PATH = RESTRICTED_PREFIX + "/persons/{person_key}/timeline"
 OTHER_PATH = RESTRICTED_PREFIX + "/{other}"

@@ -24,6 +24,8 @@ import duckdb
 from crosstrack.api.catalog import Catalog, Cohort, Dimension, qualified_table, quoted
 from crosstrack.api.errors import ApiError, unknown_parameters
 
+RULES = ("R-API-1", "R-CHG-4", "R-PUB-3")  # the rules of docs/rules.md this module implements
+
 QUERY_PARAMETERS = ("cohort", "dims", "filter", "metrics", "format", "page")
 # The most rows one answer carries (JSON or CSV); a longer table comes in pages, each naming the next.
 PAGE_ROWS = 10_000

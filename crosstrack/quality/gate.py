@@ -48,6 +48,8 @@ from crosstrack.quality.rows import (
 from crosstrack.quality.rules import FilePlan, GateSettings, plan_for
 from crosstrack.quality.structure import TRUNCATED, UNBALANCED_QUOTES, FileFacts, StructuralProblem, inspect_file
 
+RULES = ("R-EX-2",)  # the rules of docs/rules.md this module implements
+
 EXIT_ACCEPTED = 0
 EXIT_REJECTED = 3
 MAX_RAGGED_LISTED = 10

@@ -30,6 +30,8 @@ import pyarrow.csv as pacsv
 
 from crosstrack.quality.rules import FORMULA_PATTERN, FORMULA_PREFIX, FORMULA_RE, INTEGER_PATTERN, ColumnPlan, FilePlan
 
+RULES = ("R-EX-2",)  # the rules of docs/rules.md this module implements
+
 VALUE_CHARS = 200
 SAMPLES_PER_WARNING = 5
 BLOCK_BYTES = 32 << 20  # a record must fit in one block: a 1 MB field is fine

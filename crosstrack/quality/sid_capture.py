@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+RULES = ("R-RPT-2",)  # the rules of docs/rules.md this module implements
+
 SUMMARY_RELATION = "restricted.sid_capture_summary"
 
 

@@ -134,6 +134,7 @@ def _well_formed_queries(catalog: dict) -> st.SearchStrategy[dict[str, object]]:
     return st.sampled_from(catalog["cohorts"]).flatmap(for_cohort)
 
 
+@pytest.mark.rules("R-CHG-4", "R-PUB-2")
 def test_well_formed_queries_are_answered_or_refused_with_a_reason(fuzz_app: FastAPI, tmp_path: Path) -> None:
     with TestClient(fuzz_app) as client:
         catalog = client.get("/api/v1/cohorts").json()

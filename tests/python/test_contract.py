@@ -51,6 +51,7 @@ def test_staging_model_names_are_unique():
     assert len(names) == len(set(names))
 
 
+@pytest.mark.rules("R-PUB-1")
 def test_person_identifiers_are_marked_pii_wherever_they_appear():
     # R-PUB-1: names, birth dates, SIDs and docket numbers never leave the restricted layer.
     for landing_file in load_contract().files:
@@ -132,6 +133,7 @@ def test_every_count_metric_has_a_key_column_and_every_magnitude_a_scale():
                 assert metric["numerator"] in {m["name"] for m in cube["metrics"]}, metric["name"]
 
 
+@pytest.mark.rules("R-EX-2")
 def test_every_row_of_every_file_but_a_person_file_gives_a_timeline_event():
     # R-EX-2: a row reaches a mart as an event of the timeline or, in a person file, through its person.
     for system in load_contract().systems:

@@ -18,7 +18,7 @@ from crosstrack.disclosure_audit import (
     two_release_rows,
 )
 
-pytestmark = pytest.mark.warehouse
+pytestmark = [pytest.mark.warehouse, pytest.mark.rules("R-PUB-3", "R-PUB-4")]
 
 PARTITIONS = 2  # latest partitions of each cohort attacked (partitions share no relation: each is a whole attack)
 ILP_SECONDS = 6.0  # integer programming time per release (the rest of the hidden cells is counted as not reached)

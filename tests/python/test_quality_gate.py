@@ -22,6 +22,8 @@ from crosstrack.quality.progress import RichProgress
 from crosstrack.quality.rules import GateSettings
 from crosstrack.quality.sample_delivery import key_value, write_sample_delivery
 
+pytestmark = pytest.mark.rules("R-EX-2")
+
 AS_OF = "2026-07-01"
 ROWS = 20
 SETTINGS = GateSettings(extract_date=pd.Timestamp(AS_OF).date())

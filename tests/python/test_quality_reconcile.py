@@ -73,6 +73,7 @@ def build_fake_warehouse(path: Path, gate_dir: Path, staging_rejects: dict[str, 
             con.executemany(f"insert into staging.{landing_file.staging_model} values (?)", [[r] for r in kept])
 
 
+@pytest.mark.rules("R-EX-2")
 def test_every_received_row_is_staged_quarantined_or_rejected(gated: Path, tmp_path: Path) -> None:
     database = tmp_path / "wh.duckdb"
     build_fake_warehouse(database, gated, {"ims/IMS_CHARGE.csv": [5, 9]})
@@ -87,6 +88,7 @@ def test_every_received_row_is_staged_quarantined_or_rejected(gated: Path, tmp_p
     assert charges.in_marts is None  # a warehouse built without the marts
 
 
+@pytest.mark.rules("R-EX-2")
 def test_a_lost_row_makes_the_reconciliation_fail(
     gated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -104,6 +106,7 @@ def test_a_lost_row_makes_the_reconciliation_fail(
     assert (booking["received"], booking["staged"], booking["balanced"]) == (ROWS, ROWS - 1, False)
 
 
+@pytest.mark.rules("R-RPT-2")
 @pytest.mark.warehouse
 def test_sid_capture_reads_the_one_definition_in_the_warehouse(built_warehouse) -> None:
     # R-RPT-2: the report reads restricted.sid_capture_summary; its totals agree with the staged person records.
@@ -132,6 +135,7 @@ def test_sid_capture_reads_the_one_definition_in_the_warehouse(built_warehouse) 
     assert any(row.with_sid < row.records for row in rows), "no record lacks a SID: the report is vacuous"
 
 
+@pytest.mark.rules("R-RPT-2")
 @pytest.mark.warehouse
 def test_sid_capture_command_writes_the_csv(built_warehouse, tmp_path: Path) -> None:
     assert main(["validate", "--sid-capture", str(built_warehouse.database), "--out", str(tmp_path / "out")]) == 0

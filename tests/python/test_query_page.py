@@ -143,6 +143,7 @@ def picked(table: list[dict[str, str]], *columns: str) -> list[dict[str, str]]:
     return [{column: row[column] for column in columns} for row in table]
 
 
+@pytest.mark.rules("R-PUB-2")
 def test_query_shows_published_cells_with_suppressed_marked_never_zero(page: Page, base_url: str) -> None:
     build_agency_by_status(page, base_url)
     table = shown_table(page)
@@ -159,6 +160,7 @@ def test_query_shows_published_cells_with_suppressed_marked_never_zero(page: Pag
     expect(page.get_by_role("columnheader", name="Mean days of incarceration")).to_be_visible()
 
 
+@pytest.mark.rules("R-API-1", "R-API-2")
 def test_shown_api_url_returns_the_same_numbers_as_json_and_csv(page: Page, base_url: str) -> None:
     build_agency_by_status(page, base_url)
     table = shown_table(page)
@@ -191,6 +193,7 @@ def test_shown_api_url_returns_the_same_numbers_as_json_and_csv(page: Page, base
     assert "2024-01-01,BAR,Sentenced,,,true" in download.text.splitlines()  # suppressed: empty, not 0
 
 
+@pytest.mark.rules("R-API-1")
 def test_page_url_restores_and_reruns_the_query(page: Page, browser: Browser, base_url: str) -> None:
     build_agency_by_status(page, base_url)
     first = shown_table(page)
@@ -214,6 +217,7 @@ def test_page_url_restores_and_reruns_the_query(page: Page, browser: Browser, ba
         context.close()
 
 
+@pytest.mark.rules("R-CHG-4")
 def test_offense_dimensions_are_offered_only_once_offender_status_is_filtered(page: Page, base_url: str) -> None:
     open_builder(page, base_url + "/")
     page.get_by_label("Cohort", exact=True).select_option("custodial")

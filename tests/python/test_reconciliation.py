@@ -10,7 +10,7 @@ import pytest
 
 from crosstrack.pipeline import PROJECT_DIR, dbt_command, dbt_environment
 
-pytestmark = pytest.mark.warehouse
+pytestmark = [pytest.mark.warehouse, pytest.mark.rules("R-EX-2")]
 
 
 def _rows(database, sql: str) -> list[tuple]:

@@ -18,7 +18,7 @@ import pytest
 from crosstrack.contract import load_contract
 from crosstrack.pipeline import build_warehouse
 
-pytestmark = pytest.mark.warehouse
+pytestmark = [pytest.mark.warehouse, pytest.mark.rules("R-EX-2")]
 
 
 def _csv_data_rows(path: Path) -> int:

@@ -18,6 +18,8 @@ from crosstrack.api.errors import ERROR_RESPONSES
 from crosstrack.api.query import PAGE_ROWS, QueryRequest, csv_chunks, page_of, parse_query, run_query
 from crosstrack.settings import Settings
 
+RULES = ("R-API-1", "R-API-2", "R-PUB-2")  # the rules of docs/rules.md this module implements
+
 router = APIRouter()
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"

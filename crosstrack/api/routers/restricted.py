@@ -18,6 +18,8 @@ from crosstrack.api.dependencies import Keys, Limits, RestrictedWarehouse, rejec
 from crosstrack.api.errors import ERROR_RESPONSES, ApiError
 from crosstrack.api.keys import RESTRICTED_READERS, Principal, key_id_of
 
+RULES = ("R-PUB-1",)  # the rules of docs/rules.md this module implements
+
 router = APIRouter()
 
 API_KEY_HEADER = "X-API-Key"
