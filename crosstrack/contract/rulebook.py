@@ -10,6 +10,7 @@ contract render|check` stays fast; tests/python/test_rulebook.py proves the same
 from __future__ import annotations
 
 import ast
+import os
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -32,6 +33,7 @@ PYTHON_TESTS = Path("tests/python")
 # dbt YAML keys whose entries implement rules, and those whose entries test them.
 IMPLEMENTING = {"models": "model", "macros": "macro", "seeds": "seed", "analyses": "analysis", "snapshots": "snapshot"}
 TESTING = {"unit_tests": "unit test", "data_tests": "data test"}
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: the dbt YAML is large
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,11 @@ def _meta_rules(entry: Any) -> list[str]:
     return [rules] if isinstance(rules, str) else list(rules)
 
 
+def generic_test_name(test: str, where: str) -> str:
+    """How the rulebook names a generic test: its test and the model (or model.column) it is attached to."""
+    return f"test `{test}` on `{where}`"
+
+
 def _generic_tests(owner: str, entry: dict[str, Any]) -> list[tuple[str, list[str]]]:
     """(name, rules) of the generic tests of a model, seed or source entry and of its columns."""
     found = []
@@ -158,7 +165,7 @@ def dbt_declarations(root: Path) -> list[Declaration]:
     for folder in DBT_FOLDERS:
         for path in sorted((root / folder).rglob("*.yml")):
             relative = path.relative_to(root).as_posix()
-            document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
             if not isinstance(document, dict):
                 continue
             for key, entries in document.items():
@@ -235,6 +242,35 @@ def python_declarations(root: Path) -> list[Declaration]:
 
 def declarations(root: Path) -> list[Declaration]:
     return sorted(set(dbt_declarations(root) + python_declarations(root)))
+
+
+def uncovered(rulebook: Rulebook, found: list[Declaration]) -> list[str]:
+    """Rules with no implementation or no test that do not say why, as "<rule id>: no test"."""
+    roles = {(d.rule, d.role) for d in found}
+    missing = []
+    for rule in rulebook.rules:
+        if (rule.id, "implements") not in roles and not rule.no_implementation:
+            missing.append(f"{rule.id}: no implementation")
+        if (rule.id, "tests") not in roles and not rule.no_test:
+            missing.append(f"{rule.id}: no test")
+    return missing
+
+
+def stale_exceptions(rulebook: Rulebook, found: list[Declaration]) -> list[str]:
+    """Rules that say they have no implementation (or no test) yet have one: the exception is out of date."""
+    roles = {(d.rule, d.role) for d in found}
+    stale = []
+    for rule in rulebook.rules:
+        if rule.no_implementation and (rule.id, "implements") in roles:
+            stale.append(f"{rule.id}: declared implemented, yet its exception says it is not")
+        if rule.no_test and (rule.id, "tests") in roles:
+            stale.append(f"{rule.id}: declared tested, yet its exception says it is not")
+    return stale
+
+
+def undeclared_rules(rulebook: Rulebook, found: list[Declaration]) -> list[str]:
+    """Declarations of a rule id the rulebook does not hold, with the file that declares it."""
+    return [f"{d.rule} ({d.path}: {d.what})" for d in found if d.rule not in rulebook.ids()]
 
 
 # --- rendering --------------------------------------------------------------------------------------------------
@@ -315,18 +351,21 @@ def rendered_rulebook(root: Path) -> dict[Path, str]:
 
 SKIPPED_FOLDERS = {".git", ".venv", ".tools", "target", "dbt_packages", "logs", "data", "warehouse", "node_modules"}
 CITING_SUFFIXES = {".sql", ".yml", ".yaml", ".md", ".py", ".html", ".js", ".csv", ".toml", ".cfg", ".txt", ".json"}
+CITING_NAMES = {".sqlfluff", "Makefile"}
 
 
 def project_files(root: Path) -> list[Path]:
     """The project's text files: every file under root outside build output, environments and data."""
     files = []
-    for path in sorted(root.rglob("*")):
-        parts = path.relative_to(root).parts
-        if any(p in SKIPPED_FOLDERS or p.endswith(".egg-info") or p.startswith(".") for p in parts[:-1]):
-            continue
-        if path.is_file() and path.suffix in CITING_SUFFIXES:
-            files.append(path)
-    return files
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = sorted(
+            d for d in subfolders if d not in SKIPPED_FOLDERS and not d.startswith(".") and not d.endswith(".egg-info")
+        )
+        for name in sorted(names):
+            path = Path(folder) / name
+            if path.suffix in CITING_SUFFIXES or name in CITING_NAMES:
+                files.append(path)
+    return sorted(files)
 
 
 def cited_rule_ids(root: Path) -> dict[str, list[str]]:
