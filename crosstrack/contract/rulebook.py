@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -219,24 +220,28 @@ def _assigned(statement: ast.stmt, name: str) -> ast.expr | None:
     return None
 
 
+def _top_level_statements(folder: Path, pattern: str, root: Path) -> Iterator[tuple[str, ast.stmt]]:
+    """(path relative to root, statement) for every top-level statement of the Python files of a folder."""
+    for path in sorted(folder.rglob(pattern)):
+        relative = path.relative_to(root).as_posix()
+        for statement in ast.parse(path.read_text(encoding="utf-8")).body:
+            yield relative, statement
+
+
 def python_declarations(root: Path) -> list[Declaration]:
     declarations = []
-    for path in sorted((root / PACKAGE).rglob("*.py")):
-        relative = path.relative_to(root).as_posix()
-        for statement in ast.parse(path.read_text(encoding="utf-8")).body:
-            value = _assigned(statement, "RULES")
-            if value is not None:
-                declarations += [Declaration(r, "implements", f"`{relative}`", relative) for r in _strings(value)]
-    for path in sorted((root / PYTHON_TESTS).rglob("test_*.py")):
-        relative = path.relative_to(root).as_posix()
-        for statement in ast.parse(path.read_text(encoding="utf-8")).body:
-            value = _assigned(statement, "pytestmark")
-            if value is not None:
-                declarations += [Declaration(r, "tests", f"`{relative}`", relative) for r in _rules_marks(value)]
-            if isinstance(statement, (ast.FunctionDef, ast.ClassDef)):
-                what = f"`{relative}::{statement.name}`"
-                for decorator in statement.decorator_list:
-                    declarations += [Declaration(r, "tests", what, relative) for r in _rules_marks(decorator)]
+    for relative, statement in _top_level_statements(root / PACKAGE, "*.py", root):
+        value = _assigned(statement, "RULES")
+        if value is not None:
+            declarations += [Declaration(r, "implements", f"`{relative}`", relative) for r in _strings(value)]
+    for relative, statement in _top_level_statements(root / PYTHON_TESTS, "test_*.py", root):
+        value = _assigned(statement, "pytestmark")
+        if value is not None:
+            declarations += [Declaration(r, "tests", f"`{relative}`", relative) for r in _rules_marks(value)]
+        if isinstance(statement, (ast.FunctionDef, ast.ClassDef)):
+            what = f"`{relative}::{statement.name}`"
+            for decorator in statement.decorator_list:
+                declarations += [Declaration(r, "tests", what, relative) for r in _rules_marks(decorator)]
     return declarations
 
 
@@ -244,28 +249,32 @@ def declarations(root: Path) -> list[Declaration]:
     return sorted(set(dbt_declarations(root) + python_declarations(root)))
 
 
+# Each role of a declaration: the Rule field that may excuse its absence, and how a finding names it.
+_ROLES = (("implements", "no_implementation", "implementation", "implemented"), ("tests", "no_test", "test", "tested"))
+
+
+def _role_findings(rulebook: Rulebook, found: list[Declaration], excused: bool) -> list[tuple[str, tuple[str, ...]]]:
+    """(rule id, role) pairs whose excuse and declaration are both present (excused) or both absent (not)."""
+    roles = {(d.rule, d.role) for d in found}
+    return [
+        (rule.id, names)
+        for rule in rulebook.rules
+        for names in _ROLES
+        if bool(getattr(rule, names[1])) == excused and ((rule.id, names[0]) in roles) == excused
+    ]
+
+
 def uncovered(rulebook: Rulebook, found: list[Declaration]) -> list[str]:
     """Rules with no implementation or no test that do not say why, as "<rule id>: no test"."""
-    roles = {(d.rule, d.role) for d in found}
-    missing = []
-    for rule in rulebook.rules:
-        if (rule.id, "implements") not in roles and not rule.no_implementation:
-            missing.append(f"{rule.id}: no implementation")
-        if (rule.id, "tests") not in roles and not rule.no_test:
-            missing.append(f"{rule.id}: no test")
-    return missing
+    return [f"{rule}: no {names[2]}" for rule, names in _role_findings(rulebook, found, excused=False)]
 
 
 def stale_exceptions(rulebook: Rulebook, found: list[Declaration]) -> list[str]:
     """Rules that say they have no implementation (or no test) yet have one: the exception is out of date."""
-    roles = {(d.rule, d.role) for d in found}
-    stale = []
-    for rule in rulebook.rules:
-        if rule.no_implementation and (rule.id, "implements") in roles:
-            stale.append(f"{rule.id}: declared implemented, yet its exception says it is not")
-        if rule.no_test and (rule.id, "tests") in roles:
-            stale.append(f"{rule.id}: declared tested, yet its exception says it is not")
-    return stale
+    return [
+        f"{rule}: declared {names[3]}, yet its exception says it is not"
+        for rule, names in _role_findings(rulebook, found, excused=True)
+    ]
 
 
 def undeclared_rules(rulebook: Rulebook, found: list[Declaration]) -> list[str]:
