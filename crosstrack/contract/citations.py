@@ -83,7 +83,10 @@ def rewrite_tree(root: Path, generated: set[Path]) -> list[Path]:
         relative = path.relative_to(root)
         if relative == RULEBOOK:
             continue
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:  # not a text file of the project's: nothing to rewrite
+            continue
         new = rewrite_text(text, relative, linked_markdown(relative, generated))
         if new != text:
             path.write_text(new, encoding="utf-8")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crosstrack.contract.citations import OUTSIDE_NAME, rewrite_text
+from crosstrack.contract.citations import OUTSIDE_NAME, rewrite_text, rewrite_tree
 from crosstrack.contract.rulebook import (
     RULEBOOK,
     Declaration,
@@ -241,3 +241,23 @@ def test_the_citation_rewrite_points_into_the_rulebook_and_is_idempotent(text, l
     assert rewritten == expected
     assert rewrite_text(rewritten, relative, link) == rewritten
     assert not OUTSIDE.search(rewritten)
+
+
+def test_the_tree_rewrite_links_hand_written_pages_only_and_changes_nothing_the_second_time(tmp_path):
+    files = {
+        "README.md": f"The rules are in `../{SHARED}{OUTSIDE_NAME}.md` ({OUTSIDE_NAME} R-INC-1).\n",
+        "docs/landing_contract.md": f"Rendered ({OUTSIDE_NAME} R-EX-2).\n",
+        "models/a.sql": f"-- {OUTSIDE_NAME} R-EX-2: every row\nselect 1\n",
+        ".venv/lib/x.py": f"# {OUTSIDE_NAME} R-EX-2\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    changed = rewrite_tree(tmp_path, generated={Path("docs/landing_contract.md")})
+    assert sorted(map(str, changed)) == ["README.md", "docs/landing_contract.md", "models/a.sql"]
+    assert (tmp_path / "README.md").read_text() == (
+        "The rules are in [docs/rules.md](docs/rules.md) ([R-INC-1](docs/rules.md#r-inc-1)).\n"
+    )
+    assert (tmp_path / "docs/landing_contract.md").read_text() == "Rendered (R-EX-2).\n"
+    assert (tmp_path / ".venv/lib/x.py").read_text() == files[".venv/lib/x.py"]
+    assert rewrite_tree(tmp_path, generated={Path("docs/landing_contract.md")}) == []
