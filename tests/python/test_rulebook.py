@@ -234,6 +234,10 @@ def test_every_link_into_the_rulebook_lands_on_a_heading():
         (f"as the {OUTSIDE_NAME} says", False, "as the rulebook (docs/rules.md) says"),
         (f"| seed | {OUTSIDE_NAME} | key |", True, "| seed | rule | key |"),
     ],
+    ids=[
+        *("comment", "range-and-list", "markdown-link", "before-next-line", "section", "section-link"),
+        *("path-link", "path", "the-name", "table-header"),
+    ],
 )
 def test_the_citation_rewrite_points_into_the_rulebook_and_is_idempotent(text, link, expected):
     relative = Path("docs_site/page.md")
