@@ -11,7 +11,7 @@ import yaml
 from crosstrack.contract import ContractError, contract_text, load_contract, parse_contract
 from crosstrack.contract import command as contract_command
 from crosstrack.contract.cubes import PROGRAM_GROUPS_SEED, check_program_groups, public_cubes
-from crosstrack.contract.render import rendered_files, stale_rendered
+from crosstrack.contract.render import project_rendered_files, rendered_files, stale_rendered
 from crosstrack.contract.render_cubes import CELLS_MODELS_YAML, CUBES_MACRO, PUBLIC_MODELS_YAML
 from crosstrack.contract.render_events import LANDING_EVENTS_MODEL, render_landing_events, render_timeline_macro
 
@@ -85,7 +85,7 @@ def test_a_dangling_reference_is_refused():
 
 
 def _render_into(root: Path) -> None:
-    for relative, text in rendered_files(load_contract()).items():
+    for relative, text in project_rendered_files(load_contract(), root).items():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_text(text, encoding="utf-8")
     (root / PROGRAM_GROUPS_SEED).parent.mkdir(parents=True, exist_ok=True)
