@@ -358,21 +358,22 @@ def rendered_rulebook(root: Path) -> dict[Path, str]:
 
 # --- citations --------------------------------------------------------------------------------------------------
 
-SKIPPED_FOLDERS = {".git", ".venv", ".tools", "target", "dbt_packages", "logs", "data", "warehouse", "node_modules"}
+SKIPPED_FOLDERS = {
+    *(".git", ".venv", ".tools", ".pytest_cache", ".ruff_cache", ".hypothesis", ".secrets", "__pycache__"),
+    *("target", "dbt_packages", "logs", "data", "warehouse", "node_modules"),
+}
 CITING_SUFFIXES = {".sql", ".yml", ".yaml", ".md", ".py", ".html", ".js", ".csv", ".toml", ".cfg", ".txt", ".json"}
-CITING_NAMES = {".sqlfluff", "Makefile"}
 
 
 def project_files(root: Path) -> list[Path]:
-    """The project's text files: every file under root outside build output, environments and data."""
+    """The project's text files (by suffix, and those without one: Makefile, .sqlfluff, scripts), outside build
+    output, environments, caches and data."""
     files = []
     for folder, subfolders, names in os.walk(root):
-        subfolders[:] = sorted(
-            d for d in subfolders if d not in SKIPPED_FOLDERS and not d.startswith(".") and not d.endswith(".egg-info")
-        )
+        subfolders[:] = sorted(d for d in subfolders if d not in SKIPPED_FOLDERS and not d.endswith(".egg-info"))
         for name in sorted(names):
             path = Path(folder) / name
-            if path.suffix in CITING_SUFFIXES or name in CITING_NAMES:
+            if name not in SKIPPED_FOLDERS and (path.suffix in CITING_SUFFIXES or "." not in name.lstrip(".")):
                 files.append(path)
     return sorted(files)
 
