@@ -16,7 +16,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--warehouse", type=Path, help="DuckDB file (env CROSSTRACK_DB; default warehouse/crosstrack.duckdb)"
     )
-    parser.add_argument("--as-of", required=True, help="cohort reference date, YYYY-MM-DD (SPEC section 3)")
+    parser.add_argument("--as-of", required=True, help="cohort reference date, YYYY-MM-DD (docs/rules.md section 3)")
     parser.add_argument(
         "--quality-dir",
         type=Path,

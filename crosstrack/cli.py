@@ -15,7 +15,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("crosstrack.generator.command", "write synthetic agency extracts and their ground truth"),
     "contract": (
         "crosstrack.contract.command",
-        "render every generated file from the landing contract and the cube definition, or check them",
+        "render every generated file from the landing contract, the cube definition and the rulebook, or check them",
     ),
     "validate": ("crosstrack.quality.command", "run the data-quality gate on a delivery of extracts"),
     "build": ("crosstrack.build_command", "gate a delivery, build the warehouse into a new file, publish it"),

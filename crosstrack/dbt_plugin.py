@@ -1,7 +1,7 @@
 """dbt-duckdb plugin: registers `crosstrack_keyed_hash(varchar) -> bigint` on every connection dbt opens.
 
 The function is HMAC-SHA256 keyed with the deployment secret (crosstrack/secret.py), reduced to an integer in
-[0, 2^43 - 1): the records' fingerprints of SPEC R-PUB-3 (macros/record_fingerprint.sql). The secret is read
+[0, 2^43 - 1): the records' fingerprints of R-PUB-3 (macros/record_fingerprint.sql). The secret is read
 from its file on the first call, never passed through dbt, so it appears in no compiled SQL, manifest, run result,
 log or docs page; `dbt parse`, `run-operation` and renders that never call the function need no secret. A missing
 or unfit secret fails the model that calls the function, with the SecretError message.
@@ -25,6 +25,8 @@ from duckdb.func import FunctionNullHandling, PythonUDFType
 from duckdb.sqltypes import BIGINT, VARCHAR
 
 from crosstrack.secret import load_secret, secret_path
+
+RULES = ("R-PUB-3", "R-PUB-5")  # the rules of docs/rules.md this module implements
 
 FUNCTION_NAME = "crosstrack_keyed_hash"
 # 2^43 - 1: fingerprints lie in [0, MODULUS). A cell's key is the sum of its records' fingerprints: a sum of up to

@@ -1,4 +1,4 @@
-"""Disclosure audit: an intruder's attacks on the published cubes (SPEC R-PUB-3), written apart from the code that
+"""Disclosure audit: an intruder's attacks on the published cubes (R-PUB-3), written apart from the code that
 perturbs and suppresses them, so that they judge any release. Used by the tests (test_public_layer.py,
 test_api_release.py, test_disclosure_attacks.py) and by scripts/audit_disclosure.py (`make audit`).
 

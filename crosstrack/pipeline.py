@@ -450,7 +450,7 @@ class Build:
         os.replace(self.staging_file, self.warehouse)  # atomic on one file system
 
     def reconcile(self) -> None:
-        """SPEC R-EX-2: received = quarantined + rejected + staged for every file."""
+        """R-EX-2: received = quarantined + rejected + staged for every file."""
         from crosstrack.quality.reconcile import run_reconciliation
 
         assert self.quality_dir is not None

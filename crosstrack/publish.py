@@ -31,6 +31,8 @@ from crosstrack.contract.cubes import public_cubes
 from crosstrack.progress import Progress
 from crosstrack.secret import SecretError, load_secret
 
+RULES = ("R-PUB-1",)  # the rules of docs/rules.md this module implements
+
 PUBLIC_SCHEMA = "public"
 DATABASE_NAME = "crosstrack_public.duckdb"
 PARQUET_DIR = "parquet"

@@ -1,6 +1,6 @@
 """The deployment secret: one file, read at run time, never rendered into SQL, dbt artifacts or docs.
 
-It keys the records' fingerprints (SPEC R-PUB-3, the `crosstrack_keyed_hash` SQL function registered by
+It keys the records' fingerprints (R-PUB-3, the `crosstrack_keyed_hash` SQL function registered by
 crosstrack/dbt_plugin.py), hence the noise of every published cell. It lives in a file of its own (env
 `CROSSTRACK_SECRET_FILE`, default `<project>/.secrets/crosstrack.key`, mode 0600), created once per deployment with
 `crosstrack secret init` and kept: a new secret draws the noise of every cell anew.
@@ -15,6 +15,8 @@ import stat
 from pathlib import Path
 
 from crosstrack.settings import ENV_PREFIX, current_settings
+
+RULES = ("R-PUB-3", "R-PUB-5")  # the rules of docs/rules.md this module implements
 
 SECRET_FILE_ENV = ENV_PREFIX + "SECRET_FILE"
 HEX = re.compile(r"[0-9a-fA-F]+")

@@ -29,7 +29,7 @@ class Settings(BaseSettings):
 
     # The restricted warehouse (person level): written by `crosstrack build`, read-only to the API.
     db: Path = Path("warehouse/crosstrack.duckdb")
-    # The published public release (SPEC R-PUB-1: aggregates only), the API's public endpoints read it only.
+    # The published public release (R-PUB-1: aggregates only), the API's public endpoints read it only.
     public_db: Path = Path("warehouse/public/crosstrack_public.duckdb")
     # Hashed API keys (`crosstrack apikey`).
     api_keys: Path = Path("warehouse/api_keys.json")

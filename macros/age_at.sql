@@ -1,5 +1,5 @@
 {#-
-    SPEC R-AGE-1: age in completed years on a date (the cohort date). Birth dates stay in the restricted layer;
+    R-AGE-1: age in completed years on a date (the cohort date). Birth dates stay in the restricted layer;
     only the age group leaves it.
 -#}
 {% macro age_at(birth_date, on_date) -%}

@@ -1,5 +1,5 @@
 {#-
-    SPEC R-AGE-1 and R-EX-1: the age group of an age, from the age_groups seed (bounds inclusive), so the
+    R-AGE-1 and R-EX-1: the age group of an age, from the age_groups seed (bounds inclusive), so the
     groups are defined in one place. Under 18 is the juvenile group, excluded from every cohort.
     A null or out-of-range age gives null. The correlated subquery is aggregated (max over at most one row)
     because some engines (Spark) accept only aggregated correlated scalar subqueries.

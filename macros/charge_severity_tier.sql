@@ -1,4 +1,4 @@
-{#- SPEC R-CHG-2, R-CHG-3: the tier of a charge by its severity — felony 1, misdemeanor 2, unknown severity 3:
+{#- R-CHG-2, R-CHG-3: the tier of a charge by its severity — felony 1, misdemeanor 2, unknown severity 3:
     felonies are chosen before misdemeanors, misdemeanors before charges of unknown severity. The one definition
     the leading-charge and governing-offense selections read. -#}
 {% macro charge_severity_tier(severity='severity') -%}

@@ -1,5 +1,5 @@
 {#-
-    SPEC R-INC-1: every part of a day in custody counts as a full day, the first and the last day included.
+    R-INC-1: every part of a day in custody counts as a full day, the first and the last day included.
     Admitted 2021-12-30, on 2022-01-01: 3 days; admitted and released the same day: 1 day.
     An end before the start is a data-quality problem, not a negative stay: null.
 -#}

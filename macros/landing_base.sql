@@ -1,6 +1,6 @@
 {#-
     Every row of one landing file, numbered and, where it cannot be staged, rejected with a reason
-    (SPEC R-EX-2: every landing row is staged or rejected; nothing is dropped).
+    (R-EX-2: every landing row is staged or rejected; nothing is dropped).
 
     The source is the data-quality gate's typed copy of the file (Parquet): the gate numbered the rows in file
     order from 1 (`landing_row`, the first line after the header), trimmed every value (empty is null) and typed

@@ -1,4 +1,4 @@
-{#- SPEC R-CHG-3: the leading-charge selection — numbers the charges of each `partition_by` group so that the leading
+{#- R-CHG-3: the leading-charge selection — numbers the charges of each `partition_by` group so that the leading
     charge is 1: the severity tier first (charge_severity_tier: felony, misdemeanor, unknown), then the docket with
     the earliest filing date, then the lowest charge number (ties broken by docket number and charge id so the
     choice is deterministic). Every model that picks a leading charge (per admission, or per cohort row among the

@@ -1,4 +1,4 @@
-{#- The median of a numeric expression as an aggregate (SPEC R-INC-4). Engines spell it differently. -#}
+{#- The median of a numeric expression as an aggregate (R-INC-4). Engines spell it differently. -#}
 {% macro median(expression) -%}
     {{ return(adapter.dispatch('median', 'crosstrack')(expression)) }}
 {%- endmacro %}

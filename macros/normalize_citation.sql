@@ -1,5 +1,5 @@
 {#-
-    SPEC R-OFF-4: a statute citation in the key form of the statute map, `chapter/section/subsection`:
+    R-OFF-4: a statute citation in the key form of the statute map, `chapter/section/subsection`:
     upper case, no spaces, and a trailing slash when there is no subsection (`265/1` -> `265/1/`).
 -#}
 {% macro normalize_citation(citation) -%}

@@ -1,5 +1,5 @@
 {#-
-    SPEC R-PUB-2, R-PUB-3: every cell of a cohort's public cube, computed in one pass with grouping sets from the
+    R-PUB-2, R-PUB-3: every cell of a cohort's public cube, computed in one pass with grouping sets from the
     cohort's records (one row per record, every dimension a non-null label, so null means "all"). True counts and
     statistics: restricted, the public cube protects them. `dimensions` names the grouped dimensions,
     sorted and comma-separated; `dimension_values` their values in the same order, separated by '|'. Beside the

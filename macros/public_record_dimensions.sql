@@ -1,5 +1,5 @@
 {#-
-    SPEC R-AGE-1, R-SEX-1, R-RACE-1..3, R-ETH-1, R-SELF-1: a cohort record's person dimensions as public labels,
+    R-AGE-1, R-SEX-1, R-RACE-1..3, R-ETH-1, R-SELF-1: a cohort record's person dimensions as public labels,
     never null, so that a null in a public cell means "all". Reproductive health status is asked of assigned
     sex female only (Not applicable otherwise).
 -#}
@@ -17,7 +17,7 @@
 {%- endmacro %}
 
 {#-
-    SPEC R-CHG-2..4: the governing offense of a sentenced record and the leading charge of a pretrial record, as
+    R-CHG-2..4: the governing offense of a sentenced record and the leading charge of a pretrial record, as
     two families of dimensions; the other family is Not applicable. A sentenced record without a governing
     offense shows the unknown offense (seed unknown_values).
 -#}
@@ -33,7 +33,7 @@
 {%- endmacro %}
 
 {#-
-    SPEC R-AGY-1: a cohort record's agency (and facility type) as public labels, never null: `public_place_joins`
+    R-AGY-1: a cohort record's agency (and facility type) as public labels, never null: `public_place_joins`
     joins the dimensions to the record's codes, `public_place_dimensions` selects their labels. Without
     `facility_type`, the agency alone (a cohort whose records have no facility).
 -#}
@@ -52,7 +52,7 @@
     {%- endif %}
 {%- endmacro %}
 
-{#- SPEC R-PRG-1, R-PRG-2: a cohort record's program enrollments, total and per program group (R-PSI-1). -#}
+{#- R-PRG-1, R-PRG-2: a cohort record's program enrollments, total and per program group (R-PSI-1). -#}
 {% macro public_program_inputs(relation) -%}
     {{ relation }}.program_enrollment_count
     {%- for group in ['beh', 'edu', 'sup', 'work', 'reinvestment', 'religious'] %},

@@ -1,5 +1,5 @@
 {#-
-    SPEC R-PUB-3: an integer in [0, 2^43 - 1) derived from a record's identity, keyed with the deployment secret:
+    R-PUB-3: an integer in [0, 2^43 - 1) derived from a record's identity, keyed with the deployment secret:
     HMAC-SHA256(secret, identity) by the SQL function crosstrack_keyed_hash(varchar) -> bigint. The secret is never
     rendered here: dbt-duckdb registers the function on every connection (crosstrack/dbt_plugin.py, profiles.yml
     plugins) and reads the secret file (CROSSTRACK_SECRET_FILE, crosstrack/secret.py) at run time, so no compiled

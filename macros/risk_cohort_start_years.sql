@@ -1,4 +1,4 @@
-{#- SPEC section 3 (risk and needs cohort), R-RISK-1: each agency's first risk cohort year, the earliest
+{#- docs/rules.md section 3 (risk and needs cohort), R-RISK-1: each agency's first risk cohort year, the earliest
     risk_cohort_start_year of its instruments in the seed risk_instruments (`relation`: that seed or a CTE over
     it). An agency with no instrument there (Bristol) has no row, so it has no risk cohort yet. The one definition
     the risk cohort's screening, the risk and needs mart and dim_agency read. -#}

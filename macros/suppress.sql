@@ -1,5 +1,5 @@
 {#-
-    SPEC R-PUB-2: a published aggregate is shown only when at least `threshold` (5) records meet the selection.
+    R-PUB-2: a published aggregate is shown only when at least `threshold` (5) records meet the selection.
     Renders the value (the count itself, or a statistic computed from those records) as `alias`, null when
     suppressed, and, unless `flag=false`, `is_<alias>_suppressed`. Suppressed is never 0: a count of 0 is
     suppressed too, and a consumer tells "suppressed" from "none" by the flag. The public cubes pass every value of

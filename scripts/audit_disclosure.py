@@ -1,4 +1,4 @@
-"""Disclosure audit of a published release (SPEC R-PUB-3): every attack of crosstrack/disclosure_audit.py, one table.
+"""Disclosure audit of a published release (R-PUB-3): every attack of crosstrack/disclosure_audit.py, one table.
 
     .venv/bin/python scripts/audit_disclosure.py --warehouse warehouse/crosstrack.duckdb \
         --public warehouse/public/crosstrack_public.duckdb \

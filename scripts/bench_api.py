@@ -5,7 +5,7 @@ r"""Load-test the public query API: N concurrent clients for D seconds against a
 
 Starts `crosstrack serve` on a free localhost port (its default number of workers unless --workers), reads the
 catalog, builds a fixed-seed mix of valid queries (random cohort, partition filter or none, 0-3 grouped or filtered
-dimensions with the offender-status filter the offense dimensions need (SPEC R-CHG-4), a subset of the metrics,
+dimensions with the offender-status filter the offense dimensions need (R-CHG-4), a subset of the metrics,
 JSON or CSV) plus, for a share of the requests (--large-share), the largest answers the release gives (one
 dimension over every partition, not cacheable), runs the clients (threads, one httpx client each) and prints the
 request count, throughput, p50/p95/p99 latency (all requests, and the regular ones apart from the large), errors

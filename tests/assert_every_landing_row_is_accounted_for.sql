@@ -1,4 +1,4 @@
--- SPEC R-EX-2: for every landing file, rows in the file = rows in marts + rows excluded with a reason + rows
+-- R-EX-2: for every landing file, rows in the file = rows in marts + rows excluded with a reason + rows
 -- rejected with a reason, and the staged rows are exactly those in marts or excluded; so also rows in the file =
 -- rows staged + rows rejected. Any row unaccounted for, or counted twice, fails the build. The one count check of
 -- the accounting: it reads the mart that defines it (landing_reconciliation) and the files' own row counts.

@@ -1,4 +1,4 @@
--- SPEC R-PRG-2: the program groups the macro program_groups() names columns after are the seed program_groups'
+-- R-PRG-2: the program groups the macro program_groups() names columns after are the seed program_groups'
 -- groups, in its sort order. A row is a group in one and not the other, or at another position.
 with
 

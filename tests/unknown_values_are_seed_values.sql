@@ -1,4 +1,4 @@
--- SPEC R-RACE-2, R-ETH-1, R-SEX-1, R-SELF-1: the unknown value of each person dimension with a code seed (seed
+-- R-RACE-2, R-ETH-1, R-SEX-1, R-SELF-1: the unknown value of each person dimension with a code seed (seed
 -- unknown_values) is a value of that dimension, one its code seed maps some code to. A row is an unknown value no
 -- code maps to.
 {%- set code_seeds = {

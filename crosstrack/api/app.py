@@ -1,5 +1,5 @@
-"""The Cross-Tracking API (SPEC R-API-1, R-API-2): public aggregates from the published release, and the
-restricted person-level timeline for cleared users (SPEC R-PUB-1).
+"""The Cross-Tracking API (R-API-1, R-API-2): public aggregates from the published release, and the
+restricted person-level timeline for cleared users (R-PUB-1).
 
 Two separate read-only connections: the public one opens only the published public file (there is no
 person-level table in it to reach), the restricted one opens the warehouse and is used only after an API key of a
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Anonymized cross-agency criminal-justice aggregates (public) and the person timeline (restricted).",
         description=(
             "Public endpoints read the published public release only: aggregates by cohort, dimensions and filters, "
-            "with small cells suppressed (SPEC R-API-1, R-API-2, R-PUB-2). Every answer is a published cell looked "
+            "with small cells suppressed (R-API-1, R-API-2, R-PUB-2). Every answer is a published cell looked "
             "up as it is. Restricted endpoints need an `X-API-Key` of role `restricted` and are audited."
         ),
     )

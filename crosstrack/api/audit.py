@@ -1,5 +1,5 @@
 """The audit log of the restricted endpoints: one JSON line per request under the restricted prefix, whatever its
-outcome (SPEC R-PUB-1), written before the answer leaves the server.
+outcome (R-PUB-1), written before the answer leaves the server.
 
 `RestrictedAudit` wraps the whole application, so a request is logged whether a route answered it or the router
 did (404, 405 for POST/HEAD/OPTIONS, 307 for a trailing slash). The answer is held until its audit line is written;
@@ -20,6 +20,8 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+RULES = ("R-PUB-1",)  # the rules of docs/rules.md this module implements
 
 RESTRICTED_PREFIX = "/api/v1/restricted"
 TIMELINE_PATH = RESTRICTED_PREFIX + "/persons/{person_key}/timeline"

@@ -28,7 +28,7 @@ class Dimension:
     label: str
     description: str
     is_partition: bool
-    requires_offender_status: str | None  # SPEC R-CHG-4: offered only with offender_status:<this value>
+    requires_offender_status: str | None  # R-CHG-4: offered only with offender_status:<this value>
     values: tuple[str, ...]  # in value_order
     value_order: dict[str, int] = field(hash=False, compare=False)
 

@@ -18,7 +18,9 @@ import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-# Roles: `restricted` may read the person-level endpoints (SPEC R-PUB-1: cleared government users);
+RULES = ("R-PUB-1",)  # the rules of docs/rules.md this module implements
+
+# Roles: `restricted` may read the person-level endpoints (R-PUB-1: cleared government users);
 # `public` identifies a client and grants nothing more than the public endpoints, which need no key.
 ROLES = ("restricted", "public")
 RESTRICTED_READERS = frozenset({"restricted"})

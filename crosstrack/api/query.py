@@ -1,9 +1,9 @@
 """The public query: validate a request against the catalog, then look up the published cells.
 
-SPEC R-API-1: a user picks a cohort, dimensions and filters and gets a table, from a URL that can be saved and
+R-API-1: a user picks a cohort, dimensions and filters and gets a table, from a URL that can be saved and
 run again. The answer is exactly the cube rows of one grouping set (sorted(dims | non-partition filter dims)),
 with each filter column equal to its value; nothing is summed, differenced or recomputed, so every number is one
-the publication step already suppressed (SPEC R-PUB-2, R-PUB-3). User input reaches SQL only as bound
+the publication step already suppressed (R-PUB-2, R-PUB-3). User input reaches SQL only as bound
 parameters; identifiers come from the catalog whitelist.
 """
 
@@ -249,7 +249,7 @@ def _parse_metrics(cohort: Cohort, text: str | None) -> list[str]:
 
 
 def _check_offender_status(request: QueryRequest) -> None:
-    """SPEC R-CHG-4: governing offense dimensions need offender_status:Sentenced, leading charge ones Pretrial."""
+    """R-CHG-4: governing offense dimensions need offender_status:Sentenced, leading charge ones Pretrial."""
     status = dict(request.filters).get(OFFENDER_STATUS)
     dimensions = request.cohort.dimensions
     for name in request.grouping_set:
@@ -257,7 +257,7 @@ def _check_offender_status(request: QueryRequest) -> None:
         if required and status != required:
             given = f"the query has offender_status:{status}" if status else "the query does not filter it"
             raise ApiError(
-                f"{name} is offered only for one offender status, {required} (SPEC R-CHG-4): add "
+                f"{name} is offered only for one offender status, {required} (R-CHG-4): add "
                 f"filter={OFFENDER_STATUS}:{required}; {given}",
                 "dims" if name in request.dims else "filter",
             )

@@ -31,7 +31,7 @@ class CatalogDimension(BaseModel):
     description: str
     is_partition: bool = Field(description="A partition column: every row carries it; it can be filtered, not grouped.")
     requires_offender_status: str | None = Field(
-        description="SPEC R-CHG-4: the dimension is offered only with the filter offender_status:<this value>."
+        description="R-CHG-4: the dimension is offered only with the filter offender_status:<this value>."
     )
     values: list[str] = Field(description="The values a filter may name, in display order.")
 
@@ -57,7 +57,7 @@ class CatalogCohort(BaseModel):
 class CatalogResponse(BaseModel):
     as_of: str | None = Field(description="Cohort reference date of the release.")
     published_at: str | None
-    suppression_threshold: int | None = Field(description="SPEC R-PUB-2: fewer records than this are suppressed.")
+    suppression_threshold: int | None = Field(description="R-PUB-2: fewer records than this are suppressed.")
     max_dimensions: int | None
     cohorts: list[CatalogCohort]
 
@@ -90,8 +90,8 @@ class QueryResponse(BaseModel):
     next_url: str | None = Field(description="The next page, or null on the last one.")
     as_of: str | None
     suppression: Suppression
-    query_url: str = Field(description="This query as a URL that can be saved and run again (SPEC R-API-1).")
-    csv_url: str = Field(description="The same query as a CSV download (SPEC R-API-2).")
+    query_url: str = Field(description="This query as a URL that can be saved and run again (R-API-1).")
+    csv_url: str = Field(description="The same query as a CSV download (R-API-2).")
 
 
 class PersonCandidate(BaseModel):

@@ -2,7 +2,8 @@
 
 The sources are the landing contract (crosstrack/contract/landing.yml: dbt sources, staging models, data
 dictionary) and the cube definition (crosstrack/contract/cubes.yml: the public_cubes() macro and the YAML of the
-publication and public models). `render` writes every derived file; `check` (run by `make lint`) fails when any of
+publication and public models), and the rulebook (crosstrack/contract/rules.yml and the rule declarations:
+docs/rules.md). `render` writes every derived file; `check` (run by `make lint`) fails when any of
 them differs from a fresh render.
 """
 
@@ -15,7 +16,7 @@ from crosstrack.contract import ContractError, load_contract
 from crosstrack.contract.cubes import check_program_groups
 from crosstrack.contract.render import stale_rendered, write_rendered
 
-SOURCES = "the landing contract and the cube definition"
+SOURCES = "the landing contract, the cube definition and the rulebook"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

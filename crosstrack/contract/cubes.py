@@ -18,6 +18,8 @@ import yaml
 
 from crosstrack.contract import ContractError
 
+RULES = ("R-CHG-4", "R-PUB-4")  # the rules of docs/rules.md this module implements
+
 PROGRAM_GROUPS_SEED = Path("seeds/program_groups.csv")
 PROGRAM_GROUPS_TEMPLATE = "program_group_enrollments"
 

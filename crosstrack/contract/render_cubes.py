@@ -73,7 +73,8 @@ def render_cubes_macro() -> str:
     """The macros public_cubes(), public_max_dimensions() and public_suppression_threshold()."""
     return (
         f"{{#- {GENERATED}\n"
-        "    The public layer's single definition (SPEC section 10), expanded: see cubes.yml for its rules. -#}\n"
+        "    The public layer's single definition (docs/rules.md section 10), expanded: see cubes.yml for its "
+        "rules. -#}\n"
         f"{{% macro public_max_dimensions() %}}{{{{ return({max_dimensions()}) }}}}{{% endmacro %}}\n\n"
         f"{{% macro public_suppression_threshold() %}}{{{{ return({suppression_threshold()}) }}}}{{% endmacro %}}\n\n"
         "{% macro public_cubes() %}\n"
@@ -167,7 +168,7 @@ def _cube_model(cube: dict[str, Any]) -> dict:
         )
     )
     description = (
-        f"SPEC R-PUB-1..3, R-API-3. {cube['label']}: {cube['description']} One row per cell of every grouping set "
+        f"R-PUB-1..3, R-API-3. {cube['label']}: {cube['description']} One row per cell of every grouping set "
         f"of at most {max_dimensions()} dimensions, within each {' and '.join(partitions)}; no row means no record. "
         "Counts and statistics pass through the suppress macro; counts of shown cells are perturbed consistently "
         "(R-PUB-3, docs/public_layer.md). Generated from crosstrack/contract/cubes.yml."
@@ -246,14 +247,14 @@ def _cells_models(cohort: str, cube: dict[str, Any]) -> list[dict]:
     return [
         {
             "name": cube["records"],
-            "description": f"SPEC section 10. {cube['label']}: one row per record of the cohort as its public cube "
-            "reads it, every dimension a public label. Restricted.",
+            "description": f"docs/rules.md section 10. {cube['label']}: one row per record of the cohort as its "
+            "public cube reads it, every dimension a public label. Restricted.",
             "columns": record_columns,
             "data_tests": [_unique(["record_key", *(p["name"] for p in cube["partitions"])])],
         },
         {
             "name": cube["cells"],
-            "description": f"SPEC R-PUB-2, R-PUB-3. Every cell of the {cohort} cube (grouping sets of at most "
+            "description": f"R-PUB-2, R-PUB-3. Every cell of the {cohort} cube (grouping sets of at most "
             f"{max_dimensions()} dimensions within each partition) with its true count and statistics. Restricted: "
             f"{cube['table']} publishes them suppressed and perturbed.",
             "columns": cell_columns,

@@ -174,7 +174,7 @@ def render_landing_events(contract: Contract) -> str:
         "-- Every event of every staged row of the event-bearing landing files (their `events` in the contract), with\n"
         "-- the person-bearing record it belongs to (null when the row it hangs from was not staged) and the file it\n"
         "-- came from. The restricted person timeline is its linked subset; the landing reconciliation accounts for\n"
-        "-- every row through it (SPEC R-EX-2).\n"
+        "-- every row through it (R-EX-2).\n"
         "with\n\n"
         f"{ctes}"
         "events as (\n"
@@ -196,7 +196,7 @@ def render_timeline_macro(contract: Contract) -> str:
     return (
         f"{{#- {GENERATED}\n"
         "    The person-bearing file of each system (`timeline.person_file`): its rows are accounted for through\n"
-        "    their person (landing_reconciliation, SPEC R-EX-2). -#}\n"
+        "    their person (landing_reconciliation, R-EX-2). -#}\n"
         "{% macro landing_person_files() %}\n"
         "    {{ return([\n"
         f"{entries},\n"

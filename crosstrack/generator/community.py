@@ -104,7 +104,7 @@ def _custody_reference(sup: Frame, custody_ref: dict[int, pa.Array]) -> pa.Array
 
 
 def _lscmi(sup: Frame, people: Frame, rng: np.random.Generator, parolee_ids: pa.Array, pos, as_of: int) -> Frame:
-    """LS/CMI at the start of most parole periods (SPEC R-RISK-1, R-RISK-2 bands 0-43)."""
+    """LS/CMI at the start of most parole periods (R-RISK-1, R-RISK-2 bands 0-43)."""
     rows = np.flatnonzero(rng.random(len(pos)) < 0.85)
     date = sup["start"][rows] + rng.integers(0, 30, rows.size)
     rows, date = rows[date <= as_of], date[date <= as_of]
@@ -175,7 +175,7 @@ def probation_files(
 
 
 def _oras(sup: Frame, people: Frame, rng, contract: Contract, pcf: pa.Array, pos, as_of: int) -> Frame:
-    """ORAS-CSST screens (4 items before 2019, 9 after: SPEC R-RISK-2) and full CSTs for risk/need cases."""
+    """ORAS-CSST screens (4 items before 2019, 9 after: R-RISK-2) and full CSTs for risk/need cases."""
     n = len(pos)
     screened = (sup["supervision_type"] != "PT") & (rng.random(n) < 0.8)
     cst = screened & np.isin(sup["supervision_type"], ["RN", "DU"]) & (rng.random(n) < 0.6)

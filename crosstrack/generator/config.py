@@ -1,7 +1,7 @@
 """The generator's world: agencies, courts, which system each Sheriff's Office runs, instruments, code maps.
 
 This is generator configuration only. The warehouse keeps its own reference data (seeds); nothing here is read
-by a dbt model (SPEC R-SRC-1: the OMS/JMS split is reference data, never hard-coded in model logic).
+by a dbt model (R-SRC-1: the OMS/JMS split is reference data, never hard-coded in model logic).
 
 Simulated values are *canonical* (for example the admission type ``"parole_violation"``). Each system writes
 them with its own code (``SYSTEM_CODES``); ``check_code_maps`` fails loudly if a mapped code is not in the
@@ -19,7 +19,7 @@ GENERATOR_VERSION = "1.0.0"
 WINDOW_START = "2010-01-01"  # first year of extracts (legacy records)
 SIMULATION_START = "1998-01-01"  # careers start here so that 2010 opens with people already in custody
 IMS_MIGRATION_DATE = "2012-01-01"  # IMS records created before it use legacy numeric race codes
-CSST_9_ITEM_DATE = "2019-01-01"  # SPEC R-RISK-2: ORAS-CSST 4 items before the 2019 change, 9 after
+CSST_9_ITEM_DATE = "2019-01-01"  # R-RISK-2: ORAS-CSST 4 items before the 2019 change, 9 after
 BRISTOL_ASSESSMENT_START = "2026-01-01"  # Bristol delivers no electronic assessments before 2026
 
 
@@ -53,7 +53,7 @@ class SheriffOffice:
     size: float  # relative volume of arrests in the county
 
 
-# SPEC R-SRC-1, R-RISK-1. Which office runs which system is generator configuration (the warehouse has a seed).
+# R-SRC-1, R-RISK-1. Which office runs which system is generator configuration (the warehouse has a seed).
 SHERIFFS: tuple[SheriffOffice, ...] = (
     SheriffOffice("Barnstable", "oms", "BAR", "lsirsv", 4.0),
     SheriffOffice("Berkshire", "jms", "BERK", "lsirsv", 2.2),
@@ -128,12 +128,12 @@ COURTS: tuple[Court, ...] = (
     Court("HAMPSHIRE-SC", 80, "Hampshire", True, 1.0),
 )
 
-# Relative arrest volume by county (Nantucket's people are held by Barnstable: SPEC R-SRC-1).
+# Relative arrest volume by county (Nantucket's people are held by Barnstable: R-SRC-1).
 COUNTY_SIZES: dict[str, float] = {s.county: s.size for s in SHERIFFS} | {"Nantucket": 0.25}
 
 
 def holding_sheriff(county: str) -> str:
-    """The Sheriff's Office holding a court's defendants: Nantucket has no jail (SPEC R-SRC-1)."""
+    """The Sheriff's Office holding a court's defendants: Nantucket has no jail (R-SRC-1)."""
     return "Barnstable" if county == "Nantucket" else county
 
 

@@ -44,7 +44,7 @@ def docket_numbers(episodes: Frame) -> pa.Array:
 
 
 def prepare_dockets(world: World, rng: np.random.Generator, statutes: Statutes, as_of: int) -> Dockets:
-    """Docket numbers, per-charge dispositions and amendments (SPEC R-OFF-5: the amended charge is reported)."""
+    """Docket numbers, per-charge dispositions and amendments (R-OFF-5: the amended charge is reported)."""
     ep = dict(world.episodes)
     ep["docket_number"] = docket_numbers(ep)
     ep["court_code"] = np.array([c.code for c in COURTS])[ep["court"]]

@@ -63,7 +63,7 @@ def _person_agency_ids(person: np.ndarray, agency: np.ndarray, start: np.ndarray
 
 
 def _self_reports(rng: np.random.Generator, female: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """SPEC R-SELF-1: reproductive health (assigned female only) and primary caretaker, canonical Y/N/R/X."""
+    """R-SELF-1: reproductive health (assigned female only) and primary caretaker, canonical Y/N/R/X."""
     n = len(female)
     repro = np.where(female, choice(rng, ["Y", "N", "R", "X", ""], [5, 78, 5, 4, 8], n), "")
     caretaker = choice(rng, ["Y", "N", "R", "X", ""], [28, 55, 5, 4, 8], n)
@@ -304,7 +304,7 @@ def _sentences(doc: Frame, dockets: Dockets, admission_id: pa.Array) -> tuple[Fr
         "docket_number": ep["docket_number"].take(pa.array(epos[spos])),
         "charge_number": ch["charge_no"][c_rows],
         "statute_citation": citation,
-        "is_governing_offense": flag(ch["is_lead"][c_rows]),  # SPEC R-CHG-2: DOC's governing offense flag
+        "is_governing_offense": flag(ch["is_lead"][c_rows]),  # R-CHG-2: DOC's governing offense flag
         "_person_id": ch["person_id"][c_rows],
         "_created": ep["disposition"][epos[spos]],
     }
@@ -312,7 +312,7 @@ def _sentences(doc: Frame, dockets: Dockets, admission_id: pa.Array) -> tuple[Fr
 
 
 def _compas(doc: Frame, people: Frame, rng: np.random.Generator, commit_no: pa.Array, as_of: int) -> Frame:
-    """COMPAS at intake for sentenced stays, yearly re-assessments; needs only for medium/high (SPEC R-RISK-4)."""
+    """COMPAS at intake for sentenced stays, yearly re-assessments; needs only for medium/high (R-RISK-4)."""
     end_eff = np.where(doc["end"] == NA_DAY, as_of, doc["end"])
     eligible = np.isin(doc["kind"], ["doc"]) & ~doc["life"] & (end_eff - doc["start"] > 90)
     eligible |= (doc["kind"] == "violator") & (end_eff - doc["start"] > 120) & (rng.random(len(eligible)) < 0.3)
@@ -568,7 +568,7 @@ def _county_charges(stays: Frame, statuses: Frame, dockets: Dockets, stay_ref: p
 def _county_assessments(
     system: str, stays: Frame, statuses: Frame, people: Frame, rng: np.random.Generator, person_ref, as_of: int
 ) -> Frame:
-    """Risk screens by each office's instrument (SPEC R-RISK-1); many people are never assessed (R-RISK-4)."""
+    """Risk screens by each office's instrument (R-RISK-1); many people are never assessed (R-RISK-4)."""
     end_eff = np.where(stays["end"] == NA_DAY, as_of, stays["end"])
     length = end_eff - stays["start"]
     sen_stays = np.unique(statuses["stay_id"][statuses["status"] == "SEN"])
@@ -605,7 +605,7 @@ def _county_assessments(
     ]
     if system == "jms":
         frame["instrument_name"] = np.full(m, "LSI-R-SV")
-        frame["total_score"] = total.astype(np.int64)  # SPEC R-RISK-2: JMS LSI-R-SV 0-8
+        frame["total_score"] = total.astype(np.int64)  # R-RISK-2: JMS LSI-R-SV 0-8
     else:
         code = {"lsirsv": "LSIRSV", "oras": "ORAS", "orapit": "ORASPIT", "lscmi": "LSCMI"}
         frame["instrument_code"] = lookup(code, instrument)

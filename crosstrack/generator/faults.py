@@ -24,7 +24,7 @@ class FaultRates:
     """Per-record probabilities of each data-quality fault (see docs/generator.md for the defaults' rationale)."""
 
     missing_sid_courts_before_2018: float = 0.14
-    """MassCourts dockets filed before 2018 without the defendant's SID (SPEC R-SRC-3)."""
+    """MassCourts dockets filed before 2018 without the defendant's SID (R-SRC-3)."""
     missing_sid_courts_since_2018: float = 0.05
     """MassCourts dockets filed from 2018 on without the SID."""
     missing_sid_custody_before_2018: float = 0.04

@@ -84,7 +84,7 @@ def component_rng(seed: int, component: str) -> np.random.Generator:
 
 
 def _with_recorded_identity(people: Frame, rng: np.random.Generator) -> Frame:
-    """SID as text, and race as entered where Hispanic is a race (OMS H, JMS HIS: SPEC R-RACE-3)."""
+    """SID as text, and race as entered where Hispanic is a race (OMS H, JMS HIS: R-RACE-3)."""
     people = dict(people)
     people["sid_text"] = np.char.zfill(people["sid"].astype(str), 8)
     hispanic_as_race = (people["ethnicity"] == "H") & (rng.random(len(people["sid"])) < 0.55)

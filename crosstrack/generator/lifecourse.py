@@ -111,7 +111,7 @@ def draw_next_arrest(
         cand = t[pending]
         cand_day = np.floor(cand).astype(np.int64)
         year = (cand_day.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970).clip(1990, 2049)
-        # re-offending is front-loaded after a release: SPEC R-RCD-1 context
+        # re-offending is front-loaded after a release: R-RCD-1 context
         fresh = 1.0 + p.post_release_boost * np.exp(-(cand - t_from[pending]) / 365.25)
         accept_p = table[year - base_year] * _age_multiplier((cand_day - birth[pending]) / 365.25) * fresh / max_mult
         beyond = cand_day > horizon[pending]
@@ -167,7 +167,7 @@ def _draw_charges(rng: np.random.Generator, episode_id: np.ndarray, statutes: St
 
 
 def _lead_charge(charges: Frame, n_episodes: int, first_episode: int, statutes: Statutes) -> np.ndarray:
-    """Row index of each episode's lead charge: the first felony, else the first charge (SPEC R-CHG-3)."""
+    """Row index of each episode's lead charge: the first felony, else the first charge (R-CHG-3)."""
     local = charges["episode_id"] - first_episode
     felony = statutes.is_felony[charges["statute"]]
     order = np.lexsort((charges["charge_no"], ~felony, local))
@@ -220,7 +220,7 @@ def _status_frame(stay_id, status, facility, start, end) -> Frame:
     }
 
 
-# SPEC R-ADM-1: how a pretrial hold is recorded at admission (rare types included)
+# R-ADM-1: how a pretrial hold is recorded at admission (rare types included)
 HOLD_ADMISSIONS = (
     "held_pretrial",
     "arrest",
@@ -323,7 +323,7 @@ class EpisodeStep:
         revoked = violated & (outcome == "REV")
         end = np.where(revoked, v_date, end)
         reason = np.where(revoked, "REV", reason)
-        # violators return to custody (SPEC R-RCD-2: a violator admission is a reincarceration)
+        # violators return to custody (R-RCD-2: a violator admission is a reincarceration)
         stay_end = np.full(n, NA_DAY)
         for outcome_code, length_median in (("REV", 0.0), ("D15", 14.0)):
             rows = np.flatnonzero(violated & (outcome == outcome_code))
@@ -441,7 +441,7 @@ class EpisodeStep:
         hold_agency = np.where(is_violator & (violator == "parole"), violator_agency, sheriff)
         credit = np.where(held, np.minimum(hold_end, dispo) - arrest, 0)
 
-        # sentenced time served (good time, parole eligibility; jail credit deducted: SPEC R-INC-3 context)
+        # sentenced time served (good time, parole eligibility; jail credit deducted: R-INC-3 context)
         hoc_served = np.maximum(1, np.round(hoc_days * rng.uniform(0.5, 0.85, n)).astype(np.int64) - credit)
         doc_served = np.maximum(60, np.round(doc_min * rng.uniform(0.85, 1.3, n)).astype(np.int64))
         doc_served = np.minimum(doc_served, doc_max) - credit
@@ -502,7 +502,7 @@ class EpisodeStep:
             self.stays.append(stays)
             first_status = np.where(hv == "parole", "PV", np.where(hv == "probation", "SEN", "PRE"))
             first_fac = np.where(agency == DOC, "", np.where(first_status == "PRE", "JAIL", "HOC"))
-            change = cont & to_hoc[h]  # SPEC R-CC-1: pretrial -> sentenced in the same booking, no break
+            change = cont & to_hoc[h]  # R-CC-1: pretrial -> sentenced in the same booking, no break
             first_end = np.where(change, dispo[h] - 1, end)
             self.statuses.append(_status_frame(stays["stay_id"], first_status, first_fac, arrest[h], first_end))
             c = np.flatnonzero(change)
@@ -575,7 +575,7 @@ class EpisodeStep:
                 final_stay[d[s]] = sd["stay_id"]
             last_day[d] = np.where(life[d], NA_DAY, np.maximum(last_day[d], end))
 
-        # 4. safe keeps: booked for another agency for a day or two, neither pretrial nor convicted (SPEC R-EX-1)
+        # 4. safe keeps: booked for another agency for a day or two, neither pretrial nor convicted (R-EX-1)
         sk = np.flatnonzero(~held & (rng.random(n) < p.safe_keep_share))
         if sk.size:
             start = arrest[sk]
@@ -664,7 +664,7 @@ class EpisodeStep:
 
 
 def _special_stays(rng: np.random.Generator, people: Frame, ids: Ids) -> tuple[Frame, Frame]:
-    """Civil commitments, federal and interstate-compact custody of the excluded populations (SPEC R-EX-1)."""
+    """Civil commitments, federal and interstate-compact custody of the excluded populations (R-EX-1)."""
     stays, statuses = [], []
     specs = {
         # category: (status, admission, release, median days, sigma, DOC share, county weights)

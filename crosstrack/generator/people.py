@@ -22,9 +22,9 @@ class PeopleParams:
     hispanic_share: float = 0.24
     """Share of people of Hispanic ethnicity."""
     juvenile_start_share: float = 0.04
-    """Share of careers that start at 16 or 17 (SPEC R-EX-1: custody under 18 is excluded)."""
+    """Share of careers that start at 16 or 17 (R-EX-1: custody under 18 is excluded)."""
     civil_share: float = 0.015
-    """Share of people who appear only as civil commitments (SPEC R-EX-1)."""
+    """Share of people who appear only as civil commitments (R-EX-1)."""
     federal_share: float = 0.008
     """Share of people who appear only as federal detainees or inmates."""
     interstate_share: float = 0.002

@@ -14,7 +14,7 @@ import numpy as np
 class Statutes:
     citation: np.ndarray  # "chapter/section/subsection"
     chapter: np.ndarray
-    severity: np.ndarray  # "F" | "M" (SPEC R-OFF-1)
+    severity: np.ndarray  # "F" | "M" (R-OFF-1)
     weight: np.ndarray  # relative charging frequency
     rare: np.ndarray  # bool
 

@@ -1,7 +1,7 @@
 """Ground truth written beside the extracts (``truth/*.parquet``): what really happened, for tests and the gate.
 
 No dbt model reads these tables. They let tests check the warehouse: who each record belongs to, every custody
-interval, every release with its true 3-year outcomes (SPEC R-RCD-2, R-RCD-3), and every injected fault.
+interval, every release with its true 3-year outcomes (R-RCD-2, R-RCD-3), and every injected fault.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from crosstrack.generator.frames import NA_DAY, Frame
 from crosstrack.generator.lifecourse import World
 from crosstrack.generator.values import lookup
 
-COMMUNITY_RELEASES = ("parole", "probation", "expired", "time_served", "court", "supervised")  # SPEC R-COH-2
+COMMUNITY_RELEASES = ("parole", "probation", "expired", "time_served", "court", "supervised")  # R-COH-2
 EXCLUDED_STATUS = {"SK": "safe_keep", "CIV": "civil_commitment", "FED": "federal", "ISC": "interstate_compact"}
 AGENCY_NAMES = np.array(["DOC"] + [s.county for s in SHERIFFS])
 AGENCY_SYSTEMS = np.array(["ims"] + [s.system for s in SHERIFFS])
@@ -217,14 +217,14 @@ def _suffix_min(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def _rearraignment_events(dockets: Dockets, as_of: int) -> pd.DataFrame:
-    """SPEC R-RCD-2: an arraignment on a docket filed after the release (event = arraignment date)."""
+    """R-RCD-2: an arraignment on a docket filed after the release (event = arraignment date)."""
     arr = arraignments(dockets, as_of)
     events = pd.DataFrame({"person_id": arr["person_id"], "key_day": arr["filing"], "event_day": arr["arraignment"]})
     return _suffix_min(events)
 
 
 def _reconviction_events(dockets: Dockets, as_of: int) -> pd.DataFrame:
-    """SPEC R-RCD-2: a conviction on a docket filed after the release (event = conviction date)."""
+    """R-RCD-2: a conviction on a docket filed after the release (event = conviction date)."""
     arr = arraignments(dockets, as_of)
     convicted = arr["conviction"] != NA_DAY
     events = pd.DataFrame(
@@ -238,7 +238,7 @@ def _reconviction_events(dockets: Dockets, as_of: int) -> pd.DataFrame:
 
 
 def _reincarceration_events(world: World) -> pd.DataFrame:
-    """SPEC R-RCD-2: a new admission as a sentenced person or a violator (not a pretrial hold that ends without a
+    """R-RCD-2: a new admission as a sentenced person or a violator (not a pretrial hold that ends without a
     sentence, not the DOC -> county step-down of the same sentence)."""
     st, ss = world.stays, world.statuses
     sentenced_stays = np.unique(ss["stay_id"][np.isin(ss["status"], ["SEN", "PV"])])

@@ -2,7 +2,7 @@
 
     crosstrack validate --landing DIR --out DIR --extract-date DATE [--previous MANIFEST_OR_DIR] [--chunk-rows N]
     crosstrack validate --reconcile DB_PATH --out DIR      (DIR: where the gate wrote its outputs)
-    crosstrack validate --sid-capture DB_PATH --out DIR    (SPEC R-RPT-2, writes DIR/sid_capture.csv)
+    crosstrack validate --sid-capture DB_PATH --out DIR    (R-RPT-2, writes DIR/sid_capture.csv)
 
 Exit codes: 0 delivery accepted (rows may be quarantined), 2 usage error, 3 delivery rejected (structural
 problem: nothing may be loaded), 4 reconciliation does not balance.

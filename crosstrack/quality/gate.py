@@ -1,4 +1,4 @@
-"""The data-quality gate: validate every extract of a delivery before it is loaded (SPEC R-EX-2).
+"""The data-quality gate: validate every extract of a delivery before it is loaded (R-EX-2).
 
 structural pass (every file)  -> any problem: the delivery is rejected, nothing is loaded (exit 3)
 row pass (chunk by chunk)     -> quarantine rows with reasons, warnings, GX expectation results, and every record
@@ -47,6 +47,8 @@ from crosstrack.quality.rows import (
 )
 from crosstrack.quality.rules import FilePlan, GateSettings, plan_for
 from crosstrack.quality.structure import TRUNCATED, UNBALANCED_QUOTES, FileFacts, StructuralProblem, inspect_file
+
+RULES = ("R-EX-2",)  # the rules of docs/rules.md this module implements
 
 EXIT_ACCEPTED = 0
 EXIT_REJECTED = 3

@@ -28,6 +28,8 @@ import duckdb
 
 from crosstrack.contract import LandingFile, load_contract
 
+RULES = ("R-EX-2",)  # the rules of docs/rules.md this module implements
+
 EXIT_BALANCED = 0
 EXIT_UNBALANCED = 4
 NOT_YET = "not yet available"

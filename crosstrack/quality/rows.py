@@ -1,6 +1,6 @@
 """Row-level checks, vectorized per chunk: which rows are quarantined and why, and which values only warn.
 
-Quarantine (the row is kept out of staging, SPEC R-EX-2: counted with its reason):
+Quarantine (the row is kept out of staging, R-EX-2: counted with its reason):
     required value missing; value not an integer; unparseable or impossible date; integer out of the contract's
     range; end date before its start date in the same row; duplicate primary key (first occurrence kept);
     value too long; formula-like string (CSV injection).
@@ -29,6 +29,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from crosstrack.quality.rules import FORMULA_PATTERN, FORMULA_PREFIX, FORMULA_RE, INTEGER_PATTERN, ColumnPlan, FilePlan
+
+RULES = ("R-EX-2",)  # the rules of docs/rules.md this module implements
 
 VALUE_CHARS = 200
 SAMPLES_PER_WARNING = 5

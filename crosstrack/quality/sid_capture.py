@@ -1,4 +1,4 @@
-"""SID capture report (SPEC R-RPT-2): per agency and year, the share of person records carrying a SID that is
+"""SID capture report (R-RPT-2): per agency and year, the share of person records carrying a SID that is
 present and well-formed, and that agrees with the person the record is linked to.
 
 The definition lives in one place, the dbt model `restricted.sid_capture_summary` (agency, year of first activity,
@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+RULES = ("R-RPT-2",)  # the rules of docs/rules.md this module implements
 
 SUMMARY_RELATION = "restricted.sid_capture_summary"
 

@@ -1,4 +1,4 @@
-"""Structural checks: is each file of the delivery readable as the contract describes? (SPEC R-EX-2)
+"""Structural checks: is each file of the delivery readable as the contract describes? (R-EX-2)
 
 A structural problem (missing file, not UTF-8, wrong delimiter, missing / extra / duplicated column, empty
 file, truncated file, ragged rows, blank lines) rejects the whole delivery: nothing is loaded, the gate exits 3.

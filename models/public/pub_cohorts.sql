@@ -1,4 +1,4 @@
--- SPEC R-API-1: the cohorts the public layer offers, each with its cube table, its partition columns and the
+-- R-API-1: the cohorts the public layer offers, each with its cube table, its partition columns and the
 -- most dimensions a query may group and filter by. The API and the query builder read it (catalog).
 {% set cubes = public_cubes() %}
 with

@@ -1,4 +1,4 @@
--- SPEC R-API-1, R-CHG-4: every dimension of each cohort's cube with the values it takes (catalog). The API
+-- R-API-1, R-CHG-4: every dimension of each cohort's cube with the values it takes (catalog). The API
 -- accepts a filter value only if it is listed here; `requires_offender_status` marks the offense dimensions
 -- that are offered only once the selection is narrowed to that offender status.
 {% set cubes = public_cubes() %}

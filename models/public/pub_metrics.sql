@@ -1,4 +1,4 @@
--- SPEC R-API-1, R-API-3: the metrics of each cohort's cube, with label, unit and meaning (catalog).
+-- R-API-1, R-API-3: the metrics of each cohort's cube, with label, unit and meaning (catalog).
 {% set cubes = public_cubes() %}
 with
 

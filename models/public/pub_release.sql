@@ -1,4 +1,4 @@
--- SPEC section 10: what this publication is: the as_of date its cohort windows are relative to, when it was
+-- docs/rules.md section 10: what this publication is: the as_of date its cohort windows are relative to, when it was
 -- built, and the disclosure-control parameters (R-PUB-2 threshold, most dimensions per query).
 with
 

@@ -1,4 +1,4 @@
--- SPEC R-PUB-2: admissions per agency and year, with the count and the statistic computed from the same records
+-- R-PUB-2: admissions per agency and year, with the count and the statistic computed from the same records
 -- (mean age at admission) suppressed under 5 records. The pattern every public aggregate follows: counts and
 -- statistics pass through the suppress macro, which decides suppression in one place.
 with

@@ -1,4 +1,4 @@
--- SPEC section 10: the admissions cohort's records (one per admission, R-COH-1) as the public cube reads them,
+-- docs/rules.md section 10: the admissions cohort's records (one per admission, R-COH-1) as the public cube reads them,
 -- every dimension a public label, never null.
 with
 

@@ -1,4 +1,4 @@
--- SPEC R-PUB-3: the cells of every public cube, one row each: where the cell sits (cohort, partition, grouped
+-- R-PUB-3: the cells of every public cube, one row each: where the cell sits (cohort, partition, grouped
 -- dimensions and their values), its true record count and the fingerprint of its records, which keys its
 -- perturbation. Restricted: the disclosure audit (tests/python/test_public_layer.py) reads it.
 {% set cell_models = [

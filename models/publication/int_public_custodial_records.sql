@@ -1,4 +1,4 @@
--- SPEC section 10: the custodial cohort's records (one per person and January 1, R-COH-1) as the public cube
+-- docs/rules.md section 10: the custodial cohort's records (one per person and January 1, R-COH-1) as the public cube
 -- reads them: every dimension a public label, never null (a null in a cell then means "all"). Offense
 -- dimensions: the governing offense for sentenced people, the leading charge for pretrial (R-CHG-2..4).
 with

@@ -1,3 +1,3 @@
--- SPEC R-PUB-2, R-PUB-3: every cell of the recidivism cube with its true count and statistics (restricted; the public
+-- R-PUB-2, R-PUB-3: every cell of the recidivism cube with its true count and statistics (restricted; the public
 -- cube suppresses them). Generated from the cube definition in crosstrack/contract/cubes.yml.
 {{ public_cells('recidivism') }}

@@ -1,4 +1,4 @@
--- SPEC R-RCD-1..3 and section 10: one record per release to the community and follow-up window N (1, 2, 3
+-- R-RCD-1..3 and section 10: one record per release to the community and follow-up window N (1, 2, 3
 -- years) whose whole window has passed by as_of; rates are never computed on incomplete follow-up. The
 -- cohort is sentenced by definition, so the governing offense needs no offender-status filter (R-CHG-4).
 with

@@ -1,4 +1,4 @@
--- SPEC section 10: the releases cohort's records (one per release, R-COH-1) as the public cube reads them,
+-- docs/rules.md section 10: the releases cohort's records (one per release, R-COH-1) as the public cube reads them,
 -- every dimension a public label, never null.
 with
 

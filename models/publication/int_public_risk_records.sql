@@ -1,4 +1,4 @@
--- SPEC R-RISK-1..4 and section 10: the risk and needs cohort's records (one per person, agency and January 1)
+-- R-RISK-1..4 and section 10: the risk and needs cohort's records (one per person, agency and January 1)
 -- as the public cube reads them. A person never assessed is counted with the level Not Assessed (R-RISK-4).
 with
 

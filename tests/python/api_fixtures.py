@@ -1,6 +1,6 @@
 """Fixtures for the API tests: a tiny public release laid out as the public-layer contract says, a tiny
 restricted warehouse, and keys. The cubes are built here from a handful of records, with every grouping set of
-at most 3 dimensions and the SPEC R-PUB-2 suppression (fewer than 5 records: metrics null, is_suppressed true),
+at most 3 dimensions and the R-PUB-2 suppression (fewer than 5 records: metrics null, is_suppressed true),
 so the tests can compare API answers with the file's own rows without a warehouse build.
 """
 

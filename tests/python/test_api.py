@@ -1,4 +1,4 @@
-"""The public API (SPEC R-API-1, R-API-2, R-PUB-2, R-CHG-4) against the fixture release of api_fixtures.py.
+"""The public API (R-API-1, R-API-2, R-PUB-2, R-CHG-4) against the fixture release of api_fixtures.py.
 
 Expected rows are read from the fixture file itself, never computed by hand: the API must return exactly the
 published cells of the request's grouping set.
@@ -88,6 +88,7 @@ def test_catalog_offers_what_the_catalog_tables_hold(api_client: TestClient, api
 # ---- query: the published cells, exactly ---------------------------------------------------------------------
 
 
+@pytest.mark.rules("R-API-1")
 def test_query_returns_exactly_the_published_cells_of_its_grouping_set(
     api_client: TestClient, api_public_db: Path
 ) -> None:
@@ -114,6 +115,7 @@ def test_query_returns_exactly_the_published_cells_of_its_grouping_set(
         assert row["is_suppressed"] == cell["is_suppressed"]
 
 
+@pytest.mark.rules("R-API-1")
 def test_a_filtered_dimension_joins_the_grouping_set(api_client: TestClient, api_public_db: Path) -> None:
     body = get_ok(api_client, QUERY, cohort="custodial", dims="race", filter=["agency:DOC"])
     expected = published_cells(api_public_db, "pub_custodial_population", "agency,race", {"agency": "DOC"})
@@ -159,9 +161,10 @@ def test_a_valid_value_without_records_gives_no_rows(api_client: TestClient) -> 
     assert body["rows"] == [] and body["row_count"] == 0
 
 
-# ---- suppression (SPEC R-PUB-2) --------------------------------------------------------------------------------
+# ---- suppression (R-PUB-2) --------------------------------------------------------------------------------
 
 
+@pytest.mark.rules("R-PUB-2")
 def test_a_cell_of_four_is_suppressed_as_null_and_flagged_never_zero(api_client: TestClient) -> None:
     body = get_ok(
         api_client,
@@ -176,6 +179,7 @@ def test_a_cell_of_four_is_suppressed_as_null_and_flagged_never_zero(api_client:
     assert "suppressed" in body["suppression"]["note"] and body["suppression"]["threshold"] == 5
 
 
+@pytest.mark.rules("R-PUB-2")
 def test_a_cell_of_five_is_shown(api_client: TestClient) -> None:
     body = get_ok(api_client, QUERY, cohort="custodial", dims="agency", filter="snapshot_date:2024-01-01")
     bar = next(row for row in body["rows"] if row["agency"] == "BAR")  # 2 + 3 records in the fixture
@@ -183,6 +187,7 @@ def test_a_cell_of_five_is_shown(api_client: TestClient) -> None:
     assert bar["mean_incarceration_days"] is not None
 
 
+@pytest.mark.rules("R-PUB-2")
 def test_no_published_number_is_below_the_threshold(api_client: TestClient) -> None:
     for dims in ("", "agency", "agency,race", "agency,offender_status,race"):
         body = get_ok(api_client, QUERY, cohort="custodial", dims=dims)
@@ -193,9 +198,10 @@ def test_no_published_number_is_below_the_threshold(api_client: TestClient) -> N
                 assert row["record_count"] >= 5
 
 
-# ---- CSV (SPEC R-API-2) ----------------------------------------------------------------------------------------
+# ---- CSV (R-API-2) ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.rules("R-API-2")
 def test_csv_carries_the_same_columns_and_numbers_as_json(api_client: TestClient) -> None:
     params = {"cohort": "custodial", "dims": "agency,race", "filter": ["snapshot_date:2024-01-01"]}
     body = get_ok(api_client, QUERY, **params)
@@ -222,6 +228,7 @@ def test_csv_carries_the_same_columns_and_numbers_as_json(api_client: TestClient
                 assert csv_row[name] == value
 
 
+@pytest.mark.rules("R-API-1")
 def test_the_canonical_urls_ask_the_same_question_again(api_client: TestClient) -> None:
     body = get_ok(
         api_client,
@@ -299,9 +306,10 @@ def test_more_than_three_dimensions_is_refused_counting_filters(api_client: Test
     assert "at most 3" in response.json()["error"]
 
 
-# ---- SPEC R-CHG-4 ----------------------------------------------------------------------------------------------
+# ---- R-CHG-4 ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.rules("R-CHG-4")
 def test_governing_offense_without_the_sentenced_filter_is_refused_with_the_reason(api_client: TestClient) -> None:
     response = api_client.get(QUERY, params={"cohort": "custodial", "dims": "governing_offense_type"})
     assert response.status_code == 400
@@ -310,6 +318,7 @@ def test_governing_offense_without_the_sentenced_filter_is_refused_with_the_reas
     assert "R-CHG-4" in body["error"] and "offender_status:Sentenced" in body["error"]
 
 
+@pytest.mark.rules("R-CHG-4")
 def test_governing_offense_with_the_sentenced_filter_is_answered(api_client: TestClient, api_public_db: Path) -> None:
     body = get_ok(
         api_client, QUERY, cohort="custodial", dims="governing_offense_type", filter="offender_status:Sentenced"
@@ -324,6 +333,7 @@ def test_governing_offense_with_the_sentenced_filter_is_answered(api_client: Tes
     assert {row["offender_status"] for row in body["rows"]} == {"Sentenced"}
 
 
+@pytest.mark.rules("R-CHG-4")
 @pytest.mark.parametrize(
     ("params", "parameter"),
     [
@@ -342,6 +352,7 @@ def test_an_offense_dimension_needs_its_own_offender_status(
     assert "R-CHG-4" in response.json()["error"]
 
 
+@pytest.mark.rules("R-CHG-4")
 def test_leading_charge_with_the_pretrial_filter_is_answered(api_client: TestClient) -> None:
     body = get_ok(api_client, QUERY, cohort="custodial", dims="leading_charge_type", filter="offender_status:Pretrial")
     assert body["rows"] and {row["offender_status"] for row in body["rows"]} == {"Pretrial"}
@@ -351,9 +362,10 @@ def test_recidivism_needs_no_offender_status_for_its_governing_offense(api_clien
     assert get_ok(api_client, QUERY, cohort="recidivism", dims="governing_offense_type")["rows"]
 
 
-# ---- no way from the public endpoints to person-level data (SPEC R-PUB-1) --------------------------------------
+# ---- no way from the public endpoints to person-level data (R-PUB-1) --------------------------------------
 
 
+@pytest.mark.rules("R-PUB-1")
 @pytest.mark.parametrize(
     ("query", "parameter"),
     [
@@ -373,6 +385,7 @@ def test_restricted_or_injected_names_are_refused(api_client: TestClient, query:
     assert response.json()["parameter"] == parameter
 
 
+@pytest.mark.rules("R-PUB-1")
 def test_the_public_connection_holds_no_restricted_schema_and_no_file_access(api_client: TestClient) -> None:
     cursor, _ = api_client.app.state.public.cursor()
     schemas = cursor.execute("select catalog_name, schema_name from information_schema.schemata").fetchall()
@@ -495,6 +508,7 @@ def test_the_openapi_document_describes_every_operation(api_client: TestClient) 
 # ---- the real published release (after the lead's public models land) ----------------------------------------
 
 
+@pytest.mark.rules("R-API-3")
 @pytest.mark.warehouse
 def test_the_published_release_answers_every_cohort_total(built_warehouse: Any) -> None:
     public_db = built_warehouse.public_database

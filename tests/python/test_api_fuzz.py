@@ -3,7 +3,7 @@
 Whatever a client sends, no answer is a server error, and every answer has a status, content type, headers and
 body that the document declares. A second, catalog-aware property test sends well-formed queries (cohorts,
 dimensions, values and metrics drawn from /api/v1/cohorts) so the 200 path is fuzzed too: each answer is a 200 or
-a 400 naming a parameter, and no published number breaks SPEC R-PUB-2. Deterministic (derandomize) and bounded.
+a 400 naming a parameter, and no published number breaks R-PUB-2. Deterministic (derandomize) and bounded.
 """
 
 from __future__ import annotations
@@ -141,6 +141,7 @@ def _well_formed_queries(catalog: dict) -> st.SearchStrategy[dict[str, object]]:
     return st.sampled_from(catalog["cohorts"]).flatmap(for_cohort)
 
 
+@pytest.mark.rules("R-CHG-4", "R-PUB-2")
 def test_well_formed_queries_are_answered_or_refused_with_a_reason(fuzz_app: FastAPI, tmp_path: Path) -> None:
     with TestClient(fuzz_app) as client:
         catalog = client.get("/api/v1/cohorts").json()

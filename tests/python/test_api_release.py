@@ -1,5 +1,5 @@
 """The API end to end on the session's real small-scale published release, checked against the restricted truth
-(publication.int_public_cells of the warehouse): suppression at 4 and 5 (SPEC R-PUB-2), no recovery of a
+(publication.int_public_cells of the warehouse): suppression at 4 and 5 (R-PUB-2), no recovery of a
 suppressed count by differencing two responses (R-PUB-3), the same numbers as JSON and as CSV (R-API-2), the
 offender-status rule (R-CHG-4), and no shown count under 5 in any cohort's total.
 
@@ -111,6 +111,7 @@ def _answerable_cells(release: Release, count: int) -> list[Key]:
     ]
 
 
+@pytest.mark.rules("R-PUB-2")
 def test_a_cell_of_4_records_is_suppressed_through_the_api(release: Release) -> None:
     fours = _answerable_cells(release, 4)
     assert {key[0] for key in fours} == set(release.cohorts), "every cohort has cells of 4 records"
@@ -125,6 +126,7 @@ def test_a_cell_of_4_records_is_suppressed_through_the_api(release: Release) -> 
             assert row[metric] is None, (key, metric)  # and so is every statistic computed from it
 
 
+@pytest.mark.rules("R-PUB-2")
 def test_a_cell_of_5_records_is_shown_through_the_api(release: Release) -> None:
     fives = _answerable_cells(release, 5)
     assert {key[0] for key in fives} == set(release.cohorts), "every cohort has cells of 5 records"
@@ -166,6 +168,7 @@ def _differencing_pairs(release: Release) -> list[tuple[Key, str]]:
     return pairs
 
 
+@pytest.mark.rules("R-PUB-3")
 def test_differencing_a_total_and_its_table_does_not_recover_a_suppressed_count(release: Release) -> None:
     pairs = _differencing_pairs(release)
     rng = random.Random(SEED)
@@ -219,6 +222,7 @@ def _as_csv_field(value: Any) -> str:
     return str(value)
 
 
+@pytest.mark.rules("R-API-2")
 def test_csv_and_json_carry_the_same_numbers_on_a_real_table(release: Release) -> None:
     cohort, partition, (first, second) = _two_dimension_table(release)
     params = [("cohort", cohort), ("dims", f"{second},{first}"), *release.partition_filters(cohort, partition)]
@@ -245,6 +249,7 @@ def test_csv_and_json_carry_the_same_numbers_on_a_real_table(release: Release) -
 # ---- R-CHG-4 ----------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.rules("R-CHG-4")
 def test_governing_offense_in_custodial_needs_the_sentenced_filter(release: Release) -> None:
     custodial = release.cohorts["custodial"]
     assert custodial["by_dimension"]["governing_offense_type"]["requires_offender_status"] == "Sentenced"
@@ -282,6 +287,7 @@ def test_a_combination_the_cubes_do_not_publish_is_refused_and_its_parts_are_ans
 # ---- every cohort's total ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.rules("R-PUB-2", "R-PUB-4")
 def test_no_total_row_of_any_cohort_shows_a_count_under_5(release: Release) -> None:
     assert release.catalog["suppression_threshold"] == THRESHOLD
     for cohort in release.cohorts:

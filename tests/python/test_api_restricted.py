@@ -1,4 +1,4 @@
-"""The restricted endpoint (SPEC R-PUB-1: person level, cleared users only): keys, roles, and the audit log."""
+"""The restricted endpoint (R-PUB-1: person level, cleared users only): keys, roles, and the audit log."""
 
 from __future__ import annotations
 
@@ -58,6 +58,7 @@ def test_a_wrong_secret_for_a_real_key_id_is_a_401(
     assert audit_lines(api_settings)[-1]["key_name"] is None
 
 
+@pytest.mark.rules("R-PUB-1")
 def test_a_key_of_another_role_is_a_403(api_client: TestClient, api_settings: Settings, public_role_key: str) -> None:
     response = api_client.get(TIMELINE.format(ALPHA), headers={"X-API-Key": public_role_key})
     assert response.status_code == 403
@@ -65,6 +66,7 @@ def test_a_key_of_another_role_is_a_403(api_client: TestClient, api_settings: Se
     assert (entry["key_name"], entry["role"], entry["status"]) == ("dashboard", "public", 403)
 
 
+@pytest.mark.rules("R-PUB-1")
 def test_a_restricted_key_reads_the_timeline_in_order(
     api_client: TestClient, api_settings: Settings, api_restricted_db: Path, restricted_key: str
 ) -> None:
@@ -100,6 +102,7 @@ def test_an_unknown_person_is_a_404_and_is_audited(
     assert audit_lines(api_settings)[-1]["status"] == 404
 
 
+@pytest.mark.rules("R-PUB-1")
 def test_every_attempt_allowed_or_refused_is_in_the_audit_log(
     api_client: TestClient, api_settings: Settings, restricted_key: str, public_role_key: str
 ) -> None:
@@ -122,6 +125,7 @@ def test_every_attempt_allowed_or_refused_is_in_the_audit_log(
     assert all(set(entry) == AUDIT_FIELDS for entry in entries)
 
 
+@pytest.mark.rules("R-PUB-5")
 @pytest.mark.parametrize("role_key", ["none", "restricted_key", "public_role_key"])
 @pytest.mark.parametrize("identifier", ["01007175", "sid:01007175", "NGUYEN|JOSEPH|2004-01-07", "pk_01007175"])
 def test_the_audit_log_never_holds_an_identifier_used_as_a_person_key(
@@ -154,6 +158,7 @@ def test_a_missing_warehouse_is_a_503_and_is_audited(
     assert audit_lines(settings)[-1]["status"] == 503
 
 
+@pytest.mark.rules("R-PUB-1")
 def test_a_key_does_not_open_restricted_data_through_public_endpoints(
     api_client: TestClient, restricted_key: str
 ) -> None:

@@ -1,4 +1,5 @@
-"""The cohort marts agree with an independent computation from the generator's ground truth (SPEC sections 2, 3, 9).
+"""The cohort marts agree with an independent computation from the generator's ground truth
+(docs/rules.md sections 2, 3, 9).
 
 The truth (`truth/*.parquet`, written by crosstrack/generator/truth.py) says what really happened: every custody
 status period with its person, every release with its first re-arraignment, reconviction and reincarceration.
@@ -190,6 +191,7 @@ def _truth_adult(date_column: str) -> str:
     return f"date_sub('year', truth_persons.birth_date, {date_column}) >= 18"
 
 
+@pytest.mark.rules("R-COH-1", "R-EX-1", "R-AGY-1")
 def test_january_first_custody_counts_by_agency_and_status_agree_with_the_truth(con, built_warehouse) -> None:
     truth_sql = f"""
         with
@@ -247,6 +249,7 @@ def test_january_first_custody_counts_by_agency_and_status_agree_with_the_truth(
     assert total_difference <= 2 * comparison.explained, (total_difference, comparison)
 
 
+@pytest.mark.rules("R-COH-1")
 def test_admissions_per_year_agree_with_the_truth(con, built_warehouse) -> None:
     truth_sql = f"""
         with
@@ -281,6 +284,7 @@ def test_admissions_per_year_agree_with_the_truth(con, built_warehouse) -> None:
     _assert_agrees(_compare(con, truth_sql, warehouse_sql))
 
 
+@pytest.mark.rules("R-COH-1", "R-COH-2")
 def test_releases_per_year_agree_with_the_truth(con, built_warehouse) -> None:
     truth_sql = f"""
         select
@@ -307,6 +311,7 @@ def test_releases_per_year_agree_with_the_truth(con, built_warehouse) -> None:
     _assert_agrees(_compare(con, truth_sql, warehouse_sql))
 
 
+@pytest.mark.rules("R-RCD-1", "R-RCD-2", "R-RCD-3")
 def test_three_year_reincarceration_rate_agrees_with_the_truth(con, built_warehouse) -> None:
     truth_sql = f"""
         select
@@ -355,6 +360,7 @@ def test_three_year_reincarceration_rate_agrees_with_the_truth(con, built_wareho
     assert matched > 0 and agreement >= MIN_OUTCOME_AGREEMENT, (agreement, matched)
 
 
+@pytest.mark.rules("R-RCD-3")
 def test_incomplete_follow_up_is_never_counted(con, built_warehouse) -> None:
     as_of = f"date '{built_warehouse.as_of}'"
     incomplete_but_counted = con.execute(
@@ -368,6 +374,7 @@ def test_incomplete_follow_up_is_never_counted(con, built_warehouse) -> None:
     assert incomplete_but_counted == 0
 
 
+@pytest.mark.rules("R-EX-2", "R-SRC-3")
 def test_every_candidate_row_is_in_its_mart_or_excluded_with_a_reason(con) -> None:
     reconciliation = con.execute(
         """

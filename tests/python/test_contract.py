@@ -11,7 +11,7 @@ import yaml
 from crosstrack.contract import ContractError, contract_text, load_contract, parse_contract
 from crosstrack.contract import command as contract_command
 from crosstrack.contract.cubes import PROGRAM_GROUPS_SEED, check_program_groups, public_cubes
-from crosstrack.contract.render import rendered_files, stale_rendered
+from crosstrack.contract.render import project_rendered_files, rendered_files, stale_rendered
 from crosstrack.contract.render_cubes import CELLS_MODELS_YAML, CUBES_MACRO, PUBLIC_MODELS_YAML
 from crosstrack.contract.render_events import LANDING_EVENTS_MODEL, render_landing_events, render_timeline_macro
 
@@ -51,8 +51,9 @@ def test_staging_model_names_are_unique():
     assert len(names) == len(set(names))
 
 
+@pytest.mark.rules("R-PUB-1")
 def test_person_identifiers_are_marked_pii_wherever_they_appear():
-    # SPEC R-PUB-1: names, birth dates, SIDs and docket numbers never leave the restricted layer.
+    # R-PUB-1: names, birth dates, SIDs and docket numbers never leave the restricted layer.
     for landing_file in load_contract().files:
         for column in landing_file.columns:
             if column.staged_as in {"sid", "last_name", "first_name", "birth_date", "docket_number"}:
@@ -84,7 +85,7 @@ def test_a_dangling_reference_is_refused():
 
 
 def _render_into(root: Path) -> None:
-    for relative, text in rendered_files(load_contract()).items():
+    for relative, text in project_rendered_files(load_contract(), root).items():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_text(text, encoding="utf-8")
     (root / PROGRAM_GROUPS_SEED).parent.mkdir(parents=True, exist_ok=True)
@@ -132,8 +133,9 @@ def test_every_count_metric_has_a_key_column_and_every_magnitude_a_scale():
                 assert metric["numerator"] in {m["name"] for m in cube["metrics"]}, metric["name"]
 
 
+@pytest.mark.rules("R-EX-2")
 def test_every_row_of_every_file_but_a_person_file_gives_a_timeline_event():
-    # SPEC R-EX-2: a row reaches a mart as an event of the timeline or, in a person file, through its person.
+    # R-EX-2: a row reaches a mart as an event of the timeline or, in a person file, through its person.
     for system in load_contract().systems:
         assert system.timeline is not None, system.name
         without_events = {f.file_name for f in system.files if not f.events}

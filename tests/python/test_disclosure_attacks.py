@@ -1,4 +1,4 @@
-"""An independent intruder's attacks on the session's release (SPEC R-PUB-3, crosstrack/disclosure_audit.py): for
+"""An independent intruder's attacks on the session's release (R-PUB-3, crosstrack/disclosure_audit.py): for
 every attack and count-like metric, recovering suppressed values no better than a blind guess (within sampling);
 no group attribute disclosure; no published count of 1 to 4; integer programming bounds pin (almost) nothing.
 Each attack also runs on an unprotected release made from the truth, where it must recover a lot: the proof that
@@ -20,7 +20,7 @@ from crosstrack.disclosure_audit import (
     two_release_rows,
 )
 
-pytestmark = pytest.mark.warehouse
+pytestmark = [pytest.mark.warehouse, pytest.mark.rules("R-PUB-3", "R-PUB-4")]
 
 PARTITIONS = 2  # latest partitions of each cohort attacked (partitions share no relation: each is a whole attack)
 ILP_SECONDS = 6.0  # integer programming time per release (the rest of the hidden cells is counted as not reached)

@@ -1,4 +1,5 @@
-"""The extracts tell coherent life courses and follow each agency's recording habits (SPEC sections 1-3, 7-9)."""
+"""The extracts tell coherent life courses and follow each agency's recording habits (docs/rules.md sections 1-3,
+7-9)."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ def _truth(delivery: Path, name: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def jan1_custody(generated_delivery: Path) -> pd.DataFrame:
-    """People in DOC or Sheriff custody on each January 1, excluded categories left out (SPEC R-EX-1)."""
+    """People in DOC or Sheriff custody on each January 1, excluded categories left out (R-EX-1)."""
     intervals = _truth(generated_delivery, "custody_intervals")
     counted = intervals[intervals.exclusion_reason.isna()]
     rows = []
@@ -80,7 +80,7 @@ def test_doc_holds_about_40_to_45_percent_of_those_in_custody(jan1_custody: pd.D
 
 @pytest.fixture(scope="module")
 def community_releases(generated_delivery: Path) -> pd.DataFrame:
-    """Sentenced releases to the community since 2017 whose 3-year follow-up is complete (SPEC R-RCD-3)."""
+    """Sentenced releases to the community since 2017 whose 3-year follow-up is complete (R-RCD-3)."""
     releases = _truth(generated_delivery, "releases")
     chosen = releases.is_to_community & releases.exclusion_reason.isna() & releases.followup_3y_complete
     return releases[chosen & (releases.release_date >= pd.Timestamp(2017, 1, 1))]

@@ -16,6 +16,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+pytestmark = pytest.mark.rules("R-CHG-2", "R-CHG-5")
+
 MIN_AGREEMENT = 0.99
 MAX_UNKNOWN_SHARE = 0.02
 MIN_ROWS = 100  # enough sentenced rows per agency type for the shares to mean something

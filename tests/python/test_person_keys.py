@@ -84,6 +84,7 @@ def _rebuild_keys(built_warehouse, tmp_path: Path, registry: Path) -> Path:
     return copy
 
 
+@pytest.mark.rules("R-PUB-5")
 @pytest.mark.warehouse
 def test_no_person_key_is_derivable_from_a_sid_or_demographics(built_warehouse) -> None:
     sids = _delivered_sids(built_warehouse)
@@ -104,6 +105,7 @@ def test_no_person_key_is_derivable_from_a_sid_or_demographics(built_warehouse) 
     assert all(PERSON_KEY.match(key) for key in keys), sorted(key for key in keys if not PERSON_KEY.match(key))[:5]
 
 
+@pytest.mark.rules("R-PUB-5")
 @pytest.mark.warehouse
 def test_no_key_column_of_the_warehouse_embeds_a_sid(built_warehouse) -> None:
     """Row keys built on person keys (release_key, cohort_row_key, ...) carry the random key, never a SID."""

@@ -33,6 +33,7 @@ def cells(built_warehouse):
     return published_cells(built_warehouse.public_database), restricted_cells(built_warehouse.database)
 
 
+@pytest.mark.rules("R-PUB-2", "R-PUB-3")
 def test_a_shown_count_is_the_true_count_perturbed_and_never_under_5(cells):
     published, truth = cells
     assert published.keys() == truth.keys()
@@ -51,6 +52,7 @@ def test_a_shown_count_is_the_true_count_perturbed_and_never_under_5(cells):
     assert abs(sum(noise) / len(noise)) < 0.6  # unbiased but for the floor at 5, which lifts small cells
 
 
+@pytest.mark.rules("R-PUB-3")
 def test_the_same_records_get_the_same_published_count_in_every_cube(cells):
     published, truth = cells
     by_records: dict[tuple[int, int], list[Key]] = {}
@@ -63,6 +65,7 @@ def test_the_same_records_get_the_same_published_count_in_every_cube(cells):
         assert len({published[key] for key in keys}) == 1, keys
 
 
+@pytest.mark.rules("R-PUB-2")
 def test_every_count_under_5_is_suppressed_and_5_is_shown(cells):
     published, truth = cells
     fours = [key for key, (count, _) in truth.items() if count == 4]
@@ -72,6 +75,7 @@ def test_every_count_under_5_is_suppressed_and_5_is_shown(cells):
     assert all(published[key] is not None and published[key] >= 5 for key in fives)
 
 
+@pytest.mark.rules("R-PUB-3")
 def test_differencing_two_responses_does_not_recover_a_suppressed_count(cells):
     # The attack of R-PUB-3: a total with and without a filter. For a line with one suppressed cell, the total
     # minus the shown cells is the suppressed cell, up to the perturbation of the cells subtracted. The intruder
@@ -82,6 +86,7 @@ def test_differencing_two_responses_does_not_recover_a_suppressed_count(cells):
     assert hits <= blind + MAX_ADVANTAGE
 
 
+@pytest.mark.rules("R-PUB-3")
 def test_solving_every_published_relation_at_once_does_not_recover_suppressed_counts(cells):
     # The strongest linear attack: every relation of the cubes, plus the knowledge of which cells of different
     # cubes hold the same records, solved together (on the latest partition of each cohort, to keep it quick).
@@ -106,6 +111,7 @@ def test_without_perturbation_the_same_attack_recovers_suppressed_counts_exactly
     assert all(abs(result.recovered[key] - truth[key][0]) < 1e-6 for key in small)
 
 
+@pytest.mark.rules("R-PUB-1")
 def test_the_public_database_holds_public_tables_alone_and_no_person_level_column(built_warehouse):
     tables = query(
         built_warehouse.public_database,
@@ -123,6 +129,7 @@ def test_the_public_database_holds_public_tables_alone_and_no_person_level_colum
     assert [f"{t}.{c}" for t, c in columns if is_person_level(c)] == []
 
 
+@pytest.mark.rules("R-PUB-1", "R-PUB-5")
 def test_no_identifier_of_a_person_appears_anywhere_in_the_public_database(built_warehouse):
     # Content, not names: no person key, SID, name or docket number of the restricted layer is a value of any
     # text column of the published file.
@@ -170,6 +177,7 @@ def metrics_of(units, kinds):
     return [(cohort, metric) for (cohort, metric), unit in units.items() if unit in kinds]
 
 
+@pytest.mark.rules("R-PUB-4")
 def test_no_count_of_1_to_4_is_ever_published_and_a_count_is_withheld_exactly_when_under_5(paired, units):
     counts = metrics_of(units, {"records", "enrollments"})
     assert {metric for _, metric in counts} >= {"record_count", "program_enrollments", "reincarceration_count"}
@@ -195,6 +203,7 @@ def test_no_count_of_1_to_4_is_ever_published_and_a_count_is_withheld_exactly_wh
     assert withheld > 1000 and shown > 1000  # both sides of the rule are exercised
 
 
+@pytest.mark.rules("R-PUB-4")
 def test_every_count_is_perturbed_with_the_key_of_the_records_it_counts(paired, units):
     # The same records give the same value (one key, one noise), and a different subset of the same cell gets
     # noise of its own: the 2-year reoffenders are not the 1-year ones plus an exact difference.
@@ -235,6 +244,7 @@ def test_every_count_is_perturbed_with_the_key_of_the_records_it_counts(paired, 
     assert exact / pairs < 0.5  # with one noise per cell (not per subset) every such difference would be exact
 
 
+@pytest.mark.rules("R-PUB-4")
 def test_a_rate_is_the_published_count_over_the_published_record_count(paired, units):
     rates = metrics_of(units, {"proportion"})
     assert rates
@@ -252,6 +262,7 @@ def test_a_rate_is_the_published_count_over_the_published_record_count(paired, u
     assert checked > 1000
 
 
+@pytest.mark.rules("R-PUB-4", "R-INC-4")
 def test_means_and_medians_are_perturbed_most_in_small_cells(paired, units):
     magnitudes = metrics_of(units, {"days"})
     assert {metric for _, metric in magnitudes} == {"mean_incarceration_days", "median_incarceration_days"}
@@ -269,6 +280,7 @@ def test_means_and_medians_are_perturbed_most_in_small_cells(paired, units):
         assert sum(large) / len(large) < sum(small) / len(small)  # and large cells are moved least
 
 
+@pytest.mark.rules("R-API-3", "R-CHG-4")
 def test_cubes_publish_only_the_grouping_sets_of_the_catalog(built_warehouse):
     published = set(query(built_warehouse.public_database, "select cohort, dimensions from public.pub_grouping_sets"))
     detailed = {"agency", "release_type", "gender_identity", "governing_offense_sub_type", "leading_charge_sub_type"}

@@ -26,6 +26,7 @@ def _warehouse(path: Path, public_sql: str) -> Path:
     return path
 
 
+@pytest.mark.rules("R-PUB-1")
 def test_only_the_public_schema_is_published(tmp_path):
     warehouse = _warehouse(
         tmp_path / "w.duckdb",
@@ -39,6 +40,7 @@ def test_only_the_public_schema_is_published(tmp_path):
     assert sorted(p.name for p in release.parquet_dir.iterdir()) == ["pub_custody.parquet"]
 
 
+@pytest.mark.rules("R-PUB-1")
 @pytest.mark.parametrize(
     "column", ["person_key", "sid", "birth_date", "docket_number", "admission_date", "ims_offender_id"]
 )
@@ -70,8 +72,9 @@ def test_a_reader_of_the_old_release_is_not_disturbed_by_a_new_one(tmp_path):
     assert not (tmp_path / "out" / "crosstrack_public.next.duckdb").exists()
 
 
+@pytest.mark.rules("R-PUB-1")
 def test_what_the_contract_marks_is_person_level_and_what_it_leaves_unmarked_is_not():
-    # SPEC R-PUB-1: the landing contract decides, under the staged names: every column it marks pii, a primary
+    # R-PUB-1: the landing contract decides, under the staged names: every column it marks pii, a primary
     # key, an exact date; a code or a count it leaves unmarked does not stop publication.
     pii = sorted({c.staged_as for f in load_contract().files for c in f.columns if c.pii})
     assert pii

@@ -1,5 +1,5 @@
 """Bad-input suite of the data-quality gate (crosstrack validate): each broken delivery gets its clear error or its
-quarantine reason, and every received row is either quarantined or passed (SPEC R-EX-2)."""
+quarantine reason, and every received row is either quarantined or passed (R-EX-2)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from crosstrack.quality.gate import EXIT_REJECTED, GateOptions, GateResult, run_
 from crosstrack.quality.outputs import write_outputs
 from crosstrack.quality.rules import GateSettings
 from crosstrack.quality.sample_delivery import key_value, write_sample_delivery
+
+pytestmark = pytest.mark.rules("R-EX-2")
 
 AS_OF = "2026-07-01"
 ROWS = 20

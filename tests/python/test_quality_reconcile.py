@@ -1,4 +1,4 @@
-"""Reconciliation (SPEC R-EX-2) and SID capture (SPEC R-RPT-2) reports, on small hand-made warehouses."""
+"""Reconciliation (R-EX-2) and SID capture (R-RPT-2) reports, on small hand-made warehouses."""
 
 from __future__ import annotations
 
@@ -75,6 +75,7 @@ def build_fake_warehouse(
             )
 
 
+@pytest.mark.rules("R-EX-2")
 def test_every_received_row_is_staged_quarantined_or_rejected(gated: Path, tmp_path: Path) -> None:
     database = tmp_path / "wh.duckdb"
     build_fake_warehouse(database, gated, {"ims/IMS_CHARGE.csv": [5, 9]})
@@ -98,6 +99,7 @@ def test_a_warehouse_without_the_accounting_mart_does_not_balance(gated: Path, t
     assert all(r.in_marts is None and "restricted.landing_reconciliation not found" in r.notes[0] for r in results)
 
 
+@pytest.mark.rules("R-EX-2")
 def test_a_lost_row_makes_the_reconciliation_fail(
     gated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -115,9 +117,10 @@ def test_a_lost_row_makes_the_reconciliation_fail(
     assert (booking["received"], booking["staged"], booking["balanced"]) == (ROWS, ROWS - 1, False)
 
 
+@pytest.mark.rules("R-RPT-2")
 @pytest.mark.warehouse
 def test_sid_capture_reads_the_one_definition_in_the_warehouse(built_warehouse) -> None:
-    # SPEC R-RPT-2: the report reads restricted.sid_capture_summary; its totals agree with the staged person records.
+    # R-RPT-2: the report reads restricted.sid_capture_summary; its totals agree with the staged person records.
     rows = sid_capture_report(built_warehouse.database)
     with duckdb.connect(str(built_warehouse.database), read_only=True) as con:
         staged = dict(
@@ -143,6 +146,7 @@ def test_sid_capture_reads_the_one_definition_in_the_warehouse(built_warehouse) 
     assert any(row.with_sid < row.records for row in rows), "no record lacks a SID: the report is vacuous"
 
 
+@pytest.mark.rules("R-RPT-2")
 @pytest.mark.warehouse
 def test_sid_capture_command_writes_the_csv(built_warehouse, tmp_path: Path) -> None:
     assert main(["validate", "--sid-capture", str(built_warehouse.database), "--out", str(tmp_path / "out")]) == 0

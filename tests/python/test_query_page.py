@@ -1,6 +1,6 @@
 """The query-builder page in a real browser (Debian's chromium driven by Playwright) against a small public release.
 
-The page reads the catalog, builds a query, shows the published cells (suppressed ones marked, never 0: SPEC
+The page reads the catalog, builds a query, shows the published cells (suppressed ones marked, never 0:
 R-PUB-2), the API request as a URL to copy (R-API-1), CSV and JSON downloads (R-API-2), and mirrors the query in
 its own URL so a saved page link restores and reruns it. Offense dimensions are offered only once offender status
 is filtered to the matching value (R-CHG-4). The release is the API tests' fixture (`api_fixtures`); the expected
@@ -98,6 +98,7 @@ def picked(table: list[dict[str, str]], *columns: str) -> list[dict[str, str]]:
     return [{column: row[column] for column in columns} for row in table]
 
 
+@pytest.mark.rules("R-PUB-2")
 def test_query_shows_published_cells_with_suppressed_marked_never_zero(page: Page, base_url: str) -> None:
     build_agency_by_status(page, base_url)
     table = shown_table(page)
@@ -114,6 +115,7 @@ def test_query_shows_published_cells_with_suppressed_marked_never_zero(page: Pag
     expect(page.get_by_role("columnheader", name="Mean days of incarceration")).to_be_visible()
 
 
+@pytest.mark.rules("R-API-1", "R-API-2")
 def test_shown_api_url_returns_the_same_numbers_as_json_and_csv(page: Page, base_url: str) -> None:
     build_agency_by_status(page, base_url)
     table = shown_table(page)
@@ -146,6 +148,7 @@ def test_shown_api_url_returns_the_same_numbers_as_json_and_csv(page: Page, base
     assert "2024-01-01,BAR,Sentenced,,,true" in download.text.splitlines()  # suppressed: empty, not 0
 
 
+@pytest.mark.rules("R-API-1")
 def test_page_url_restores_and_reruns_the_query(page: Page, browser: Browser, base_url: str) -> None:
     build_agency_by_status(page, base_url)
     first = shown_table(page)
@@ -169,6 +172,7 @@ def test_page_url_restores_and_reruns_the_query(page: Page, browser: Browser, ba
         context.close()
 
 
+@pytest.mark.rules("R-CHG-4")
 def test_offense_dimensions_are_offered_only_once_offender_status_is_filtered(page: Page, base_url: str) -> None:
     open_builder(page, base_url + "/")
     page.get_by_label("Cohort", exact=True).select_option("custodial")
@@ -227,7 +231,7 @@ def test_dimension_budget_counts_filters_and_stops_at_the_maximum(page: Page, ba
 
 
 def test_an_api_refusal_is_shown_with_its_reason(page: Page, base_url: str) -> None:
-    # A saved link that asks for the governing offense without the offender-status filter (SPEC R-CHG-4).
+    # A saved link that asks for the governing offense without the offender-status filter (R-CHG-4).
     page.goto(base_url + "/?cohort=custodial&dims=governing_offense_type&metrics=record_count")
     error = page.get_by_role("alert")
     expect(error).to_be_visible()

@@ -1,4 +1,4 @@
-"""SPEC R-EX-2 through the marts: every landing row is in a mart, excluded with a reason, or rejected with one."""
+"""R-EX-2 through the marts: every landing row is in a mart, excluded with a reason, or rejected with one."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from crosstrack.pipeline import PROJECT_DIR, dbt_command, dbt_environment
 
-pytestmark = pytest.mark.warehouse
+pytestmark = [pytest.mark.warehouse, pytest.mark.rules("R-EX-2")]
 
 
 def _rows(database, sql: str) -> list[tuple]:

@@ -1,4 +1,4 @@
-"""Reference seeds (seeds/*.csv) against the landing contract, the generator's statute catalogue and SPEC.md.
+"""Reference seeds (seeds/*.csv) against the landing contract, the generator's statute catalogue and docs/rules.md.
 
 A contract change that adds a code without a seed change fails here, as does a statute the generator charges
 people with that the statute map does not classify (rare ones may stay unmapped: they exercise the fallback).
@@ -95,6 +95,7 @@ def contract_code_sets() -> list[tuple[str, str, dict[str, str]]]:
     ]
 
 
+@pytest.mark.rules("R-SRC-2", "R-ADM-1", "R-REL-1", "R-AGY-1", "R-RACE-1")
 @pytest.mark.parametrize(("system", "code_set"), sorted(COVERED_CODE_SETS))
 def test_every_contract_code_appears_in_its_seed(system: str, code_set: str) -> None:
     codes = set(load_contract().system(system).code_sets[code_set])
@@ -133,7 +134,7 @@ def test_seeds_map_no_code_the_contract_does_not_know() -> None:
     assert stale == set()
 
 
-# --- statutes (SPEC R-OFF-1..4) ------------------------------------------------------------------------------
+# --- statutes (R-OFF-1..4) ------------------------------------------------------------------------------
 
 
 def generator_statutes() -> list[dict[str, str]]:
@@ -145,16 +146,19 @@ def statute_map() -> dict[str, dict[str, str]]:
     return {row["statute_citation"]: row for row in seed_rows("statute_offense_map")}
 
 
+@pytest.mark.rules("R-OFF-4")
 def test_every_common_generator_citation_is_mapped() -> None:
     unmapped = {row["citation"] for row in generator_statutes() if row["rare"] != "1"} - set(statute_map())
     assert unmapped == set()
 
 
+@pytest.mark.rules("R-OFF-4")
 def test_some_rare_generator_citations_stay_unmapped_to_exercise_the_fallback() -> None:
     rare = {row["citation"] for row in generator_statutes() if row["rare"] == "1"}
     assert rare - set(statute_map()), "leave at least one rare citation unmapped (R-OFF-4 fallback)"
 
 
+@pytest.mark.rules("R-OFF-1")
 def test_statute_map_severity_agrees_with_the_generator() -> None:
     severity = {"F": "Felony", "M": "Misdemeanor"}
     disagreements = {
@@ -171,6 +175,7 @@ def test_citation_key_is_chapter_section_subsection() -> None:
         assert citation == citation.upper().replace(" ", "")
 
 
+@pytest.mark.rules("R-OFF-4")
 def test_every_override_of_the_chapter_type_carries_a_rationale() -> None:
     chapters = {row["chapter"]: row for row in seed_rows("statute_chapters")}
     for citation, row in statute_map().items():
@@ -179,6 +184,7 @@ def test_every_override_of_the_chapter_type_carries_a_rationale() -> None:
             assert row["rationale"].strip(), f"{citation} overrides {default} without a rationale"
 
 
+@pytest.mark.rules("R-OFF-3")
 def test_every_type_and_sub_type_pair_is_on_the_public_list() -> None:
     public = {(row["offense_type"], row["offense_sub_type"]) for row in seed_rows("offense_sub_types")}
     for row in statute_map().values():
@@ -187,6 +193,7 @@ def test_every_type_and_sub_type_pair_is_on_the_public_list() -> None:
         assert (row["offense_type"], row["fallback_offense_sub_type"]) in public
 
 
+@pytest.mark.rules("R-OFF-2")
 def test_chapter_defaults_follow_r_off_2() -> None:
     chapters = {row["chapter"]: row["offense_type"] for row in seed_rows("statute_chapters")}
     assert chapters == {
@@ -200,9 +207,10 @@ def test_chapter_defaults_follow_r_off_2() -> None:
     }
 
 
-# --- agencies and instruments (SPEC R-SRC-1, R-RISK-1) -------------------------------------------------------
+# --- agencies and instruments (R-SRC-1, R-RISK-1) -------------------------------------------------------
 
 
+@pytest.mark.rules("R-SRC-1")
 def test_oms_and_jms_offices_per_reference_data() -> None:
     systems = {row["agency_code"]: row["custodial_system"] for row in seed_rows("agencies")}
     oms = {"BARNSTABLE", "BRISTOL", "ESSEX", "HAMPSHIRE", "MIDDLESEX", "PLYMOUTH", "WORCESTER"}
@@ -212,6 +220,7 @@ def test_oms_and_jms_offices_per_reference_data() -> None:
     assert {a for a, s in systems.items() if s == "ims"} == {"DOC"}
 
 
+@pytest.mark.rules("R-RISK-1")
 def test_instruments_by_agency_follow_r_risk_1() -> None:
     instruments = defaultdict(set)
     for row in seed_rows("risk_instruments"):
@@ -227,6 +236,7 @@ def test_instruments_by_agency_follow_r_risk_1() -> None:
     assert "BRISTOL" not in instruments
 
 
+@pytest.mark.rules("R-RISK-1")
 def test_risk_cohort_starts_2020_for_state_agencies_and_hampden_and_2026_for_other_counties() -> None:
     start = {row["agency_code"]: int(row["risk_cohort_start_year"]) for row in seed_rows("risk_instruments")}
     assert {a for a, y in start.items() if y == 2020} == {"DOC", "PAROLE", "PROBATION", "HAMPDEN"}
@@ -234,9 +244,10 @@ def test_risk_cohort_starts_2020_for_state_agencies_and_hampden_and_2026_for_oth
     assert all(y == 2026 for a, y in start.items() if a not in {"DOC", "PAROLE", "PROBATION", "HAMPDEN"})
 
 
-# --- bands and age groups (SPEC R-RISK-2, R-AGE-1) -----------------------------------------------------------
+# --- bands and age groups (R-RISK-2, R-AGE-1) -----------------------------------------------------------
 
 
+@pytest.mark.rules("R-RISK-2")
 def test_score_bands_are_contiguous_and_do_not_overlap() -> None:
     bands = defaultdict(list)
     for row in seed_rows("risk_score_bands"):
@@ -260,11 +271,13 @@ def band_of(instrument: str, version: str, sex: str, system: str, score: int) ->
     return matches[0]
 
 
+@pytest.mark.rules("R-RISK-2")
 def test_female_score_3_is_low_on_the_4_item_csst_and_high_on_the_9_item() -> None:
     assert band_of("ORAS-CSST", "4-item", "Female", "probation", 3) == "Low"
     assert band_of("ORAS-CSST", "9-item", "Female", "probation", 3) == "High"
 
 
+@pytest.mark.rules("R-AGE-1")
 def test_age_groups_are_contiguous_from_zero_with_the_spec_boundaries() -> None:
     groups = sorted(seed_rows("age_groups"), key=lambda row: int(row["min_age"]))
     assert int(groups[0]["min_age"]) == 0
@@ -274,11 +287,13 @@ def test_age_groups_are_contiguous_from_zero_with_the_spec_boundaries() -> None:
     assert [g["age_group"] for g in groups if g["is_juvenile"] == "true"] == ["Under 18"]
 
 
+@pytest.mark.rules("R-RISK-3")
 def test_every_subcomponent_names_a_staged_column_of_the_contract() -> None:
     staged = {column.staged_as for landing_file in load_contract().files for column in landing_file.columns}
     assert {row["staged_column"] for row in seed_rows("risk_subcomponent_scales")} - staged == set()
 
 
+@pytest.mark.rules("R-RISK-3")
 def test_scored_subcomponent_scales_are_contiguous_from_zero() -> None:
     bounds = defaultdict(list)
     for row in seed_rows("risk_subcomponent_scales"):

@@ -77,6 +77,7 @@ def test_create_secret_writes_a_private_fresh_secret_once(tmp_path):
     assert load_secret(create_secret(tmp_path / "other.key")) != first
 
 
+@pytest.mark.rules("R-PUB-5")
 def test_secret_init_prints_the_path_never_the_secret(tmp_path, capsys):
     path = tmp_path / "s" / "crosstrack.key"
     assert main(["secret", "init", "--file", str(path)]) == 0
@@ -122,6 +123,7 @@ def _keyed(con: duckdb.DuckDBPyConnection, values: list[str | None], function: s
     return [row[0] for row in con.execute(sql, [values]).fetchall()]
 
 
+@pytest.mark.rules("R-PUB-5")
 def test_the_keyed_hash_is_hmac_sha256_of_the_secret_and_depends_on_it(tmp_path, monkeypatch):
     values = [f"person#{i}" for i in range(3000)] + ["é", "", None]
     con = duckdb.connect()
@@ -148,6 +150,7 @@ def test_the_keyed_hash_needs_the_secret_only_when_called(tmp_path, monkeypatch)
         con.execute("select crosstrack_keyed_hash('x')").fetchall()
 
 
+@pytest.mark.rules("R-PUB-3", "R-PUB-5")
 def test_the_build_keys_every_fingerprint_with_the_deployment_secret(built_warehouse, deployment_secret):
     con = duckdb.connect(str(built_warehouse.database), read_only=True)
     keys = [row[0] for row in con.execute("select cast(admission_key as varchar) from cohorts.admissions").fetchall()]
@@ -160,6 +163,7 @@ def test_the_build_keys_every_fingerprint_with_the_deployment_secret(built_wareh
 # ---- the artifact scan -----------------------------------------------------------------------------------------
 
 
+@pytest.mark.rules("R-PUB-5")
 def test_no_file_a_build_writes_holds_the_secret(built_warehouse, deployment_secret):
     """Every file under the build's folder (dbt target: compiled/, run/, manifest.json, run_results.json,
     catalog.json, index.html, logs/; the warehouse; the published release; the quality report; the delivery) is

@@ -1,4 +1,4 @@
-"""Staging on a generated delivery: every landing row is staged or rejected with its reason (SPEC R-EX-2).
+"""Staging on a generated delivery: every landing row is staged or rejected with its reason (R-EX-2).
 
 These tests read the warehouse built once per session by the `built_warehouse` fixture (conftest.py) and check it
 against the landing files themselves and the generator's ground truth, never against the models' own counts.
@@ -18,7 +18,7 @@ import pytest
 from crosstrack.contract import load_contract
 from crosstrack.pipeline import build_warehouse
 
-pytestmark = pytest.mark.warehouse
+pytestmark = [pytest.mark.warehouse, pytest.mark.rules("R-EX-2")]
 
 
 def _csv_data_rows(path: Path) -> int:

@@ -1,4 +1,4 @@
-"""The public endpoints: aggregates from the published release only (SPEC R-API-1, R-API-2, R-PUB-2)."""
+"""The public endpoints: aggregates from the published release only (R-API-1, R-API-2, R-PUB-2)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from crosstrack.api.errors import ERROR_RESPONSES
 from crosstrack.api.query import PAGE_ROWS, QueryRequest, csv_chunks, page_of, parse_query, run_query
 from crosstrack.api.routers.releases import release_database
 from crosstrack.settings import Settings
+
+RULES = ("R-API-1", "R-API-2", "R-PUB-2")  # the rules of docs/rules.md this module implements
 
 router = APIRouter()
 
@@ -129,7 +131,7 @@ def healthz(request: Request, public: PublicRelease) -> dict[str, Any]:
     summary="The catalog: cohorts, their dimensions and values, metrics",
     description=(
         "Everything /api/v1/query accepts, read from the release's catalog tables: per cohort its partition "
-        "columns, dimensions (label, values, and `requires_offender_status`, SPEC R-CHG-4), metrics and the "
+        "columns, dimensions (label, values, and `requires_offender_status`, R-CHG-4), metrics and the "
         "most dimensions one query may combine."
     ),
     response_model=schemas.CatalogResponse,
@@ -148,12 +150,12 @@ def cohorts(request: Request, public: PublicRelease) -> dict[str, Any]:
     "/api/v1/query",
     summary="A table of published aggregates for one cohort, dimensions and filters",
     description=(
-        "SPEC R-API-1: the rows of the cohort's cube for the grouping set made of `dims` and the non-partition "
+        "R-API-1: the rows of the cohort's cube for the grouping set made of `dims` and the non-partition "
         "filter dimensions, each filter column equal to its value; ordered by partition, then dimension values. "
         "At most `max_dimensions` dimensions (grouped or filtered; partition filters do not count). Governing "
         "offense dimensions need `filter=offender_status:Sentenced`, leading charge dimensions "
-        "`filter=offender_status:Pretrial` (SPEC R-CHG-4). Suppressed cells (SPEC R-PUB-2) carry null metrics "
-        "and `is_suppressed: true`. `format=csv` downloads the same table (SPEC R-API-2). Any other query "
+        "`filter=offender_status:Pretrial` (R-CHG-4). Suppressed cells (R-PUB-2) carry null metrics "
+        "and `is_suppressed: true`. `format=csv` downloads the same table (R-API-2). Any other query "
         "parameter is refused."
     ),
     response_class=Response,
@@ -240,7 +242,7 @@ class _Answer:
 
 
 def _query_answer(cursor: duckdb.DuckDBPyConnection, catalog: Catalog, parsed: QueryRequest, base: str) -> _Answer:
-    """The rendered page of the answer: CSV (SPEC R-API-2) or the JSON document."""
+    """The rendered page of the answer: CSV (R-API-2) or the JSON document."""
     result = run_query(cursor, parsed)
     page = page_of(result)
     next_url = f"{base}?{parsed.canonical_query(page=parsed.page + 1)}" if page.has_next else None

@@ -20,6 +20,8 @@ from crosstrack.api.dependencies import Keys, Limits, RestrictedWarehouse, rejec
 from crosstrack.api.errors import ERROR_RESPONSES, ApiError
 from crosstrack.api.keys import RESTRICTED_READERS, Principal, key_id_of
 
+RULES = ("R-PUB-1",)  # the rules of docs/rules.md this module implements
+
 router = APIRouter()
 
 API_KEY_HEADER = "X-API-Key"
@@ -73,7 +75,7 @@ RestrictedReader = Annotated[Principal, Depends(_restricted_reader)]
     TIMELINE_PATH,
     summary="One person's chronological events across agencies (restricted)",
     description=(
-        "SPEC R-PUB-1: the restricted 360-degree view, rows of restricted.person_timeline for one person_key in "
+        "R-PUB-1: the restricted 360-degree view, rows of restricted.person_timeline for one person_key in "
         "event_sequence order. Needs an `X-API-Key` of role `restricted`; every call, allowed or refused, is "
         "written to the audit log."
     ),

@@ -1,6 +1,6 @@
 // The query builder: reads the catalog from the API, builds a query, runs it and shows the table.
 // The page's own query string is the API's (cohort, dims, filter, metrics): opening a saved page URL
-// restores the query and runs it (SPEC R-API-1). Nothing about the cohorts is hard-coded here.
+// restores the query and runs it (R-API-1). Nothing about the cohorts is hard-coded here.
 "use strict";
 
 (function () {
@@ -84,7 +84,7 @@
     return state.cohort.dimensions.find((d) => d.name === name) || state.cohort.partitions.find((d) => d.name === name);
   }
 
-  // ---- rules: dimension budget and offender status (SPEC R-CHG-4) ------------------------------------------
+  // ---- rules: dimension budget and offender status (R-CHG-4) ------------------------------------------
 
   function offenderStatusFilter() {
     const filter = state.filters.find((f) => f.dimension === OFFENDER_STATUS && f.value);

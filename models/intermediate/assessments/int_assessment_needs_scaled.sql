@@ -1,4 +1,4 @@
--- SPEC R-RISK-3: every needs subcomponent recorded on an assessment (COMPAS needs and identified assessments,
+-- R-RISK-3: every needs subcomponent recorded on an assessment (COMPAS needs and identified assessments,
 -- ORAS-CSST items, ORAS-CST domains, LS/CMI domains, LSI-R-SV flags), one row each, with its scale value from
 -- the risk_subcomponent_scales seed: by code where the value arrives as a code, by inclusive score bounds where
 -- it arrives as a score (an LSI-R-SV flag is a score of 1 or 0). A value the scale does not know is flagged.

@@ -1,4 +1,4 @@
--- SPEC R-RISK-2: the risk level of every assessment, decided in this one place. A score is banded by the
+-- R-RISK-2: the risk level of every assessment, decided in this one place. A score is banded by the
 -- risk_score_bands seed keyed by (instrument, version, assigned sex, source system), bounds inclusive; a level
 -- delivered as a code is mapped by risk_level_codes. A score outside its instrument's range (LS/CMI 44), a
 -- missing score or an unknown code is flagged invalid with the reason, never banded silently.

@@ -1,4 +1,4 @@
--- One row per risk assessment from every system, in the interface the banding rule takes (SPEC R-RISK-1,
+-- One row per risk assessment from every system, in the interface the banding rule takes (R-RISK-1,
 -- R-RISK-2): instrument, version, assigned sex, source system, and the score (or result code) or the level
 -- as delivered. The instrument comes from reference data (risk_instruments), never from model logic.
 with

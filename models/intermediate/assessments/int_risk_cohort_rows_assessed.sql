@@ -1,4 +1,4 @@
--- SPEC section 3 (risk and needs cohort) and section 8: one row per person on each January 1 from the agency's
+-- docs/rules.md section 3 (risk and needs cohort) and section 8: one row per person on each January 1 from the agency's
 -- first risk cohort year (seed risk_instruments: 2020 for Parole, Probation, DOC and Hampden, 2026 for the other
 -- county agencies; Bristol has no row there, so it is left out until its electronic data are published) who is
 -- either sentenced in that agency's custody (the custodial cohort rows of int_cohort_rows_described, R-EX-1
@@ -153,7 +153,7 @@ final as (
         latest_assessments.version as instrument_version,
         latest_assessments.assessment_key is not null as is_assessed,
         coalesce(latest_assessments.is_valid_score, true) as is_valid_score,
-        -- SPEC R-RISK-4: never assessed is a value
+        -- R-RISK-4: never assessed is a value
         case
             when latest_assessments.assessment_key is null then 'Not Assessed'
             else latest_assessments.risk_level

@@ -1,4 +1,4 @@
--- SPEC R-CHG-1, R-OFF-1..5: every charge a custodial agency holds against an admission (IMS sentence charges,
+-- R-CHG-1, R-OFF-1..5: every charge a custodial agency holds against an admission (IMS sentence charges,
 -- OMS and JMS booking charges), linked to the Trial Court's docket (filing date) and charge (amendment,
 -- severity, disposition), with the reported citation (the amended one if amended) classified by the statute map,
 -- or by its chapter's default when the map does not know it. The input of the governing and leading rules.
@@ -158,14 +158,14 @@ linked as (
     left join court_charge_sentences
         on court_charges.masscourts_charge_id = court_charge_sentences.masscourts_charge_id
     -- A charge whose sentence row was rejected in staging has no admission: it is listed with its reason in
-    -- int_charges_orphaned, not here (SPEC R-EX-2).
+    -- int_charges_orphaned, not here (R-EX-2).
     where custodial_charges.source_admission_id is not null
 ),
 
 reported as (
     select
         *,
-        -- SPEC R-OFF-5: if a charge was amended, the amended charge is the one reported
+        -- R-OFF-5: if a charge was amended, the amended charge is the one reported
         amended_statute_citation is not null as is_amended,
         coalesce(amended_statute_citation, statute_citation) as reported_statute_citation
     from linked
@@ -185,7 +185,7 @@ classified as (
         reported.amended_statute_citation,
         reported.is_amended,
         reported.reported_statute_citation,
-        -- SPEC R-OFF-4: the statute map, else the chapter's default type with its "Other" sub-type
+        -- R-OFF-4: the statute map, else the chapter's default type with its "Other" sub-type
         coalesce(
             statute_map.statute_citation,
             {{ dbt.concat(["'fallback:'", "coalesce(statute_chapters.chapter, 'OTHER')"]) }}
@@ -199,10 +199,10 @@ classified as (
             other_chapter.fallback_offense_sub_type
         ) as offense_sub_type,
         statute_map.statute_citation is not null as is_offense_mapped,
-        -- SPEC R-OFF-1: severity describes the statute; the court's code only where the map is silent
+        -- R-OFF-1: severity describes the statute; the court's code only where the map is silent
         coalesce(statute_map.severity, reported.court_severity) as severity,
         reported.is_governing_flag,
-        -- SPEC R-CHG-1: a conviction with a sentence of incarceration, per the custodial agency or the court
+        -- R-CHG-1: a conviction with a sentence of incarceration, per the custodial agency or the court
         coalesce(reported.is_sentenced_charge, false)
         or reported.court_sentence_date is not null as is_sentenced_to_incarceration,
         -- R-CHG-5: from when; null when the custodial agency holds the charge as sentenced (from admission)

@@ -1,4 +1,4 @@
--- SPEC R-EX-2: custodial charges that cannot be attached to an admission because the row they hang from (an IMS
+-- R-EX-2: custodial charges that cannot be attached to an admission because the row they hang from (an IMS
 -- sentence) was rejected in staging. They are kept out of the charge rules and listed here with the reason, so
 -- the reconciliation can account for them.
 with

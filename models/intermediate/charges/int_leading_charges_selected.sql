@@ -1,4 +1,4 @@
--- SPEC R-CHG-3 (with R-OFF-5): the leading charge of each admission, for pretrial people.
+-- R-CHG-3 (with R-OFF-5): the leading charge of each admission, for pretrial people.
 -- The first felony charge on the docket with the earliest filing date and the lowest charge number; if there is
 -- none, the first misdemeanor charge, same ordering. The citation reported is the amended one when amended.
 with

@@ -1,5 +1,5 @@
 -- Every row kept in a custody cohort (int_cohort_rows_screened with no exclusion reason), described at its own
--- cohort date (SPEC section 3): agency and facility type, offender status, demographics (R-AGE-1, R-RACE-1..3,
+-- cohort date (docs/rules.md section 3): agency and facility type, offender status, demographics (R-AGE-1, R-RACE-1..3,
 -- R-ETH-1, R-SEX-1, R-SELF-1), governing offense or leading charge (R-CHG-1..4), incarceration time (R-INC-1..3),
 -- continuous custody admission date (R-CC-1) and program enrollments (R-PRG-1, R-PRG-2). The cohort marts select
 -- their cohort from it, so each dimension is decided once for all of them.
@@ -105,7 +105,7 @@ doc_facility_types as (
     group by described_rows.cohort_row_key, described_rows.cohort
 ),
 
--- SPEC R-CHG-3 narrowed to the dockets open on the cohort date (filed by then, a charge not yet disposed of);
+-- R-CHG-3 narrowed to the dockets open on the cohort date (filed by then, a charge not yet disposed of);
 -- the selection is the one macro leading_charge_rank (felony first, earliest filing date, lowest charge number)
 pretrial_charges as (
     select
@@ -142,7 +142,7 @@ open_docket_charges as (
         and docket_last_disposition_date >= cohort_date
 ),
 
--- SPEC R-PRG-1: enrollments at the agency that began between the continuous custody admission date and the
+-- R-PRG-1: enrollments at the agency that began between the continuous custody admission date and the
 -- cohort date (snapshot or release), current and past, completed or not; R-PRG-2: counted per program group
 enrollments_linked as (
     select
@@ -196,17 +196,17 @@ final as (
         described_rows.admission_type,
         described_rows.release_type,
         described_rows.is_release_to_community,
-        -- SPEC R-AGE-1
+        -- R-AGE-1
         described_rows.age_at_cohort_date,
         {{ age_group('described_rows.age_at_cohort_date') }} as age_group,
-        -- SPEC R-SEX-1, R-RACE-3 (race as recorded by the system holding the person), R-ETH-1, R-SELF-1
+        -- R-SEX-1, R-RACE-3 (race as recorded by the system holding the person), R-ETH-1, R-SELF-1
         coalesce(demographics.assigned_sex, {{ unknown_value('assigned_sex') }}) as assigned_sex,
         coalesce(demographics.gender_identity, {{ unknown_value('gender_identity') }}) as gender_identity,
         coalesce(demographics.race, {{ unknown_value('race') }}) as race,
         coalesce(demographics.ethnicity, {{ unknown_value('ethnicity') }}) as ethnicity,
         described_rows.reproductive_health_status,
         described_rows.primary_caretaker_status,
-        -- SPEC R-CHG-4: governing offense for the sentenced, leading charge (open dockets) for the pretrial
+        -- R-CHG-4: governing offense for the sentenced, leading charge (open dockets) for the pretrial
         case
             when described_rows.offender_status = 'Sentenced' then 'governing_offense'
             when described_rows.offender_status = 'Pretrial' then 'leading_charge'
@@ -234,17 +234,17 @@ final as (
             when described_rows.offender_status = 'Pretrial'
                 then coalesce(open_docket_charges.severity, leading_charges.severity)
         end as offense_severity,
-        -- SPEC R-INC-1..3: from the most recent admission to the cohort date (snapshot or release), both counted
+        -- R-INC-1..3: from the most recent admission to the cohort date (snapshot or release), both counted
         described_rows.most_recent_admission_date,
         described_rows.most_recent_admission_basis,
         case
             when described_rows.cohort in ('custodial', 'releases', 'recidivism')
                 then {{ inclusive_days('described_rows.most_recent_admission_date', 'described_rows.cohort_date') }}
         end as incarceration_days,
-        -- SPEC R-CC-1
+        -- R-CC-1
         described_rows.continuous_custody_admission_date,
         described_rows.custody_episode_start_date,
-        -- SPEC R-PRG-2: zero when none
+        -- R-PRG-2: zero when none
         {% for program_group in program_groups() %}
             coalesce(program_counts.{{ program_group_count_column(program_group) }}, 0)
                 as {{ program_group_count_column(program_group) }},

@@ -1,5 +1,5 @@
--- The candidate rows of the cohorts (SPEC section 3) and who is counted (section 2), decided here once: one row
--- per January 1 snapshot of a person in custody, per admission and per release in its window (R-COH-1), and per
+-- The candidate rows of the cohorts (docs/rules.md section 3) and who is counted (section 2), decided here once:
+-- one row per January 1 snapshot of a person in custody, per admission and per release in its window (R-COH-1), and per
 -- January 1 of a person under Parole or Probation supervision (the risk and needs cohort),
 -- with the reason a row is left out of its cohort mart, or null when it is in. R-EX-1 exclusions (the period's
 -- or the admission's excluded population; under 18 at the cohort date) and records that cannot be linked to a
@@ -34,7 +34,7 @@ risk_instruments as (
     select * from {{ ref('risk_instruments') }}
 ),
 
--- SPEC section 3: every January 1 from 2017 to the year of as_of
+-- docs/rules.md section 3: every January 1 from 2017 to the year of as_of
 snapshot_dates as (
     select date_day as snapshot_date
     from calendar
@@ -43,7 +43,7 @@ snapshot_dates as (
         and year_number between 2017 and extract(year from cast('{{ var("as_of") }}' as date))
 ),
 
--- SPEC section 3: the windows of the admissions and releases cohorts
+-- docs/rules.md section 3: the windows of the admissions and releases cohorts
 windows as (
     select
         cast('2017-01-01' as date) as window_start_date,
@@ -145,7 +145,7 @@ release_rows as (
         and periods.release_date between windows.window_start_date and windows.releases_window_end_date
 ),
 
--- SPEC R-COH-2 and section 3: sentenced releases to the community up to the end of the year three years
+-- R-COH-2 and section 3: sentenced releases to the community up to the end of the year three years
 -- before as_of
 recidivism_rows as (
     select
@@ -171,7 +171,7 @@ recidivism_rows as (
         and cast({{ dbt.dateadd('year', -2, 'windows.releases_window_end_date') }} as date)
 ),
 
--- SPEC section 3, risk and needs cohort: people under Parole or Probation supervision on January 1 from the
+-- docs/rules.md section 3, risk and needs cohort: people under Parole or Probation supervision on January 1 from the
 -- agency's first risk cohort year (seed risk_instruments); the sentenced people in custody come from the
 -- custodial rows above
 risk_start_years as (
@@ -276,7 +276,7 @@ final as (
         agency_code,
         status_key,
         admission_key,
-        -- SPEC R-EX-1 (and R-SRC-3 for an unlinked record, R-EX-2 for a record unusable as delivered)
+        -- R-EX-1 (and R-SRC-3 for an unlinked record, R-EX-2 for a record unusable as delivered)
         case
             when period_issue = 'unlinked_person' then 'unlinked_person'
             when period_issue is not null then 'data_quality'

@@ -1,4 +1,4 @@
--- SPEC R-CC-1: the continuous custody admission date of each admission: the first admission of the unbroken
+-- R-CC-1: the continuous custody admission date of each admission: the first admission of the unbroken
 -- stretch of custody at the agency it belongs to, whatever the offender status. Custody is unbroken when the
 -- next admission starts no later than the day after the previous release (R-INC-1: the release day is a day in
 -- custody); a full day out of custody breaks it.

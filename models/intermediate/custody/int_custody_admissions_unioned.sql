@@ -139,7 +139,7 @@ conformed as (
         admissions.source_admission_id,
         admissions.source_person_id,
         admissions.agency_code,
-        -- SPEC R-SRC-1: a row from an office that, per reference data, does not run this system
+        -- R-SRC-1: a row from an office that, per reference data, does not run this system
         coalesce(agencies.custodial_system = admissions.source_system, false) as is_expected_agency_system,
         admissions.admission_date,
         admissions.release_date,
@@ -151,10 +151,10 @@ conformed as (
         nullif(admission_type_codes.exclusion_reason_code, '') as admission_exclusion_reason_code,
         admissions.release_type_code,
         release_type_codes.release_type,
-        -- SPEC R-COH-2
+        -- R-COH-2
         coalesce(release_types.is_release_to_community, false) as is_release_to_community,
         coalesce(assigned_sex_codes.assigned_sex, {{ unknown_value('assigned_sex') }}) as assigned_sex,
-        -- SPEC R-SELF-1: refused, rejected, declined or missing show as Unknown; reproductive health for females only
+        -- R-SELF-1: refused, rejected, declined or missing show as Unknown; reproductive health for females only
         case
             when assigned_sex_codes.assigned_sex = 'Female'
                 then coalesce(reproductive_health.self_report_status, {{ unknown_value('self_report_status') }})
@@ -195,7 +195,7 @@ conformed as (
 aged as (
     select
         *,
-        -- SPEC R-AGE-1, R-EX-1: age group at admission (the admissions cohort date); under 18 is juvenile
+        -- R-AGE-1, R-EX-1: age group at admission (the admissions cohort date); under 18 is juvenile
         {{ age_group('age_at_admission') }} as age_group_at_admission,
         coalesce(age_at_admission < 18, false) as is_juvenile_at_admission
     from conformed

@@ -1,5 +1,5 @@
 -- Custody periods per person across agencies: every offender status period of every custodial admission,
--- keyed by the person it belongs to (SPEC R-SRC-3: records without a person_key are flagged, never used by the
+-- keyed by the person it belongs to (R-SRC-3: records without a person_key are flagged, never used by the
 -- person-level marts, and counted), normalized and collapsed into continuous custody episodes across agencies.
 -- Normalization: a release recorded before its admission is replaced by the end of the admission's last status
 -- period (else the period is unusable); status periods are made contiguous within their admission (a status lasts

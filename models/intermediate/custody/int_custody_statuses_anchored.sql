@@ -1,4 +1,4 @@
--- SPEC R-INC-3 and R-INC-2: the "most recent admission" each status period counts incarceration time from.
+-- R-INC-3 and R-INC-2: the "most recent admission" each status period counts incarceration time from.
 -- A sentenced person with pretrial time before the sentence: the start of the sentenced placement (no jail
 -- credit). A person transferred between custodial agencies: the admission to the most recent agency (each
 -- agency's admission is its own row). A parole violator: the admission as a parole violator. Otherwise (pretrial):

@@ -1,4 +1,4 @@
--- SPEC R-RACE-1..3, R-ETH-1, R-SEX-1: the conformed demographics of every person-bearing record of every system,
+-- R-RACE-1..3, R-ETH-1, R-SEX-1: the conformed demographics of every person-bearing record of every system,
 -- keyed like the identity model's records (source_system, source_record_id). Each code is mapped by its system's
 -- seed; a missing code shows as the "unknown" value of its dimension, and an unmapped code too, flagged. The
 -- records and their codes as staged come from the one union of the person tables (int_person_records_unioned).
@@ -29,7 +29,7 @@ final as (
         records.source_system,
         records.source_record_id,
         records.race_code,
-        -- SPEC R-RACE-2: a race not properly identified (missing or unknown code) is Other / Unknown
+        -- R-RACE-2: a race not properly identified (missing or unknown code) is Other / Unknown
         coalesce(race_codes.race, {{ unknown_value('race') }}) as race,
         records.race_code is null or race_codes.race is not null as is_race_code_known,
         records.ethnicity_code,

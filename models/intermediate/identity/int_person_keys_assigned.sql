@@ -1,4 +1,4 @@
--- SPEC R-SRC-3: each person's key (docs/identity.md, "Person keys"). A person is a cluster of records with one
+-- R-SRC-3: each person's key (docs/identity.md, "Person keys"). A person is a cluster of records with one
 -- link_anchor (int_person_records_matched). Its key, from the person-key registry (int_person_key_shares):
 --   - none of its records is in the registry: a new random key (new_person_key, never a function of an identifier);
 --   - it holds one previous key: that key (a person delivered again keeps the key);

@@ -1,6 +1,6 @@
 -- Every person-bearing record with its conformed agency (the Sheriff's Office for OMS and JMS records) and the
 -- date of its first activity in its system (first admission, docket filing or supervision start). Used by the
--- SID capture report (SPEC R-RPT-2) and the identity link summary (SPEC R-SRC-3). The records come from the one
+-- SID capture report (R-RPT-2) and the identity link summary (R-SRC-3). The records come from the one
 -- union of the person tables; a DOC, Parole or Probation record is dated (and given its agency) only once it has
 -- an admission or a supervision period.
 with

@@ -1,4 +1,4 @@
--- SPEC R-SRC-3: every person-bearing record with its person_key (int_person_keys_assigned, random and kept across
+-- R-SRC-3: every person-bearing record with its person_key (int_person_keys_assigned, random and kept across
 -- builds) and how it was matched (int_person_records_matched), or a null person_key and the reason it could not be
 -- linked with confidence. The interface for the rest of the warehouse.
 with

@@ -1,4 +1,4 @@
--- SPEC R-SRC-3: every person-bearing record is matched to a person (its link_anchor), or left unlinked with the
+-- R-SRC-3: every person-bearing record is matched to a person (its link_anchor), or left unlinked with the
 -- reason. The person's key is assigned from the anchor by int_person_keys_assigned (random, kept across builds).
 -- With the build's link stage (splink; CROSSTRACK_LINK_TABLE set, docs/identity.md "Probabilistic linkage") a record's
 -- anchor, method and probability come from the link table (stg_linkage__links) and a record it leaves unlinked keeps

@@ -1,4 +1,4 @@
--- Every person-bearing record of every system (SPEC R-SRC-3): the one union of the six person tables. It carries
+-- Every person-bearing record of every system (R-SRC-3): the one union of the six person tables. It carries
 -- the identifiers used to link a record to a person, normalized for matching, and the record's codes as staged
 -- (demographics, agency) that int_person_demographics_conformed and int_person_records_dated conform.
 {%- set person_tables = [

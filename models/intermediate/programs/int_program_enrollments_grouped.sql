@@ -1,4 +1,4 @@
--- SPEC R-PSI-1: every program enrollment of every custodial system with its program (PSI) group from the
+-- R-PSI-1: every program enrollment of every custodial system with its program (PSI) group from the
 -- program_codes seed. IMS enrollments belong to the person (commitment number); OMS and JMS enrollments to a
 -- booking or commitment, whose person and agency they take. R-PRG-1 windows are applied by the cohort models.
 with

@@ -1,4 +1,4 @@
--- SPEC R-RCD-2: the three recidivism events, each defined here and only here, one row per event of a linked
+-- R-RCD-2: the three recidivism events, each defined here and only here, one row per event of a linked
 -- person. `key_date` is what makes an event follow a release (it must be after the release date); `event_date` is
 -- the date the event counts on (the follow-up window, R-RCD-3).
 --   re-arraignment:   an arraignment in the Trial Court on a docket filed after the release; key = filing date,

@@ -2,7 +2,7 @@
 -- Every event of every staged row of the event-bearing landing files (their `events` in the contract), with
 -- the person-bearing record it belongs to (null when the row it hangs from was not staged) and the file it
 -- came from. The restricted person timeline is its linked subset; the landing reconciliation accounts for
--- every row through it (SPEC R-EX-2).
+-- every row through it (R-EX-2).
 with
 
 ims_admissions as (

@@ -1,5 +1,5 @@
 {{ config(materialized='view') }}
--- SPEC R-PUB-1, R-EX-2: the events of int_landing_events that reach the marts: those of a row tied to a linked person
+-- R-PUB-1, R-EX-2: the events of int_landing_events that reach the marts: those of a row tied to a linked person
 -- and with an event date. person_timeline orders them per person; landing_reconciliation counts them as in the marts.
 -- A view: the timeline is the large table, and it is stored once, as person_timeline.
 with

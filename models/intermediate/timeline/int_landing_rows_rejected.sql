@@ -1,5 +1,5 @@
 {{ config(materialized='view') }}
--- SPEC R-EX-2: every landing row that could not be staged (stg_landing__rejects: quarantined by the data-quality gate
+-- R-EX-2: every landing row that could not be staged (stg_landing__rejects: quarantined by the data-quality gate
 -- or refused by staging), with its file and reason, as the marts account for it (landing_reconciliation). The
 -- offending value stays in staging.
 with

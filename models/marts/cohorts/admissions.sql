@@ -1,4 +1,4 @@
--- SPEC section 3, admissions cohort: one row per admission to a custodial agency (sentenced and pretrial) from
+-- docs/rules.md section 3, admissions cohort: one row per admission to a custodial agency (sentenced and pretrial) from
 -- 2017-01-01 to the end of the last complete week before as_of (R-COH-1), R-EX-1 exclusions left out
 -- (int_cohort_rows_screened), described at the admission date (int_cohort_rows_described) with the offender
 -- status the admission began with.

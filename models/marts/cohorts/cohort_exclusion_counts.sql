@@ -1,4 +1,4 @@
--- SPEC R-EX-2: the reconciliation of each custody cohort by cohort year: candidate rows, rows in the mart and rows
+-- R-EX-2: the reconciliation of each custody cohort by cohort year: candidate rows, rows in the mart and rows
 -- left out per reason (cohort_exclusions), so that candidates = included + excluded.
 with
 

@@ -1,4 +1,4 @@
--- SPEC R-EX-1, R-EX-2: every candidate row of a cohort left out of its mart, with the reason: an R-EX-1
+-- R-EX-1, R-EX-2: every candidate row of a cohort left out of its mart, with the reason: an R-EX-1
 -- population (civil commitment, juvenile at the cohort date, federal or interstate compact, safe keep), a record
 -- that cannot be linked to a person (R-SRC-3), or a record unusable as delivered (data_quality, with the issue).
 -- Together with the cohort marts this accounts for every candidate row (cohort_exclusion_counts).

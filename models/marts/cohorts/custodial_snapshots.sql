@@ -1,5 +1,5 @@
--- SPEC section 3, custodial cohort: one row per person in DOC or Sheriff custody on each January 1 from 2017 to
--- the year of as_of (R-COH-1), R-EX-1 exclusions left out (int_cohort_rows_screened), described at the snapshot
+-- docs/rules.md section 3, custodial cohort: one row per person in DOC or Sheriff custody on each January 1 from 2017
+-- to the year of as_of (R-COH-1), R-EX-1 exclusions left out (int_cohort_rows_screened), described at the snapshot
 -- (int_cohort_rows_described): incarceration time from the most recent admission to the snapshot (R-INC-1..3),
 -- programs since the continuous custody admission date (R-PRG-1, R-PRG-2).
 with

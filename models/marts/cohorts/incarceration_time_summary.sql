@@ -1,4 +1,4 @@
--- SPEC R-INC-4: mean and median incarceration time side by side, per cohort date, agency and offender status, for
+-- R-INC-4: mean and median incarceration time side by side, per cohort date, agency and offender status, for
 -- the custodial snapshots (days from the most recent admission to the snapshot, R-INC-2) and the releases (to the
 -- release date), from the cohort rows both marts select (int_cohort_rows_described). Restricted counts; the public
 -- layer applies suppression (R-PUB-2) to any selection it serves.

@@ -1,5 +1,5 @@
--- SPEC section 9, recidivism cohort: one row per sentenced release to the community (R-COH-2) from 2017-01-01 to
--- the end of the year three years before as_of; each release counts (R-RCD-3). For each event of R-RCD-2
+-- docs/rules.md section 9, recidivism cohort: one row per sentenced release to the community (R-COH-2) from 2017-01-01
+-- to the end of the year three years before as_of; each release counts (R-RCD-3). For each event of R-RCD-2
 -- (int_recidivism_events_defined: an event keyed after the release) and N = 1, 2, 3: whether it happened in the
 -- N-year follow-up window (R-RCD-3: the day after release to the same date N years later, inclusive), null when
 -- that window has not wholly passed by as_of, so rates are never computed on incomplete follow-up. Event dates
@@ -77,7 +77,7 @@ final as (
         first_rearraignment_date,
         first_reconviction_date,
         first_reincarceration_date,
-        -- SPEC R-RCD-3: an N-year flag is null until its whole follow-up window has passed by as_of
+        -- R-RCD-3: an N-year flag is null until its whole follow-up window has passed by as_of
         -- (one expression for every window and measure; the linter cannot follow the loop's indentation)
         -- noqa: disable=LT02
         {%- for years in [1, 2, 3] %}

@@ -1,5 +1,5 @@
--- SPEC section 3, releases cohort: one row per release from a custodial placement (sentenced and pretrial) from
--- 2017-01-01 to the end of the last complete year before as_of (R-COH-1), R-EX-1 exclusions left out
+-- docs/rules.md section 3, releases cohort: one row per release from a custodial placement (sentenced and pretrial)
+-- from 2017-01-01 to the end of the last complete year before as_of (R-COH-1), R-EX-1 exclusions left out
 -- (int_cohort_rows_screened), described at the release date with the offender status at release
 -- (int_cohort_rows_described): incarceration time from the most recent admission to the release (R-INC-2),
 -- programs between the continuous custody admission date and the release (R-PRG-1).

@@ -1,5 +1,5 @@
--- SPEC section 3 (risk and needs cohort), R-RISK-1..4: one row per person and agency on each January 1, with the
--- latest assessment at the agency on or before the date. The rows and their assessment are decided in
+-- docs/rules.md section 3 (risk and needs cohort), R-RISK-1..4: one row per person and agency on each January 1, with
+-- the latest assessment at the agency on or before the date. The rows and their assessment are decided in
 -- int_risk_cohort_rows_assessed.
 with
 

@@ -1,4 +1,4 @@
--- SPEC R-RISK-3, R-RISK-4: the needs subcomponents of the assessment each risk_and_needs row carries (the rows of
+-- R-RISK-3, R-RISK-4: the needs subcomponents of the assessment each risk_and_needs row carries (the rows of
 -- int_risk_cohort_rows_assessed), one row per subcomponent with its scale value (int_assessment_needs_scaled). DOC
 -- assesses needs only for medium or high risk, so a row can have a risk level and no needs: need counts can be
 -- lower than risk counts.

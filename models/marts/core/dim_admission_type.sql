@@ -1,4 +1,4 @@
--- SPEC R-ADM-1: the published admission types and the flags the custody rules use (R-INC-3).
+-- R-ADM-1: the published admission types and the flags the custody rules use (R-INC-3).
 with
 
 admission_types as (

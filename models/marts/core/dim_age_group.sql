@@ -1,4 +1,4 @@
--- SPEC R-AGE-1, R-EX-1: the age groups (bounds inclusive); Under 18 is the excluded juvenile group.
+-- R-AGE-1, R-EX-1: the age groups (bounds inclusive); Under 18 is the excluded juvenile group.
 with
 
 age_groups as (

@@ -1,4 +1,4 @@
--- SPEC R-AGY-1, R-SRC-1, R-RISK-1: the agencies, the record system each custodial agency runs (reference data),
+-- R-AGY-1, R-SRC-1, R-RISK-1: the agencies, the record system each custodial agency runs (reference data),
 -- and the first year of its risk and needs cohort (none for Bristol until its data are published).
 with
 

@@ -1,4 +1,4 @@
--- SPEC R-ETH-1: the displayed ethnicity of every (source system, ethnicity code).
+-- R-ETH-1: the displayed ethnicity of every (source system, ethnicity code).
 with
 
 ethnicity_codes as (

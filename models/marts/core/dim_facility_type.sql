@@ -1,4 +1,4 @@
--- SPEC R-AGY-1: facility types (DOC pre-release, minimum, medium, maximum; county jail; house of correction).
+-- R-AGY-1: facility types (DOC pre-release, minimum, medium, maximum; county jail; house of correction).
 with
 
 facility_types as (

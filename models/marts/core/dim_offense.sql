@@ -1,4 +1,4 @@
--- SPEC R-OFF-1..4: every offense a charge can be classified as: each citation of the statute map, and, for a
+-- R-OFF-1..4: every offense a charge can be classified as: each citation of the statute map, and, for a
 -- citation the map does not know, its chapter's fallback (the chapter's default type, sub-type "Other <type>").
 -- The key is the citation, or `fallback:<chapter>` (`fallback:OTHER` for any chapter not listed).
 with

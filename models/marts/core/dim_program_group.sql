@@ -1,4 +1,4 @@
--- SPEC R-PSI-1: the six program (PSI) groups.
+-- R-PSI-1: the six program (PSI) groups.
 with
 
 program_groups as (

@@ -1,4 +1,4 @@
--- SPEC R-RACE-1..3, R-ETH-1: the displayed race of every (source system, race code), with the conformed list's
+-- R-RACE-1..3, R-ETH-1: the displayed race of every (source system, race code), with the conformed list's
 -- order. Race and ethnicity are separate: dim_ethnicity holds the latter.
 with
 

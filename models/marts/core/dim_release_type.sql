@@ -1,4 +1,4 @@
--- SPEC R-REL-1, R-COH-2: the published release types and whether each is a release to the community.
+-- R-REL-1, R-COH-2: the published release types and whether each is a release to the community.
 with
 
 release_types as (

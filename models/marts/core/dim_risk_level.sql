@@ -1,4 +1,4 @@
--- SPEC R-RISK-2, R-RISK-4: the conformed risk levels in order, with Not Assessed as a value of its own.
+-- R-RISK-2, R-RISK-4: the conformed risk levels in order, with Not Assessed as a value of its own.
 with
 
 risk_levels as (

@@ -1,4 +1,4 @@
--- SPEC R-SRC-3, R-RPT-2: how the records of each system and agency were linked to a person, and how many could
+-- R-SRC-3, R-RPT-2: how the records of each system and agency were linked to a person, and how many could
 -- not be, by reason. Operational counts for the data stewards (restricted layer: not suppressed).
 with
 

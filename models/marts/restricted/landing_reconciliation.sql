@@ -1,4 +1,4 @@
--- SPEC R-EX-2: every landing row of every file is in a mart, excluded for a stated reason, or rejected for a
+-- R-EX-2: every landing row of every file is in a mart, excluded for a stated reason, or rejected for a
 -- stated data-quality reason, and the counts reconcile (tests/assert_every_landing_row_is_accounted_for.sql).
 -- "In a mart": an event row is in the restricted person timeline; a person-bearing row belongs to a person who
 -- has events there. One row per file, disposition and reason.

@@ -1,4 +1,4 @@
--- SPEC R-PUB-1: the restricted 360-degree view. Every event of a person across agencies, in chronological order:
+-- R-PUB-1: the restricted 360-degree view. Every event of a person across agencies, in chronological order:
 -- custody (admission, status change, placement, sentence, charge, release), court (filing, charges, hearings,
 -- disposition), programs, assessments and supervision. Person-level, with identifiers: for cleared government
 -- users only. Which events reach it: int_landing_events_linked; the others are accounted for in

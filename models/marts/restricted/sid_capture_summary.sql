@@ -1,4 +1,4 @@
--- SPEC R-RPT-2: per agency and year, the person-bearing records delivered, how many carry a SID, and how many
+-- R-RPT-2: per agency and year, the person-bearing records delivered, how many carry a SID, and how many
 -- carry a SID that agrees with the person they were linked to. The year and quarter are the record's first activity's
 -- (first admission, docket filing or supervision start). A SID is well-formed when it matches var('sid_pattern').
 -- The one definition the SID capture report (crosstrack report sid-capture and validate --sid-capture) reads.
