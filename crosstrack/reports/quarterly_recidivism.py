@@ -17,6 +17,8 @@ import duckdb
 
 from crosstrack.reports.page import Series, line_chart, page, table, write_report
 
+RULES = ("R-RPT-1", "R-RCD-1")  # the rules of docs/rules.md this module implements
+
 RELATION = "public.pub_recidivism"
 # The report's breakdowns: the cube's grouping set ('' is every release) and the label the report gives it.
 DIMENSIONS: dict[str, str] = {

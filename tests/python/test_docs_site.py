@@ -182,7 +182,9 @@ def test_search_works_offline(scheme: str, browser: Browser, site: Path, request
 
 
 def page_text(site: Path, name: str) -> str:
-    return re.sub(r"<[^>]+>", " ", (site / name).read_text(encoding="utf-8"))
+    """A page's text and attributes without its tags and style sheet (a colour such as #116611 is not text)."""
+    page = re.sub(r"<style[^>]*>.*?</style>", " ", (site / name).read_text(encoding="utf-8"), flags=re.S | re.I)
+    return re.sub(r"<[^>]+>", " ", page)
 
 
 def table_numbers(html: str) -> list[int]:

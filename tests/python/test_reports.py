@@ -50,6 +50,7 @@ def test_the_public_report_is_dated_by_the_release(public_report: Path, built_wa
     ]
 
 
+@pytest.mark.rules("R-RPT-1", "R-RCD-1")
 def test_the_public_report_holds_exactly_the_published_values(public_report: Path, built_warehouse) -> None:
     # R-RPT-1, R-PUB-4: every number is the published cell's, every published cell of the breakdowns is there.
     labels = {label: name for name, label in DIMENSIONS.items()}
@@ -96,6 +97,7 @@ def test_the_public_report_defaults_to_the_publish_folder(built_warehouse, tmp_p
     assert len(list((publish / "reports").glob("quarterly_recidivism_*.csv"))) == 1
 
 
+@pytest.mark.rules("R-RPT-2")
 def test_the_sid_capture_report_is_restricted_and_adds_up_to_the_yearly_counts(built_warehouse, tmp_path) -> None:
     # R-RPT-2: per system, agency and quarter; the quarters of a year add up to the year's counts.
     out = tmp_path / "restricted"
