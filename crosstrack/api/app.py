@@ -31,7 +31,7 @@ from crosstrack.api.database import DatabaseUnavailable, ReadOnlyDatabase
 from crosstrack.api.errors import ApiError, error_body
 from crosstrack.api.keys import KeyStore, KeyStoreError
 from crosstrack.api.routers import pages, public, releases, restricted
-from crosstrack.api.throttle import Throttle
+from crosstrack.api.throttle import Throttle, limits_folder
 from crosstrack.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -62,7 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.restricted = ReadOnlyDatabase(settings.db, lambda connection: None, "restricted warehouse")
     app.state.keys = KeyStore(settings.api_keys)
     app.state.audit = AuditLog(settings.audit_log)
-    app.state.throttle = Throttle(settings.api_failed_key_limit, settings.api_restricted_limit)
+    app.state.throttle = Throttle(
+        settings.api_failed_key_limit, settings.api_restricted_limit, limits_folder(settings.audit_log)
+    )
     app.state.answers = ResponseCache(settings.api_cache_bytes, settings.api_cache_entry_bytes)
     app.state.release_databases = {}  # release id -> its database, for queries naming an earlier release
 
