@@ -7,15 +7,20 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import os
+import shutil
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from crosstrack.api import app as app_module
 from crosstrack.api import create_app, query
 from crosstrack.api.cache import ResponseCache
+from crosstrack.api.catalog import load_catalog
 from crosstrack.api.routers import public as public_routes
 from crosstrack.settings import Settings
 
@@ -132,3 +137,27 @@ def test_the_answer_cache_is_bounded_in_bytes() -> None:
     assert cache.get(catalog, ("big",)) is None  # larger than one entry may be
     assert cache.get(object(), (4,)) is None  # another release: emptied
     assert cache.size_bytes == 0
+
+
+def test_a_new_publication_is_read_off_the_event_loop(
+    tmp_path: Path, api_public_db: Path, api_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_the_loop: list[bool] = []
+
+    def recorded(connection: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+            on_the_loop.append(True)
+        except RuntimeError:  # no event loop in this thread: a thread-pool worker
+            on_the_loop.append(False)
+        return load_catalog(connection)
+
+    monkeypatch.setattr(app_module, "load_catalog", recorded)
+    published = tmp_path / "crosstrack_public.duckdb"
+    shutil.copyfile(api_public_db, published)
+    with TestClient(create_app(api_settings.model_copy(update={"public_db": published}))) as client:
+        assert client.get(CACHED).status_code == 200
+        shutil.copyfile(api_public_db, tmp_path / "next.duckdb")
+        os.replace(tmp_path / "next.duckdb", published)  # as publication does
+        assert client.get(CACHED).status_code == 200
+    assert on_the_loop == [False, False]  # the first open and the reopen, both in the thread pool
