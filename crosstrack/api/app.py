@@ -20,6 +20,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from crosstrack.api import schemas
@@ -35,6 +36,8 @@ from crosstrack.api.throttle import Throttle, limits_folder
 from crosstrack.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
+GZIP_MINIMUM_BYTES = 1024
+GZIP_LEVEL = 6  # zlib's default: most of level 9's gain at a fraction of its CPU
 
 
 def _error(status: int, message: str, parameter: str | None, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -102,6 +105,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The client named by X-Forwarded-For, only for a request whose socket peer is a configured proxy
         # (`crosstrack serve` switches uvicorn's own proxy handling off).
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.api_trusted_proxies)
+    # Answers above GZIP_MINIMUM_BYTES (JSON, CSV, HTML, scripts, styles) are gzipped for a client that accepts
+    # it; a streamed CSV stays streamed, and a large body is compressed in a worker thread, off the event loop.
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
     app.add_middleware(SecurityHeaders)
 
     app.include_router(public.router)
