@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from starlette.types import Message
 
 from crosstrack.api import app as app_module
+from crosstrack.api import catalog as catalog_module
 from crosstrack.api import create_app, query
 from crosstrack.api.browser import SECURITY_HEADERS
 from crosstrack.api.cache import ResponseCache
@@ -237,3 +238,26 @@ def test_a_long_csv_page_is_still_streamed_when_gzipped(
     zipped_bodies = [message["body"] for message in zipped[1:]]
     assert len(zipped_bodies) == len(plain_bodies) > 3  # one message per piece written: sent as it is written
     assert gzip.decompress(b"".join(zipped_bodies)) == b"".join(plain_bodies)
+
+
+def test_a_grouping_set_is_read_once_and_its_cells_filtered_in_memory(
+    api_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[str] = []
+    real_read = query._read_cells
+
+    def counted(cursor: Any, cohort: Any, grouping_key: str) -> Any:
+        reads.append(grouping_key)
+        return real_read(cursor, cohort, grouping_key)
+
+    urls = [f"{TABLE}&filter=snapshot_date:2024-01-01", f"{TABLE}&filter=snapshot_date:2025-01-01", TABLE]
+    monkeypatch.setattr(catalog_module, "CELL_CACHE_VALUES", 0)  # nothing kept: every lookup reads
+    with TestClient(create_app(api_settings)) as client:
+        uncached = [client.get(url).json() for url in urls]
+    monkeypatch.setattr(catalog_module, "CELL_CACHE_VALUES", 10_000)
+    monkeypatch.setattr(query, "_read_cells", counted)
+    with TestClient(create_app(api_settings)) as client:
+        cached = [client.get(url).json() for url in urls]
+    assert reads == ["agency,offender_status,race"]  # one read for the three filters of one grouping set
+    assert [body["rows"] for body in cached] == [body["rows"] for body in uncached]
+    assert len({len(body["rows"]) for body in cached}) > 1  # the filters chose different cells
