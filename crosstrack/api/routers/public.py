@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import duckdb
+import orjson
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from crosstrack.api import schemas
@@ -285,7 +286,8 @@ def _query_answer(cursor: duckdb.DuckDBPyConnection, catalog: Catalog, parsed: Q
         "query_url": f"{base}?{parsed.canonical_query('json')}",
         "csv_url": f"{base}?{parsed.canonical_query('csv')}",
     }
-    return _Answer("application/json", {}, body=JSONResponse(body).body)
+    # orjson: the same compact UTF-8 JSON as JSONResponse renders, several times faster on a large answer.
+    return _Answer("application/json", {}, body=orjson.dumps(body))
 
 
 def _catalog_json(catalog: Catalog) -> dict[str, Any]:
