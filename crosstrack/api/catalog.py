@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
+from cachetools import LRUCache
 
 from crosstrack.api.database import ATTACHED_AS, DatabaseUnavailable, fetch_all
 from crosstrack.publish import public_columns
@@ -45,6 +48,49 @@ class Metric:
     unit: str
 
 
+# The most values (cells x columns) the cell cache of one opened release keeps: some 40 bytes a value, so about
+# 170 MB a server process once full (measured on the scale-1.0 release, whose cells hold some 10 million values).
+CELL_CACHE_VALUES = 4_000_000
+
+
+@dataclass(frozen=True)
+class GroupingSetCells:
+    """The cells of one grouping set of a cube as read once (crosstrack/api/query.py, _read_cells): each record holds
+    the columns named in `position`, then the partition and grouping-set columns as text (`text_position`)."""
+
+    records: list[tuple[Any, ...]]
+    position: dict[str, int]
+    text_position: dict[str, int]
+
+    @property
+    def values(self) -> int:
+        return max(1, len(self.records) * (len(self.position) + len(self.text_position)))
+
+
+class CellCache:
+    """Performance only: the cells of the grouping sets looked up lately, for one opened release (its catalog holds
+    it, so a new publication starts with an empty one). A query then filters and orders cells in memory instead
+    of running a statement; the cells are the published ones either way. Least recently used dropped first
+    (cachetools' LRUCache sized in values, at most `max_values`)."""
+
+    def __init__(self, max_values: int | None = None) -> None:
+        self.max_values = CELL_CACHE_VALUES if max_values is None else max_values
+        self._lock = threading.Lock()  # cachetools' caches are not thread-safe
+        self._entries: LRUCache[tuple[str, str], GroupingSetCells] = LRUCache(
+            maxsize=self.max_values, getsizeof=lambda cells: cells.values
+        )
+
+    def get(self, cohort: str, grouping_key: str) -> GroupingSetCells | None:
+        with self._lock:
+            return self._entries.get((cohort, grouping_key))
+
+    def put(self, cohort: str, grouping_key: str, cells: GroupingSetCells) -> None:
+        if cells.values > self.max_values:
+            return
+        with self._lock:
+            self._entries[(cohort, grouping_key)] = cells
+
+
 @dataclass(frozen=True)
 class Cohort:
     name: str
@@ -62,6 +108,8 @@ class Cohort:
     # The grouping sets the cube publishes (pub_grouping_sets, each sorted and comma-separated); None: the release
     # has no such list and every set within max_dimensions is offered.
     grouping_sets: frozenset[str] | None = field(default=None, hash=False, compare=False, repr=False)
+    # Performance only: the cells of grouping sets already read, shared by the cohorts of one opened release.
+    cells: CellCache = field(default_factory=CellCache, hash=False, compare=False, repr=False)
 
     @property
     def grouping_dimensions(self) -> list[Dimension]:
@@ -110,6 +158,7 @@ def load_catalog(connection: duckdb.DuckDBPyConnection) -> Catalog:
     missing = [table for table in CATALOG_TABLES if table not in columns]
     if missing:
         raise DatabaseUnavailable(f"the public release has no catalog (missing {', '.join(missing)})")
+    cells = CellCache()  # one for the release, shared by its cohorts
 
     release_rows = fetch_all(
         cursor,
@@ -169,6 +218,7 @@ def load_catalog(connection: duckdb.DuckDBPyConnection) -> Catalog:
             metrics=metrics,
             row_ranges=_row_ranges(cursor, table_name),
             grouping_sets=None if grouping_sets is None else frozenset(grouping_sets.get(name, ())),
+            cells=cells,
         )
     return Catalog(release=release, cohorts=cohorts)
 

@@ -158,6 +158,17 @@ class ReadOnlyDatabase(Generic[T]):
             delay = min(previous.delay * 2, RETRY_MAX_S)
         self._failure = _Failure(identity, time.monotonic() + delay, delay, message)
 
+    def derived_if_open(self) -> T | None:
+        """What was derived from the current file if it is open and unchanged (a stat, nothing read from the file),
+        else None: then `derived()` opens it and reads what is derived, which is I/O for the thread pool, not
+        for the event loop. Raises DatabaseUnavailable when the file is not there."""
+        try:
+            identity = _file_identity(self.path)
+        except OSError as exc:
+            raise DatabaseUnavailable(f"the {self._label} is not available") from exc
+        generation = self._generation
+        return generation.derived if generation is not None and generation.identity == identity else None
+
     def derived(self) -> T:
         """What was derived from the current file (reopening it if it was replaced), without a cursor."""
         cursor, derived = self.cursor()

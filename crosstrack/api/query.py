@@ -21,7 +21,7 @@ from typing import Any
 
 import duckdb
 
-from crosstrack.api.catalog import Catalog, Cohort, Dimension, qualified_table, quoted
+from crosstrack.api.catalog import Catalog, Cohort, Dimension, GroupingSetCells, qualified_table, quoted
 from crosstrack.api.errors import ApiError, unknown_parameters
 
 QUERY_PARAMETERS = ("cohort", "dims", "filter", "metrics", "format", "page", "release")
@@ -280,37 +280,23 @@ def run_query(cursor: duckdb.DuckDBPyConnection, request: QueryRequest) -> Query
     cohort = request.cohort
     columns = request.columns
     grouping_key = ",".join(request.grouping_set)
-    ranges = cohort.row_ranges
-    if ranges is not None and grouping_key not in ranges:
+    if cohort.row_ranges is not None and grouping_key not in cohort.row_ranges:
         return QueryResult(request=request, columns=columns, rows=[])  # the cube has no cell of this grouping set
-    select = ", ".join(quoted(column.name) for column in columns)
-    conditions = ['"dimensions" = ?']
-    parameters: list[Any] = [grouping_key]
-    if ranges is not None:
-        # Performance only: the stretch of the table that holds this grouping set (the conditions stay complete).
-        conditions.insert(0, "rowid between ? and ?")
-        parameters[:0] = ranges[grouping_key]
-    for name, value in request.filters:
-        conditions.append(f"cast({quoted(name)} as varchar) = ?")
-        parameters.append(value)
-    sql = f"select {select} from {qualified_table(cohort.table_name)} where {' and '.join(conditions)}"
-    result = cursor.execute(sql, parameters)
-    converted = [
-        position
-        for position, description in enumerate(result.description)
-        if str(description[1]).upper().startswith(_CONVERTED_TYPES)
-    ]
-    records = result.fetchall()
+    cells = cohort.cells.get(cohort.name, grouping_key)
+    if cells is None:
+        cells = _read_cells(cursor, cohort, grouping_key)
+        cohort.cells.put(cohort.name, grouping_key, cells)
+    # Each filter column's value as text equals the filter's (the cast to varchar is done once, in _read_cells).
+    wanted = [(cells.text_position[name], value) for name, value in request.filters]
+    positions = [cells.position[column.name] for column in columns]
     names = [column.name for column in columns]
     metric_names = [column.name for column in columns if column.role == "metric"]
     suppressed_metrics = dict.fromkeys(metric_names)
     rows: list[dict[str, Any]] = []
-    for record in records:
-        if converted:
-            record = list(record)
-            for position in converted:
-                record[position] = _json_value(record[position])
-        row = dict(zip(names, record, strict=True))
+    for record in cells.records:
+        if any(record[position] != value for position, value in wanted):
+            continue
+        row = dict(zip(names, [record[position] for position in positions], strict=True))
         # R-PUB-2: suppressed is not zero. A suppressed cell (or one whose flag is missing) carries no statistic.
         if row[SUPPRESSION_COLUMN] is not False:
             row[SUPPRESSION_COLUMN] = True
@@ -321,6 +307,38 @@ def run_query(cursor: duckdb.DuckDBPyConnection, request: QueryRequest) -> Query
     ]
     rows.sort(key=lambda row: [dimension.order_of(row[dimension.name]) for dimension in ordering])
     return QueryResult(request=request, columns=columns, rows=rows)
+
+
+def _read_cells(cursor: duckdb.DuckDBPyConnection, cohort: Cohort, grouping_key: str) -> GroupingSetCells:
+    """Every cell of one grouping set in one statement: the partition and grouping-set columns, the metrics and the
+    suppression flag (JSON values), then the partition and grouping-set columns cast to text, for the filters."""
+    keys = [*cohort.partition_columns, *(name for name in grouping_key.split(",") if name)]
+    names = [*keys, *cohort.metrics, SUPPRESSION_COLUMN]
+    select = ", ".join([*(quoted(name) for name in names), *(f"cast({quoted(name)} as varchar)" for name in keys)])
+    conditions = ['"dimensions" = ?']
+    parameters: list[Any] = [grouping_key]
+    if cohort.row_ranges is not None:
+        # Performance only: the stretch of the table that holds this grouping set (the conditions stay complete).
+        conditions.insert(0, "rowid between ? and ?")
+        parameters[:0] = cohort.row_ranges[grouping_key]
+    sql = f"select {select} from {qualified_table(cohort.table_name)} where {' and '.join(conditions)}"
+    result = cursor.execute(sql, parameters)
+    converted = [
+        position
+        for position, description in enumerate(result.description[: len(names)])
+        if str(description[1]).upper().startswith(_CONVERTED_TYPES)
+    ]
+    records = result.fetchall()
+    if converted:
+        records = [
+            tuple(_json_value(value) if position in converted else value for position, value in enumerate(record))
+            for record in records
+        ]
+    return GroupingSetCells(
+        records=records,
+        position={name: position for position, name in enumerate(names)},
+        text_position={name: len(names) + position for position, name in enumerate(keys)},
+    )
 
 
 @dataclass(frozen=True)

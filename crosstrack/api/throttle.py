@@ -1,22 +1,84 @@
-"""Abuse limits of the restricted endpoint (the `limits` library, moving windows in memory, per server process):
-failed key checks per client address and per key id, checked before the expensive scrypt verification so that
-junk keys cost little, and restricted lookups per key. Beyond a limit the answer is 429 with Retry-After."""
+"""Abuse limits of the restricted endpoint (the `limits` library's moving windows): failed key checks per client
+address and per key id, checked before the expensive scrypt verification so that junk keys cost little, and
+restricted lookups per key. Beyond a limit the answer is 429 with Retry-After.
+
+The windows are kept on disk (`diskcache`, SQLite transactions) in one folder that every worker process of a
+server opens, so a limit holds for the whole server, not for each of its workers.
+"""
 
 from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
+from typing import ClassVar
 
+import diskcache
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
+from limits.storage import MovingWindowSupport, Storage
 from limits.strategies import MovingWindowRateLimiter
 
 from crosstrack.api.errors import ApiError
 
 
+class SharedWindows(Storage, MovingWindowSupport):
+    """A `limits` storage for moving windows shared by the processes that open the same folder: each key holds
+    the times of its entries, newest first, read and written in one diskcache (SQLite) transaction."""
+
+    STORAGE_SCHEME: ClassVar[list[str]] = ["crosstrack-shared"]  # the name `limits` registers it under
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__()
+        self._cache = diskcache.Cache(str(directory))
+
+    @property
+    def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
+        return diskcache.Timeout
+
+    def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        if amount > limit:
+            return False
+        now = time.time()
+        with self._cache.transact():
+            times = [t for t in self._cache.get(key, ()) if t > now - expiry]
+            if len(times) + amount > limit:
+                return False
+            self._cache.set(key, [now] * amount + times, expire=expiry)
+        return True
+
+    def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
+        now = time.time()
+        times = [t for t in self._cache.get(key, ()) if t > now - expiry]
+        return (times[-1], len(times)) if times else (now, 0)
+
+    # The fixed-window part of the interface (the moving-window limiter does not use it).
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        with self._cache.transact():
+            count = int(self._cache.get(key, 0)) + amount
+            self._cache.set(key, count, expire=expiry)
+        return count
+
+    def get(self, key: str) -> int:
+        value = self._cache.get(key, 0)
+        return value if isinstance(value, int) else len(value)
+
+    def get_expiry(self, key: str) -> float:
+        _, expire_time = self._cache.get(key, expire_time=True)
+        return float(expire_time or time.time())
+
+    def check(self) -> bool:
+        return True
+
+    def reset(self) -> int | None:
+        return self._cache.clear()
+
+    def clear(self, key: str) -> None:
+        self._cache.delete(key)
+
+
 class Throttle:
-    def __init__(self, failed_key_limit: str, restricted_limit: str) -> None:
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+    def __init__(self, failed_key_limit: str, restricted_limit: str, directory: Path) -> None:
+        self._limiter = MovingWindowRateLimiter(SharedWindows(directory))
         self.failed_key_limit = parse(failed_key_limit)
         self.restricted_limit = parse(restricted_limit)
 
@@ -54,3 +116,8 @@ def _failure_scopes(client: str | None, key_id: str | None) -> list[tuple[str, .
     if key_id is not None:
         scopes.append(("failed-key", key_id))
     return scopes
+
+
+def limits_folder(audit_log: Path) -> Path:
+    """The folder of the shared windows: beside the audit log, which every worker of one server writes."""
+    return audit_log.with_name(audit_log.name + ".limits")

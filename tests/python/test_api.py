@@ -489,6 +489,8 @@ def test_the_openapi_document_describes_every_operation(api_client: TestClient) 
         assert operation["summary"]
         assert "422" not in operation["responses"]
         assert "400" in operation["responses"]
+        if "restricted" in operation.get("tags", ()):
+            assert {"401", "403", "429"} <= set(operation["responses"])  # the key checks of every restricted route
     query = document["paths"]["/api/v1/query"]["get"]
     assert {parameter["name"] for parameter in query["parameters"]} == {
         "cohort",

@@ -6,16 +6,25 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import gzip
 import io
+import os
+import shutil
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from starlette.types import Message
 
+from crosstrack.api import app as app_module
+from crosstrack.api import catalog as catalog_module
 from crosstrack.api import create_app, query
+from crosstrack.api.browser import SECURITY_HEADERS
 from crosstrack.api.cache import ResponseCache
+from crosstrack.api.catalog import load_catalog
 from crosstrack.api.routers import public as public_routes
 from crosstrack.settings import Settings
 
@@ -132,3 +141,123 @@ def test_the_answer_cache_is_bounded_in_bytes() -> None:
     assert cache.get(catalog, ("big",)) is None  # larger than one entry may be
     assert cache.get(object(), (4,)) is None  # another release: emptied
     assert cache.size_bytes == 0
+
+
+def test_a_new_publication_is_read_off_the_event_loop(
+    tmp_path: Path, api_public_db: Path, api_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_the_loop: list[bool] = []
+
+    def recorded(connection: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+            on_the_loop.append(True)
+        except RuntimeError:  # no event loop in this thread: a thread-pool worker
+            on_the_loop.append(False)
+        return load_catalog(connection)
+
+    monkeypatch.setattr(app_module, "load_catalog", recorded)
+    published = tmp_path / "crosstrack_public.duckdb"
+    shutil.copyfile(api_public_db, published)
+    with TestClient(create_app(api_settings.model_copy(update={"public_db": published}))) as client:
+        assert client.get(CACHED).status_code == 200
+        shutil.copyfile(api_public_db, tmp_path / "next.duckdb")
+        os.replace(tmp_path / "next.duckdb", published)  # as publication does
+        assert client.get(CACHED).status_code == 200
+    assert on_the_loop == [False, False]  # the first open and the reopen, both in the thread pool
+
+
+@pytest.mark.parametrize(
+    "path",
+    [TABLE, f"{TABLE}&format=csv", "/", "/dashboards/custodial", "/static/dashboard.js", "/static/style.css"],
+)
+def test_a_client_that_accepts_gzip_gets_the_same_bytes_gzipped(
+    api_settings: Settings, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    monkeypatch.setattr(app_module, "GZIP_MINIMUM_BYTES", 200)  # the test release's answers are small
+    client = TestClient(create_app(api_settings))
+    plain = client.get(path, headers={"Accept-Encoding": "identity"})
+    with client.stream("GET", path, headers={"Accept-Encoding": "gzip"}) as zipped:
+        raw = b"".join(zipped.iter_raw())
+    assert plain.status_code == zipped.status_code == 200
+    assert "content-encoding" not in plain.headers
+    assert zipped.headers["content-encoding"] == "gzip" and "accept-encoding" in zipped.headers["vary"].lower()
+    assert gzip.decompress(raw) == plain.content and len(raw) < len(plain.content)
+    for name, value in SECURITY_HEADERS.items():  # the security headers are kept
+        assert zipped.headers[name] == value
+
+
+def test_a_small_answer_is_not_gzipped(api_client: TestClient) -> None:
+    response = api_client.get("/healthz", headers={"Accept-Encoding": "gzip"})
+    assert len(response.content) < app_module.GZIP_MINIMUM_BYTES and "content-encoding" not in response.headers
+
+
+def test_a_long_csv_page_is_still_streamed_when_gzipped(
+    api_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(public_routes, "STREAMED_CSV_ROWS", 2)
+    monkeypatch.setattr(query, "CSV_CHUNK_ROWS", 1)
+    monkeypatch.setattr(query, "PAGE_ROWS", 1000)
+    app = create_app(api_settings)
+    url = "/api/v1/query?cohort=recidivism&dims=agency,race&format=csv&metrics=record_count"
+
+    async def messages(accept: str) -> list[Message]:
+        path, query_string = url.split("?")
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": query_string.encode(),
+            "headers": [(b"host", b"test"), (b"accept-encoding", accept.encode())],
+            "client": ("127.0.0.1", 5000),
+            "server": ("test", 80),
+        }
+        sent: list[Message] = []
+        requests = [{"type": "http.request", "body": b"", "more_body": False}]
+
+        async def receive() -> Message:
+            if requests:
+                return requests.pop()
+            await asyncio.Event().wait()  # the client stays connected
+            raise AssertionError("unreachable")
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        await app(scope, receive, send)
+        return sent
+
+    plain, zipped = asyncio.run(messages("identity")), asyncio.run(messages("gzip"))
+    headers = {name.decode().lower(): value.decode() for name, value in zipped[0]["headers"]}
+    assert headers["content-encoding"] == "gzip" and "content-length" not in headers
+    plain_bodies = [message["body"] for message in plain[1:]]
+    zipped_bodies = [message["body"] for message in zipped[1:]]
+    assert len(zipped_bodies) == len(plain_bodies) > 3  # one message per piece written: sent as it is written
+    assert gzip.decompress(b"".join(zipped_bodies)) == b"".join(plain_bodies)
+
+
+def test_a_grouping_set_is_read_once_and_its_cells_filtered_in_memory(
+    api_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[str] = []
+    real_read = query._read_cells
+
+    def counted(cursor: Any, cohort: Any, grouping_key: str) -> Any:
+        reads.append(grouping_key)
+        return real_read(cursor, cohort, grouping_key)
+
+    urls = [f"{TABLE}&filter=snapshot_date:2024-01-01", f"{TABLE}&filter=snapshot_date:2025-01-01", TABLE]
+    monkeypatch.setattr(catalog_module, "CELL_CACHE_VALUES", 0)  # nothing kept: every lookup reads
+    with TestClient(create_app(api_settings)) as client:
+        uncached = [client.get(url).json() for url in urls]
+    monkeypatch.setattr(catalog_module, "CELL_CACHE_VALUES", 10_000)
+    monkeypatch.setattr(query, "_read_cells", counted)
+    with TestClient(create_app(api_settings)) as client:
+        cached = [client.get(url).json() for url in urls]
+    assert reads == ["agency,offender_status,race"]  # one read for the three filters of one grouping set
+    assert [body["rows"] for body in cached] == [body["rows"] for body in uncached]
+    assert len({len(body["rows"]) for body in cached}) > 1  # the filters chose different cells

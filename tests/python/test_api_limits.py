@@ -82,3 +82,12 @@ def test_a_refusal_for_too_many_attempts_is_audited(limited: Settings) -> None:
             client.get(TIMELINE, headers={"X-API-Key": JUNK})
     statuses = [line.split('"status": ')[1].rstrip("}") for line in limited.audit_log.read_text().splitlines()]
     assert statuses == ["401", "401", "401", "429"]
+
+
+def test_the_limits_hold_across_the_workers_of_one_server(limited: Settings) -> None:
+    # Two application instances on the same settings stand for two worker processes of one server.
+    with TestClient(create_app(limited)) as first, TestClient(create_app(limited)) as second:
+        statuses = [
+            (first if n % 2 else second).get(TIMELINE, headers={"X-API-Key": f"junk-{n}"}).status_code for n in range(6)
+        ]
+    assert statuses == [401] * 3 + [429] * 3

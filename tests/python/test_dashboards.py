@@ -207,6 +207,8 @@ def api_answer(base_url: str, builder_link: str) -> dict[str, Any]:
 @pytest.mark.parametrize("cohort", DASHBOARDS)
 def test_each_dashboard_charts_every_view_and_matches_the_api(page: Page, base_url: str, cohort: str) -> None:
     open_page(page, f"{base_url}/dashboards/{cohort}")
+    if cohort == "custodial":
+        check_every_dashboard_control_is_reached_with_the_keyboard(page)  # first, before anything takes the focus
     expect(page.locator("#headline-value")).not_to_be_empty()
     charts = chart_tables(page)
     assert charts, "the dashboard shows charts"
@@ -247,6 +249,9 @@ def test_each_dashboard_charts_every_view_and_matches_the_api(page: Page, base_u
         page.screenshot(path=str(ARTIFACTS / f"{cohort}-{suffix}.png"), full_page=True)
     # At 360 px nothing overflows sideways.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    if cohort in DASHBOARD_CHECKS:
+        page.set_viewport_size({"width": 1280, "height": 900})
+        DASHBOARD_CHECKS[cohort](page)  # the dashboard's own content, on the same load (last: it may change the view)
 
 
 def test_a_suppressed_value_is_labelled_in_the_chart_and_the_table_never_zero(page: Page, base_url: str) -> None:
@@ -261,9 +266,8 @@ def test_a_suppressed_value_is_labelled_in_the_chart_and_the_table_never_zero(pa
     assert chart.locator("svg path[aria-roledescription=bar], svg .mark-rect path").count() == 0  # no bar, no 0
 
 
-def test_recidivism_shows_incomplete_follow_up_as_absent_not_zero(page: Page, base_url: str) -> None:
-    # The fixture publishes 1- and 2-year rates only: every 3-year rate is still within its follow-up.
-    open_page(page, f"{base_url}/dashboards/recidivism")
+def check_incomplete_follow_up_is_absent_not_zero(page: Page) -> None:
+    """Recidivism: the fixture publishes 1- and 2-year rates only: every 3-year rate is still within its follow-up."""
     chart = page.locator("section.chart[data-chart=rates-reincarceration_rate]")
     for year in ("2022", "2023"):
         expect(chart.locator(f'tbody tr[data-key="{year}"] td[data-series="3-year"]')).to_have_text(
@@ -299,14 +303,16 @@ def test_filters_change_the_url_and_the_url_restores_the_view(page: Page, base_u
     expect(page.locator("#select-period")).to_have_value("")
 
 
-def test_a_part_year_is_said_to_be_one_beside_the_headline(page: Page, base_url: str) -> None:
-    # The fixture's release is as of 2026-07-01: its 2026 admissions cover half a year, 2025 a whole one.
-    open_page(page, f"{base_url}/dashboards/admissions")
+def check_a_part_year_is_said_to_be_one_beside_the_headline(page: Page) -> None:
+    """Admissions: the fixture's release is as of 2026-07-01, so its 2026 admissions cover half a year."""
     expect(page.locator("#headline-value")).to_contain_text("2026")
     expect(page.locator("#headline-note")).to_have_text(re.compile(r"^2026 is a part year: .* 2026-07-01\.$"))
     page.select_option("#select-filter-race", "White")  # the note follows the view
     expect(page.locator("#headline-note")).to_contain_text("2026 is a part year")
-    open_page(page, f"{base_url}/dashboards/releases")  # 2025 is the latest release year: a whole year
+
+
+def check_a_whole_year_has_no_part_year_note(page: Page) -> None:
+    """Releases: 2025 is the latest release year, a whole one."""
     expect(page.locator("#headline-note")).to_have_text("")
 
 
@@ -336,9 +342,8 @@ def test_a_combination_the_release_does_not_publish_shows_the_api_reason(
 # ---- the reference pages -----------------------------------------------------------------------------------------
 
 
-def test_the_glossary_defines_every_cohort_dimension_value_and_measure(page: Page, base_url: str) -> None:
+def check_the_glossary_defines_every_cohort_dimension_value_and_measure(page: Page, base_url: str) -> None:
     catalog = httpx.get(f"{base_url}/api/v1/cohorts", timeout=10).json()
-    open_page(page, f"{base_url}/glossary")
     for cohort in catalog["cohorts"]:
         section = page.locator(f"section[data-cohort={cohort['cohort']}]")
         for dimension in cohort["dimensions"]:
@@ -349,10 +354,9 @@ def test_the_glossary_defines_every_cohort_dimension_value_and_measure(page: Pag
             expect(section.locator(f"dt[data-metric={metric['metric']}]")).to_have_text(metric["label"])
 
 
-def test_the_downloads_page_lists_every_release_and_file(page: Page, base_url: str) -> None:
+def check_the_downloads_page_lists_every_release_and_file(page: Page, base_url: str) -> None:
     releases = httpx.get(f"{base_url}/api/releases", timeout=10).json()
     assert releases and all(release["downloads"] for release in releases)
-    open_page(page, f"{base_url}/downloads")
     for release in releases:
         section = page.locator(f'section[data-release="{release["id"]}"]')
         expect(section.locator("h2")).to_contain_text(release["as_of"])
@@ -363,6 +367,8 @@ def test_the_downloads_page_lists_every_release_and_file(page: Page, base_url: s
 def test_every_reference_page_has_no_axe_violation_and_no_internal_reference(page: Page, base_url: str) -> None:
     for path in REFERENCE_PAGES:
         open_page(page, f"{base_url}{path}")
+        if path in REFERENCE_PAGE_CHECKS:
+            REFERENCE_PAGE_CHECKS[path](page, base_url)  # the page's own content, on the same load
         assert axe_violations(page) == [], path
         assert_no_internal_reference(page)
         page.set_viewport_size({"width": 360, "height": 900})
@@ -370,8 +376,8 @@ def test_every_reference_page_has_no_axe_violation_and_no_internal_reference(pag
         page.set_viewport_size({"width": 1280, "height": 900})
 
 
-def test_every_dashboard_control_is_reached_with_the_keyboard(page: Page, base_url: str) -> None:
-    open_page(page, f"{base_url}/dashboards/custodial")
+def check_every_dashboard_control_is_reached_with_the_keyboard(page: Page) -> None:
+    """Custodial, as loaded: each control is a Tab away, in reading order."""
     page.keyboard.press("Tab")
     expect(page.locator(".skip-link")).to_be_focused()
     wanted = {"select-filter-agency", "select-filter-race", "select-measure", "select-period"}
@@ -419,10 +425,10 @@ def catalog_texts() -> list[str]:
     return sorted(texts)
 
 
-def test_catalog_texts_read_in_plain_language_without_rule_references(page: Page, base_url: str) -> None:
+def check_catalog_texts_read_in_plain_language_without_rule_references(page: Page, base_url: str) -> None:
+    """On any page (the FAQ's): the pages' plain-language filter drops rule references from catalog texts."""
     texts = catalog_texts()
     assert any(re.search(r"\bR-[A-Z]+-\d", text) for text in texts)  # the catalog does carry rule references
-    open_page(page, f"{base_url}/faq")
     shown = page.evaluate("(texts) => texts.map((text) => window.Crosstrack.plain(text))", texts)
     for text, plain in zip(texts, shown, strict=True):
         assert not re.search(r"\bSPEC\b|\bR-[A-Z]+-\d", plain), (text, plain)
@@ -430,3 +436,17 @@ def test_catalog_texts_read_in_plain_language_without_rule_references(page: Page
         # Only the references go: the words of the sentence stay.
         words = re.sub(r"\(?\bR-[A-Z]+-\d+(?:\.\.\d+)?\)?:?", " ", text).split()
         assert len(plain.split()) >= len(words) - 3, (text, plain)
+
+
+# Checks of one page's own content, run on the page load of the test that covers every dashboard or reference page
+# (one load a page keeps the browser suite short).
+DASHBOARD_CHECKS = {
+    "recidivism": check_incomplete_follow_up_is_absent_not_zero,
+    "admissions": check_a_part_year_is_said_to_be_one_beside_the_headline,
+    "releases": check_a_whole_year_has_no_part_year_note,
+}
+REFERENCE_PAGE_CHECKS = {
+    "/glossary": check_the_glossary_defines_every_cohort_dimension_value_and_measure,
+    "/downloads": check_the_downloads_page_lists_every_release_and_file,
+    "/faq": check_catalog_texts_read_in_plain_language_without_rule_references,
+}

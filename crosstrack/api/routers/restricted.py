@@ -70,6 +70,18 @@ def _restricted_reader(
 
 RestrictedReader = Annotated[Principal, Depends(_restricted_reader)]
 
+# The documented answers of every restricted route: the key checks of _restricted_reader and the common errors.
+RESTRICTED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": schemas.ErrorResponse, "description": "No key, or a key that is unknown or revoked."},
+    403: {"model": schemas.ErrorResponse, "description": "The key's role may not read restricted data."},
+    429: {
+        "model": schemas.ErrorResponse,
+        "description": "Too many failed key checks from this address or for this key id, or too many lookups "
+        "with this key; `Retry-After` says when to try again.",
+    },
+    **ERROR_RESPONSES,
+}
+
 
 @router.get(
     TIMELINE_PATH,
@@ -81,15 +93,8 @@ RestrictedReader = Annotated[Principal, Depends(_restricted_reader)]
     ),
     response_model=schemas.TimelineResponse,
     responses={
-        401: {"model": schemas.ErrorResponse, "description": "No key, or a key that is unknown or revoked."},
-        429: {
-            "model": schemas.ErrorResponse,
-            "description": "Too many failed key checks from this address or for this key id, or too many lookups "
-            "with this key; `Retry-After` says when to try again.",
-        },
-        403: {"model": schemas.ErrorResponse, "description": "The key's role may not read restricted data."},
+        **RESTRICTED_RESPONSES,
         404: {"model": schemas.ErrorResponse, "description": "No events for this person_key."},
-        **ERROR_RESPONSES,
     },
     tags=["restricted"],
 )
@@ -155,12 +160,7 @@ MAX_CANDIDATES = 20
         "and a key's lookups are rate-limited like the timeline's."
     ),
     response_model=schemas.PersonSearchResponse,
-    responses={
-        401: {"model": schemas.ErrorResponse, "description": "No key, or a key that is unknown or revoked."},
-        403: {"model": schemas.ErrorResponse, "description": "The key's role may not read restricted data."},
-        429: {"model": schemas.ErrorResponse, "description": "Too many lookups or failed key checks."},
-        **ERROR_RESPONSES,
-    },
+    responses=RESTRICTED_RESPONSES,
     tags=["restricted"],
 )
 def person_search(
