@@ -8,7 +8,8 @@
 - the dbt docs as one self-contained page (`dbt docs generate --static`, written by the build) at dbt/index.html;
 - pages of the latest build under build/: the public data-quality report (no value from the delivery), the
   landing reconciliation, the disclosure-audit figures, a summary of the dbt test results by layer, and the
-  public quarterly recidivism report (crosstrack/reports/).
+  public quarterly recidivism report: the copy archived with the release --public-db names (the current one
+  through the stable name), or, for a published file outside a release folder, written from it.
 
 Nothing person-level goes in: the pages hold counts and the names of files, models and tests. The restricted
 SID capture report is never placed here. The site is built beside the destination and moved into place; a site
