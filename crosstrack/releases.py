@@ -230,9 +230,10 @@ def delivery_checksums(landing_dir: Path | None) -> dict[str, str] | None:
 
 def release_checksums(warehouse: Path, landing_dir: Path | None) -> dict[str, str] | None:
     """The delivery's checksums a release records: those of the manifest the warehouse carries (the build copies
-    the gate's into it, crosstrack/quality/outputs.py), checked against `landing_dir` when it is given (a file
-    missing, added or different is a PublishError naming it); for a warehouse without a manifest, those of
-    `landing_dir`; None when there is neither."""
+    the gate's into it, crosstrack/quality/outputs.py), checked against `landing_dir` when it is given (a file of
+    the manifest missing there or different is a PublishError naming it; a file the contract does not name, which
+    the gate ignored, is ignored here too); for a warehouse without a manifest, those of `landing_dir`; None when
+    there is neither."""
     from crosstrack.quality.outputs import MANIFEST_TABLE, recorded_manifest
 
     recorded = recorded_manifest(warehouse)
@@ -241,11 +242,9 @@ def release_checksums(warehouse: Path, landing_dir: Path | None) -> dict[str, st
         return given
     carried = {name: facts["sha256"] for name, facts in recorded.items()}
     if given is not None:
-        for name in sorted(set(carried) | set(given)):
+        for name in sorted(carried):
             if name not in given:
                 problem = "is not in the delivery given"
-            elif name not in carried:
-                problem = "was not part of the delivery the warehouse was built from"
             elif given[name] != carried[name]:
                 problem = f"has sha256 {given[name]}, the warehouse's manifest {carried[name]}"
             else:

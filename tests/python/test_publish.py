@@ -119,6 +119,14 @@ def test_a_landing_that_differs_from_the_warehouse_manifest_is_refused_naming_th
     assert main([*command, "--landing", str(copy), "--restricted-reports", str(tmp_path / "restricted")]) == 2
     error = capsys.readouterr().err
     assert changed.relative_to(copy).as_posix() in error and "delivery.manifest" in error
+    shutil.copyfile(built_warehouse.landing / changed.relative_to(copy), changed)
+    missing = sorted(path for path in copy.rglob("*.csv"))[-1]
+    missing.unlink()
+    (copy / "ims" / "NOT_IN_THE_CONTRACT.txt").write_text("ignored by the gate, ignored here\n", encoding="utf-8")
+    assert main([*command, "--landing", str(copy), "--restricted-reports", str(tmp_path / "restricted")]) == 2
+    error = capsys.readouterr().err
+    assert f"{missing.relative_to(copy).as_posix()} is not in the delivery given" in error
+    assert "NOT_IN_THE_CONTRACT" not in error
     assert list_releases(out) == []
     # the delivery itself passes the check
     assert main([*command, "--landing", str(built_warehouse.landing), "--restricted-reports", str(tmp_path / "r")]) == 0
