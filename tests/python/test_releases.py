@@ -25,6 +25,7 @@ from crosstrack.api.errors import ApiError
 from crosstrack.api.routers import releases as releases_router
 from crosstrack.cli import main
 from crosstrack.publish import PublishError, publish
+from crosstrack.quality.outputs import record_manifest
 from crosstrack.releases import (
     HISTORY,
     ReleaseError,
@@ -350,3 +351,27 @@ def test_an_unknown_a_pruned_and_an_ill_formed_release_are_refused_alike(served_
         assert release_id in body["error"]
     status, body = _get(f"{base}{path}{joiner}release=..%2F..%2Fetc")
     assert status == 400 and body["parameter"] == "release"
+
+
+def test_the_checksums_come_from_the_manifest_the_warehouse_carries_and_a_given_landing_must_match(tmp_path):
+    landing = _landing(tmp_path / "landing")
+    digest = hashlib.sha256((landing / "doc" / "INMATE.csv").read_bytes()).hexdigest()
+    gate = tmp_path / "quality"
+    gate.mkdir()
+    manifest = {
+        "contract_version": "1",
+        "extract_date": "2026-07-01",
+        "files": {"doc/INMATE.csv": {"rows": 1, "bytes": 5, "sha256": digest, "columns": ["id"]}},
+    }
+    (gate / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    warehouse = _warehouse(tmp_path / "w.duckdb")
+    record_manifest(warehouse, gate)
+    out = tmp_path / "out"
+    carried = publish(warehouse, out)  # no delivery at hand
+    assert json.loads((carried.release_dir / "release.json").read_text())["delivery_checksums"] == {
+        "doc/INMATE.csv": digest
+    }
+    (landing / "doc" / "INMATE.csv").write_text("id\n2\n", encoding="utf-8")
+    with pytest.raises(PublishError, match=r"doc/INMATE\.csv has sha256 [0-9a-f]{64}, the warehouse's manifest"):
+        publish(warehouse, out, landing_dir=landing)
+    assert [release.id for release in list_releases(out)] == [carried.release_id]
