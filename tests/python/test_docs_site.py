@@ -103,7 +103,7 @@ def search(page: Page) -> int:
     """Type SEARCH_TERM into the search box of the loaded page; the number of results shown."""
     page.locator("input.md-search__input").fill(SEARCH_TERM)
     results = page.locator(".md-search-result__item")
-    expect(results.first).to_be_visible()
+    expect(results.first).to_be_visible(timeout=TIMEOUT_MS)  # the index is built in the page: slow on a busy machine
     return results.count()
 
 
