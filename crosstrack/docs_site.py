@@ -8,7 +8,8 @@
 - the dbt docs as one self-contained page (`dbt docs generate --static`, written by the build) at dbt/index.html;
 - pages of the latest build under build/: the public data-quality report (no value from the delivery), the
   landing reconciliation, the disclosure-audit figures, a summary of the dbt test results by layer, and the
-  public quarterly recidivism report (crosstrack/reports/).
+  public quarterly recidivism report: the copy archived with the release --public-db names (the current one
+  through the stable name), or, for a published file outside a release folder, written from it.
 
 Nothing person-level goes in: the pages hold counts and the names of files, models and tests. The restricted
 SID capture report is never placed here. The site is built beside the destination and moved into place; a site
@@ -223,7 +224,7 @@ def quality_page(has_report: bool) -> str:
     return "\n".join([*lines, ""])
 
 
-def reports_page(written: list[Path]) -> str:
+def reports_page(written: list[Path], release_id: str | None = None) -> str:
     lines = [
         "# Quarterly recidivism report",
         "",
@@ -234,8 +235,33 @@ def reports_page(written: list[Path]) -> str:
     ]
     if not written:
         return "\n".join([*lines, "No published release was given to this build of the site.", ""])
+    if release_id is not None:
+        lines += [
+            f"The files archived with release `{release_id}` (its `reports/` folder, listed with their sha256 in its "
+            f"`release.json`); the API serves them at `/downloads/{release_id}/<file>` and lists them on /downloads.",
+            "",
+        ]
     links = [f"- [{path.name}]({REPORTS_DIR}/{path.name})" for path in written]
     return "\n".join([*lines, *links, ""])
+
+
+def site_reports(public_db: Path, out_dir: Path) -> tuple[list[Path], str | None]:
+    """The public report for the site: a copy of the one archived with the release `public_db` is (the current
+    release, through the stable name), and its id; for a published file outside a release folder, written from it."""
+    from crosstrack.releases import RELEASE_FILE
+    from crosstrack.reports.quarterly_recidivism import write_quarterly_recidivism
+
+    folder = public_db.resolve().parent
+    if (folder / RELEASE_FILE).is_file():
+        record = json.loads((folder / RELEASE_FILE).read_text(encoding="utf-8"))
+        archived = sorted(record.get("reports") or {})
+        if archived:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            copies = [out_dir / Path(name).name for name in archived]
+            for name, copy in zip(archived, copies, strict=True):
+                shutil.copyfile(folder / name, copy)
+            return copies, record["id"]
+    return write_quarterly_recidivism(public_db, out_dir), None
 
 
 def index_page(inputs: SiteInputs) -> str:
@@ -279,8 +305,6 @@ def dbt_docs_page(static_html: str) -> str:
 
 def write_build_pages(inputs: SiteInputs, docs: Path) -> None:
     """The generated pages and files into `docs/build/` and `docs/dbt/` of the staged docs folder."""
-    from crosstrack.reports.quarterly_recidivism import write_quarterly_recidivism
-
     static = inputs.target / "static_index.html"
     if not static.exists():
         raise DocsSiteError(f"no {static}: build with docs (make demo) or run `dbt docs generate --static`")
@@ -291,16 +315,16 @@ def write_build_pages(inputs: SiteInputs, docs: Path) -> None:
     report = inputs.quality_dir / "report_public.html" if inputs.quality_dir else None
     if report is not None and report.exists():
         shutil.copyfile(report, pages / QUALITY_PAGE)
-    written = []
+    written, release_id = [], None
     if inputs.public_db is not None and inputs.public_db.exists():
-        written = write_quarterly_recidivism(inputs.public_db, pages / REPORTS_DIR)
+        written, release_id = site_reports(inputs.public_db, pages / REPORTS_DIR)
     contents = {
         "index.md": index_page(inputs),
         "data_quality.md": quality_page(report is not None and report.exists()),
         "reconciliation.md": reconciliation_page(inputs.quality_dir),
         "disclosure_audit.md": disclosure_audit_page(inputs.audit, inputs.public_db),
         "test_results.md": test_results_page(inputs.target),
-        "reports.md": reports_page(written),
+        "reports.md": reports_page(written, release_id),
     }
     for name, text in contents.items():
         (pages / name).write_text(text, encoding="utf-8")

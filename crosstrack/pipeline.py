@@ -426,6 +426,20 @@ class Build:
         self.staging_file.unlink(missing_ok=True)
         ensure_key_registry(self.registry)
         self._dbt(["build"], self.dbt_args)
+        self.record_manifest()
+
+    def record_manifest(self) -> None:
+        """The gate's delivery manifest into the new warehouse (crosstrack/quality/outputs.py), so that publication
+        records the delivery's checksums without the delivery at hand."""
+        from crosstrack.quality.outputs import MANIFEST_FILE, record_manifest
+
+        if (self.gate_dir / MANIFEST_FILE).is_file():
+            record_manifest(self.staging_file, self.gate_dir)
+        else:
+            print(
+                f"build: no {self.gate_dir / MANIFEST_FILE}: the warehouse carries no delivery manifest",
+                file=sys.stderr,
+            )
 
     @property
     def docs_dir(self) -> Path:

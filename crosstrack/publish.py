@@ -80,6 +80,7 @@ class PublishedRelease:
     tables: tuple[str, ...]
     release_id: str
     release_dir: Path  # <publish_dir>/releases/<release_id>/
+    restricted_reports: tuple[Path, ...] = ()  # the SID capture report archived for this release, outside it
 
 
 @dataclass(frozen=True)
@@ -284,12 +285,36 @@ def publish(
     show_progress: bool = False,
     landing_dir: Path | None = None,
     as_of: str | None = None,
+    keep: int | None = None,
+    restricted_dir: Path | None = None,
 ) -> PublishedRelease:
     """Publish the public schema of `warehouse` as a new release under `out_dir/releases/` and make it current:
     `out_dir/crosstrack_public.duckdb` and `out_dir/parquet/` then name its files (crosstrack/releases.py).
-    `landing_dir`: the delivery it was built from, whose files' checksums the release records; `as_of`: the date
-    recorded when the warehouse has no pub_release table. `show_progress`: tables copied of all."""
-    from crosstrack.releases import create_release
+    `landing_dir`: the delivery it was built from, checked against the delivery manifest the warehouse carries
+    (or, for a warehouse without one, checksummed); `as_of`: the date recorded when the warehouse has no pub_release
+    table; `keep`: releases kept by pruning. The restricted SID capture report of the warehouse is then archived
+    under the release's id in `restricted_dir` (default restricted_reports/ beside the warehouse), never in
+    `out_dir`. `show_progress`: tables copied of all."""
+    from crosstrack.releases import KEEP_RELEASES, create_release
+    from crosstrack.reports import sid_capture
 
     check_publishable(warehouse)
-    return create_release(warehouse, out_dir, landing_dir=landing_dir, as_of=as_of, show_progress=show_progress)
+    restricted_dir = restricted_dir if restricted_dir is not None else sid_capture.restricted_reports_dir(warehouse)
+    archive_restricted = sid_capture.has_sid_capture(warehouse)  # a warehouse dbt built has it
+    if archive_restricted:
+        try:
+            sid_capture.check_restricted_folder(restricted_dir, out_dir)
+        except ValueError as exc:
+            raise PublishError(f"restricted reports folder {exc}") from exc
+    release = create_release(
+        warehouse,
+        out_dir,
+        landing_dir=landing_dir,
+        as_of=as_of,
+        show_progress=show_progress,
+        keep=keep or KEEP_RELEASES,
+    )
+    if not archive_restricted:
+        return release
+    restricted = sid_capture.archive_sid_capture(warehouse, release.release_id, restricted_dir, out_dir)
+    return dataclasses.replace(release, restricted_reports=tuple(restricted))

@@ -20,11 +20,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="the publish folder: releases/, current, crosstrack_public.duckdb (default: the folder of "
         "CROSSTRACK_PUBLIC_DB, warehouse/public)",
     )
-    parser.add_argument("--landing", type=Path, help="the delivery it was built from: its checksums are recorded")
+    parser.add_argument(
+        "--landing",
+        type=Path,
+        help="the delivery it was built from: checked against the delivery manifest the warehouse carries "
+        "(a differing file is an error), or checksummed for a warehouse without one",
+    )
     parser.add_argument(
         "--as-of", help="the as_of date to record, YYYY-MM-DD, when the warehouse has no public.pub_release table"
     )
     parser.add_argument("--keep", type=int, help="releases to keep besides pinned ones (default 8)")
+    parser.add_argument(
+        "--restricted-reports",
+        type=Path,
+        help="where the RESTRICTED SID capture report is archived per release id, outside the publish folder "
+        "(default restricted_reports/ beside the warehouse)",
+    )
     parser.add_argument(
         "--postgres",
         metavar="URL",
@@ -39,8 +50,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crosstrack.publish import PublishError, check_publishable
-    from crosstrack.releases import KEEP_RELEASES, ReleaseError, create_release
+    from crosstrack.publish import PublishError, publish
+    from crosstrack.releases import ReleaseError
     from crosstrack.settings import Settings
 
     if args.as_of is not None:
@@ -51,17 +62,19 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings.load(db=args.warehouse)
     publish_dir = args.publish_dir if args.publish_dir is not None else settings.public_db.parent
     try:
-        check_publishable(settings.db)
-        release = create_release(
+        release = publish(
             settings.db,
             publish_dir,
             landing_dir=args.landing,
             as_of=args.as_of,
-            keep=args.keep or KEEP_RELEASES,
+            keep=args.keep,
+            restricted_dir=args.restricted_reports,
         )
     except (PublishError, ReleaseError) as exc:
         raise CliError(str(exc)) from exc
     print(f"published release {release.release_id} at {release.release_dir} (current)")
+    for path in release.restricted_reports:
+        print(f"archived the RESTRICTED report {path}")
     if args.postgres:
         from crosstrack.publish_postgres import PostgresPublishError, load_release
 

@@ -6,15 +6,22 @@ Layout of a publish folder:
       releases/<release_id>/          one release, never changed once renamed into place:
         crosstrack_public.duckdb      the public tables, their comments and the BI views (crosstrack/publish.py)
         parquet/<table>.parquet       the same tables, comments in the key-value metadata
+        reports/                      the public quarterly recidivism report of this release (CSV and HTML,
+                                      crosstrack/reports/), written from the release's own file before it is sealed
         downloads/                    what a user downloads: README.md (data dictionary, protection note, release
                                       date), crosstrack_<id>_csv.zip (one CSV per cube and the catalog, the README),
-                                      crosstrack_<id>_parquet.zip, crosstrack_public.duckdb (a hard link)
-        release.json                  id, as_of, published_at, code version, delivery checksums, row counts
+                                      crosstrack_<id>_parquet.zip, crosstrack_public.duckdb and the reports (hard
+                                      links: the same bytes)
+        release.json                  id, as_of, published_at, code version, delivery checksums, row counts, the
+                                      reports' sha256
       current -> releases/<id>        switched by one rename: readers see the old release or the new one
       crosstrack_public.duckdb -> current/crosstrack_public.duckdb   the stable names existing readers open
       parquet -> current/parquet
       releases.json                   the revision history: every release ever published, what changed
       CHANGELOG.md                    the same history, rendered for people
+
+The restricted SID capture report never enters a release folder: publication archives it per release id in a
+restricted folder outside the publish folder (crosstrack/reports/sid_capture.py, `archive_sid_capture`).
 
 A release id is `<as_of>_<published_at as YYYYMMDDTHHMMSSZ>` (a suffix `_2`, `_3` when two fall in one second).
 
@@ -49,6 +56,7 @@ HISTORY = "releases.json"
 CHANGELOG = "CHANGELOG.md"
 RELEASE_FILE = "release.json"
 DOWNLOADS_DIR = "downloads"
+REPORTS_DIR = "reports"
 README = "README.md"
 LOCK = ".publish.lock"
 KEEP_RELEASES = 8
@@ -96,6 +104,10 @@ class Release:
     def database(self) -> Path:
         return self.folder / DATABASE_NAME
 
+    def reports(self) -> list[Path]:
+        """The release's archived public reports (release.json lists them), in name order."""
+        return [self.folder / name for name in sorted(self.record.get("reports") or {})]
+
     def downloads(self) -> list[Download]:
         folder = self.folder / DOWNLOADS_DIR
         if not folder.is_dir():
@@ -113,7 +125,9 @@ def download_format(name: str) -> str:
         return "csv"
     if name.endswith("_parquet.zip"):
         return "parquet"
-    return {".duckdb": "duckdb", ".md": "markdown"}.get(Path(name).suffix, Path(name).suffix.lstrip("."))
+    return {".duckdb": "duckdb", ".md": "markdown", ".html": "html"}.get(
+        Path(name).suffix, Path(name).suffix.lstrip(".")
+    )
 
 
 # ---- reading ---------------------------------------------------------------------------------------------------
@@ -208,14 +222,38 @@ def delivery_checksums(landing_dir: Path | None) -> dict[str, str] | None:
         return None
     if not landing_dir.is_dir():
         raise PublishError(f"no delivery at {landing_dir}")
-    checksums = {}
-    for path in sorted(p for p in landing_dir.rglob("*") if p.is_file()):
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        checksums[path.relative_to(landing_dir).as_posix()] = digest.hexdigest()
-    return checksums
+    return {
+        path.relative_to(landing_dir).as_posix(): file_sha256(path)
+        for path in sorted(p for p in landing_dir.rglob("*") if p.is_file())
+    }
+
+
+def release_checksums(warehouse: Path, landing_dir: Path | None) -> dict[str, str] | None:
+    """The delivery's checksums a release records: those of the manifest the warehouse carries (the build copies
+    the gate's into it, crosstrack/quality/outputs.py), checked against `landing_dir` when it is given (a file of
+    the manifest missing there or different is a PublishError naming it; a file the contract does not name, which
+    the gate ignored, is ignored here too); for a warehouse without a manifest, those of `landing_dir`; None when
+    there is neither."""
+    from crosstrack.quality.outputs import MANIFEST_TABLE, recorded_manifest
+
+    recorded = recorded_manifest(warehouse)
+    given = delivery_checksums(landing_dir)
+    if recorded is None:
+        return given
+    carried = {name: facts["sha256"] for name, facts in recorded.items()}
+    if given is not None:
+        for name in sorted(carried):
+            if name not in given:
+                problem = "is not in the delivery given"
+            elif given[name] != carried[name]:
+                problem = f"has sha256 {given[name]}, the warehouse's manifest {carried[name]}"
+            else:
+                continue
+            raise PublishError(
+                f"--landing {landing_dir}: {name} {problem} ({warehouse} {MANIFEST_TABLE}); publish the warehouse "
+                "built from this delivery, or leave out --landing"
+            )
+    return carried
 
 
 def _release_facts(database: Path) -> tuple[str | None, int]:
@@ -258,7 +296,7 @@ def create_release(
         releases = releases_dir(publish_dir)
         releases.mkdir(exist_ok=True)
         published_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        checksums = delivery_checksums(landing_dir)
+        checksums = release_checksums(warehouse, landing_dir)
         staging = releases / f".partial-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
@@ -275,6 +313,7 @@ def create_release(
                 "delivery_checksums": checksums,
                 "row_counts": row_counts,
             }
+            record["reports"] = _write_reports(staging)
             _write_downloads(staging, release_id, record, threshold)
             (staging / RELEASE_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
             _make_read_only(staging)
@@ -292,6 +331,26 @@ def create_release(
         release_id=release_id,
         release_dir=releases / release_id,
     )
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_reports(folder: Path) -> dict[str, str]:
+    """reports/: the public quarterly recidivism report of the release in `folder`, read from its own database (a
+    release without the recidivism cube has none). Returns sha256 by path relative to the release folder."""
+    from crosstrack.reports.quarterly_recidivism import has_recidivism_cube, write_quarterly_recidivism
+
+    database = folder / DATABASE_NAME
+    if not has_recidivism_cube(database):
+        return {}
+    written = write_quarterly_recidivism(database, folder / REPORTS_DIR)
+    return {path.relative_to(folder).as_posix(): file_sha256(path) for path in sorted(written)}
 
 
 def _make_read_only(folder: Path) -> None:
@@ -401,7 +460,7 @@ def render_changelog(history: list[dict[str, Any]]) -> str:
 
 def _write_downloads(folder: Path, release_id: str, record: dict[str, Any], threshold: int) -> None:
     """downloads/: the README, the CSV bundle (one CSV per cube and catalog table, with the README), the Parquet
-    bundle, and the DuckDB file (a hard link: the same bytes)."""
+    bundle, the DuckDB file and the public reports (hard links: the same bytes)."""
     import duckdb
 
     downloads = folder / DOWNLOADS_DIR
@@ -427,6 +486,8 @@ def _write_downloads(folder: Path, release_id: str, record: dict[str, Any], thre
         for path in sorted((folder / PARQUET_DIR).iterdir()):
             bundle.write(path, f"{PARQUET_DIR}/{path.name}")
     os.link(folder / DATABASE_NAME, downloads / DATABASE_NAME)
+    for report in record["reports"]:
+        os.link(folder / report, downloads / Path(report).name)
 
 
 def render_readme(database: Path, record: dict[str, Any], threshold: int) -> str:

@@ -23,6 +23,7 @@ class HealthResponse(BaseModel):
     as_of: str | None = Field(description="Cohort reference date of the public release.")
     published_at: str | None = Field(description="When the public release was published.")
     cubes: int = Field(description="How many cube tables were read (one row each).")
+    release: str | None = Field(None, description="The id of the release read (null: a publish folder without one).")
 
 
 class CatalogDimension(BaseModel):
@@ -59,6 +60,7 @@ class CatalogResponse(BaseModel):
     published_at: str | None
     suppression_threshold: int | None = Field(description="R-PUB-2: fewer records than this are suppressed.")
     max_dimensions: int | None
+    release: str | None = Field(None, description="The id of the release described (null: no releases folder).")
     cohorts: list[CatalogCohort]
 
 

@@ -135,6 +135,19 @@ def render_html(rows: list[dict[str, object]], release: Release) -> str:
     return page("Quarterly recidivism report", "public", intro, ['<div class="charts">', *charts, "</div>", *tables])
 
 
+def has_recidivism_cube(public_db: Path) -> bool:
+    """The published file holds what the report reads: the release table and the recidivism cube with the
+    report's columns."""
+    needed = {"release_year", "followup_years", "dimensions", "record_count", *MEASURES, *DIMENSIONS} - {""}
+    with duckdb.connect(str(public_db), read_only=True) as con:
+        columns = con.execute(
+            "select table_name, column_name from duckdb_columns() where schema_name = 'public' "
+            "and table_name in ('pub_recidivism', 'pub_release')"
+        ).fetchall()
+    tables = {table for table, _ in columns}
+    return tables == {"pub_recidivism", "pub_release"} and needed <= {c for t, c in columns if t == "pub_recidivism"}
+
+
 def write_quarterly_recidivism(public_db: Path, out_dir: Path) -> list[Path]:
     """`<out>/quarterly_recidivism_<as_of>.csv` and `.html` from the published release (opened read-only)."""
     with duckdb.connect(str(public_db), read_only=True) as con:

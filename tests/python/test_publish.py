@@ -1,14 +1,19 @@
-"""Publication copies only public tables, refuses person-level columns, and replaces the release atomically."""
+"""Publication copies only public tables, refuses person-level columns, and replaces the release atomically; a
+release records the checksums of the delivery the warehouse was built from, which the warehouse carries."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from crosstrack.cli import main
 from crosstrack.contract import load_contract
 from crosstrack.publish import PublishError, person_level_columns, publish
+from crosstrack.quality.outputs import recorded_manifest
+from crosstrack.releases import delivery_checksums, list_releases
 
 
 @pytest.fixture(autouse=True)
@@ -81,3 +86,47 @@ def test_what_the_contract_marks_is_person_level_and_what_it_leaves_unmarked_is_
     assert person_level_columns({"pub_x": pii}) == [f"pub_x.{name}" for name in pii]
     assert person_level_columns({"pub_x": ["parolee_id", "release_date"]}) == ["pub_x.parolee_id", "pub_x.release_date"]
     assert person_level_columns({"pub_x": ["race_code", "charge_number", "statute_citation"]}) == []
+
+
+# ---- the delivery's checksums travel with the warehouse ----------------------------------------------------------
+
+
+@pytest.mark.warehouse
+def test_a_built_warehouse_is_published_with_its_delivery_checksums_without_the_landing(built_warehouse, tmp_path):
+    # The build copies the gate's manifest into the warehouse (delivery.manifest): no --landing needed.
+    landing = delivery_checksums(built_warehouse.landing)
+    assert len(landing) > 20
+    carried = recorded_manifest(built_warehouse.database)
+    assert {name: facts["sha256"] for name, facts in carried.items()} == landing
+    out = tmp_path / "public"
+    command = ["publish", "--warehouse", str(built_warehouse.database), "--publish-dir", str(out)]
+    assert main([*command, "--restricted-reports", str(tmp_path / "restricted")]) == 0
+    (release,) = list_releases(out)
+    assert release.record["delivery_checksums"] == landing
+
+
+@pytest.mark.warehouse
+def test_a_landing_that_differs_from_the_warehouse_manifest_is_refused_naming_the_file(
+    built_warehouse, tmp_path, capsys
+):
+    copy = tmp_path / "landing"
+    shutil.copytree(built_warehouse.landing, copy)
+    changed = sorted(path for path in copy.rglob("*.csv"))[0]
+    with changed.open("a", encoding="utf-8") as handle:
+        handle.write("\n")
+    out = tmp_path / "public"
+    command = ["publish", "--warehouse", str(built_warehouse.database), "--publish-dir", str(out)]
+    assert main([*command, "--landing", str(copy), "--restricted-reports", str(tmp_path / "restricted")]) == 2
+    error = capsys.readouterr().err
+    assert changed.relative_to(copy).as_posix() in error and "delivery.manifest" in error
+    shutil.copyfile(built_warehouse.landing / changed.relative_to(copy), changed)
+    missing = sorted(path for path in copy.rglob("*.csv"))[-1]
+    missing.unlink()
+    (copy / "ims" / "NOT_IN_THE_CONTRACT.txt").write_text("ignored by the gate, ignored here\n", encoding="utf-8")
+    assert main([*command, "--landing", str(copy), "--restricted-reports", str(tmp_path / "restricted")]) == 2
+    error = capsys.readouterr().err
+    assert f"{missing.relative_to(copy).as_posix()} is not in the delivery given" in error
+    assert "NOT_IN_THE_CONTRACT" not in error
+    assert list_releases(out) == []
+    # the delivery itself passes the check
+    assert main([*command, "--landing", str(built_warehouse.landing), "--restricted-reports", str(tmp_path / "r")]) == 0

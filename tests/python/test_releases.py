@@ -6,7 +6,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import urllib.error
+import urllib.request
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -14,6 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from api_fixtures import build_public_db
 from fastapi.testclient import TestClient
+from live_server import free_port, served_settings, serving
 from starlette.requests import Request
 
 from crosstrack.api import create_app
@@ -21,6 +25,7 @@ from crosstrack.api.errors import ApiError
 from crosstrack.api.routers import releases as releases_router
 from crosstrack.cli import main
 from crosstrack.publish import PublishError, publish
+from crosstrack.quality.outputs import record_manifest
 from crosstrack.releases import (
     HISTORY,
     ReleaseError,
@@ -287,3 +292,86 @@ def test_the_download_route_itself_refuses_a_path_out_of_the_downloads_folder(
     with pytest.raises(ApiError) as refused:
         releases_router.download(request, settings, release_id.format(id=earlier), file)
     assert refused.value.status == 404
+
+
+# ---- ?release= on every endpoint that describes a release, over HTTP -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def served_releases(tmp_path_factory, api_public_db, deployment_secret) -> Iterator[tuple[str, str, str, str]]:
+    """The API over HTTP on a publish folder of three releases: one pruned (as_of EARLIER_AS_OF), an earlier kept one
+    (as_of EARLIER_AS_OF) and the current one (the fixture's, as_of 2026-07-01). Yields (base URL, pruned, earlier,
+    current)."""
+    root = tmp_path_factory.mktemp("served_releases")
+    out = root / "published"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(SECRET_FILE_ENV, str(deployment_secret.path))
+        earlier_db = build_public_db(root / "earlier.duckdb", as_of=EARLIER_AS_OF)
+        pruned = publish(earlier_db, out).release_id
+        earlier = publish(earlier_db, out).release_id
+        current = publish(api_public_db, out, keep=2).release_id
+    assert [entry.get("pruned", False) for entry in read_history(out)] == [True, False, False]
+    port = free_port()
+    app = create_app(served_settings(root, out / "crosstrack_public.duckdb", port))
+    with serving(app, port) as base:
+        yield base, pruned, earlier, current
+
+
+def _get(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/api/v1/cohorts", "/api/v1/query?cohort=custodial&dims=agency"])
+def test_every_endpoint_describing_a_release_answers_for_the_named_one(served_releases, path):
+    base, _, earlier, current = served_releases
+    joiner = "&" if "?" in path else "?"
+    default_status, default = _get(f"{base}{path}")
+    named_status, named = _get(f"{base}{path}{joiner}release={earlier}")
+    current_status, as_current = _get(f"{base}{path}{joiner}release={current}")
+    assert (default_status, named_status, current_status) == (200, 200, 200)
+    assert default["as_of"] == as_current["as_of"] == "2026-07-01"
+    assert named["as_of"] == EARLIER_AS_OF
+    if "release" in default:  # /healthz and /api/v1/cohorts say which release they describe
+        assert (default["release"], as_current["release"], named["release"]) == (current, current, earlier)
+    else:
+        assert f"release={earlier}" in named["query_url"]
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/api/v1/cohorts", "/api/v1/query?cohort=custodial"])
+def test_an_unknown_a_pruned_and_an_ill_formed_release_are_refused_alike(served_releases, path):
+    base, pruned, _, _ = served_releases
+    joiner = "&" if "?" in path else "?"
+    for release_id in ("2020-01-01_20200101T000000Z", pruned):
+        status, body = _get(f"{base}{path}{joiner}release={release_id}")
+        assert status == 404 and body["parameter"] == "release"
+        assert release_id in body["error"]
+    status, body = _get(f"{base}{path}{joiner}release=..%2F..%2Fetc")
+    assert status == 400 and body["parameter"] == "release"
+
+
+def test_the_checksums_come_from_the_manifest_the_warehouse_carries_and_a_given_landing_must_match(tmp_path):
+    landing = _landing(tmp_path / "landing")
+    digest = hashlib.sha256((landing / "doc" / "INMATE.csv").read_bytes()).hexdigest()
+    gate = tmp_path / "quality"
+    gate.mkdir()
+    manifest = {
+        "contract_version": "1",
+        "extract_date": "2026-07-01",
+        "files": {"doc/INMATE.csv": {"rows": 1, "bytes": 5, "sha256": digest, "columns": ["id"]}},
+    }
+    (gate / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    warehouse = _warehouse(tmp_path / "w.duckdb")
+    record_manifest(warehouse, gate)
+    out = tmp_path / "out"
+    carried = publish(warehouse, out)  # no delivery at hand
+    assert json.loads((carried.release_dir / "release.json").read_text())["delivery_checksums"] == {
+        "doc/INMATE.csv": digest
+    }
+    (landing / "doc" / "INMATE.csv").write_text("id\n2\n", encoding="utf-8")
+    with pytest.raises(PublishError, match=r"doc/INMATE\.csv has sha256 [0-9a-f]{64}, the warehouse's manifest"):
+        publish(warehouse, out, landing_dir=landing)
+    assert [release.id for release in list_releases(out)] == [carried.release_id]

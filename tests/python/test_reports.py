@@ -1,20 +1,31 @@
 """Reports as products (R-RPT-1, R-RPT-2): `crosstrack report quarterly-recidivism` writes the public report from
 the published release's protected values, `crosstrack report sid-capture` the restricted one from the warehouse,
-labelled restricted and refused inside a publish folder."""
+labelled restricted and refused inside a publish folder. Publication archives the public report inside the release
+(listed with its sha256, offered in its downloads) and the restricted one per release id outside the publish
+folder, owner-only."""
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
+import os
 import re
 import shutil
+import stat
+import urllib.request
 from pathlib import Path
 
 import duckdb
 import pytest
+from live_server import free_port, served_settings, serving
 
+from crosstrack.api import create_app
 from crosstrack.cli import main
+from crosstrack.publish import PublishError, publish
 from crosstrack.quality.sid_capture import sid_capture_report
-from crosstrack.reports.quarterly_recidivism import DIMENSIONS, WITHHELD
+from crosstrack.releases import current_id, get_release
+from crosstrack.reports.quarterly_recidivism import DIMENSIONS, WITHHELD, write_quarterly_recidivism
 
 pytestmark = pytest.mark.warehouse
 THRESHOLD = 5  # R-PUB-2
@@ -89,12 +100,91 @@ def test_the_public_report_page_is_labelled_public_and_loads_nothing(public_repo
     assert "<script" not in page and not re.search(r"""(src|href)=["']?https?:""", page)
 
 
-def test_the_public_report_defaults_to_the_publish_folder(built_warehouse, tmp_path: Path) -> None:
-    publish = tmp_path / "public"
-    publish.mkdir()
-    shutil.copyfile(built_warehouse.public_database, publish / "crosstrack_public.duckdb")
-    assert main(["report", "quarterly-recidivism", "--public-db", str(publish / "crosstrack_public.duckdb")]) == 0
-    assert len(list((publish / "reports").glob("quarterly_recidivism_*.csv"))) == 1
+def test_the_public_report_command_lists_the_release_archive_and_writes_only_elsewhere(
+    built_warehouse, tmp_path: Path, capsys
+) -> None:
+    published = built_warehouse.published
+    release = get_release(published, current_id(published))
+    before = {path: path.read_bytes() for path in release.folder.rglob("*") if path.is_file()}
+    assert main(["report", "quarterly-recidivism", "--public-db", str(built_warehouse.public_database)]) == 0
+    listed = capsys.readouterr().out
+    assert f"archived with release {release.id}" in listed
+    assert all(str(path) in listed for path in release.reports())
+    assert {path: path.read_bytes() for path in release.folder.rglob("*") if path.is_file()} == before
+    assert not (published / "reports").exists()
+    # a published file outside any release folder has no archive: the command asks where to write
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    shutil.copyfile(built_warehouse.public_database, plain / "crosstrack_public.duckdb")
+    assert main(["report", "quarterly-recidivism", "--public-db", str(plain / "crosstrack_public.duckdb")]) == 2
+    assert "give --out DIR" in capsys.readouterr().err
+    assert sorted(path.name for path in plain.iterdir()) == ["crosstrack_public.duckdb"]
+
+
+@pytest.mark.rules("R-RPT-1")
+def test_each_release_archives_its_public_report_listed_with_sha256_and_downloadable(
+    built_warehouse, tmp_path: Path
+) -> None:
+    # The report the publication sealed into the release is the report of the release's own file, byte for byte.
+    release = get_release(built_warehouse.published, current_id(built_warehouse.published))
+    as_of = built_warehouse.as_of
+    names = [f"reports/quarterly_recidivism_{as_of}.csv", f"reports/quarterly_recidivism_{as_of}.html"]
+    assert sorted(release.record["reports"]) == names
+    for name, digest in release.record["reports"].items():
+        archived = release.folder / name
+        assert hashlib.sha256(archived.read_bytes()).hexdigest() == digest
+        assert not archived.stat().st_mode & 0o222, "a release is never written again"
+        offered = release.folder / "downloads" / archived.name
+        assert os.path.samefile(offered, archived), "the downloads offer the archived file itself"
+    fresh = write_quarterly_recidivism(release.database, tmp_path / "fresh")
+    assert {path.name: path.read_bytes() for path in fresh} == {
+        path.name: path.read_bytes() for path in release.reports()
+    }
+    port = free_port()
+    app = create_app(served_settings(tmp_path, built_warehouse.public_database, port))
+    with serving(app, port) as base:
+        with urllib.request.urlopen(f"{base}/api/releases", timeout=30) as answer:
+            (listed,) = [entry for entry in json.loads(answer.read()) if entry["id"] == release.id]
+        offered = {download["name"]: download for download in listed["downloads"]}
+        for path in release.reports():
+            assert offered[path.name]["format"] == path.suffix.lstrip(".")
+            with urllib.request.urlopen(offered[path.name]["url"], timeout=30) as answer:
+                assert answer.read() == path.read_bytes()
+
+
+@pytest.mark.rules("R-RPT-2")
+def test_the_restricted_report_is_archived_per_release_outside_the_publish_folder(built_warehouse, tmp_path) -> None:
+    published = built_warehouse.published
+    release_id = current_id(published)
+    folder = built_warehouse.database.parent / "restricted_reports" / release_id
+    assert sorted(path.name for path in folder.iterdir()) == [
+        f"sid_capture_{built_warehouse.as_of}.csv",
+        f"sid_capture_{built_warehouse.as_of}.html",
+    ]
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and stat.S_IMODE(folder.parent.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(path.stat().st_mode) for path in folder.iterdir()} == {0o600}
+    assert (
+        '<meta name="crosstrack-access" content="restricted">'
+        in (folder / f"sid_capture_{built_warehouse.as_of}.html").read_text()
+    )
+    for path in (path for path in published.rglob("*") if path.is_file()):
+        assert "sid_capture" not in path.name, path
+        assert b'content="restricted"' not in path.read_bytes(), path
+    # the command archives a release's report the same way
+    out = tmp_path / "restricted"
+    command = ["report", "sid-capture", "--warehouse", str(built_warehouse.database), "--out", str(out)]
+    assert main([*command, "--release", release_id]) == 0
+    assert sorted(path.read_bytes() for path in (out / release_id).iterdir()) == sorted(
+        path.read_bytes() for path in folder.iterdir()
+    )
+    assert {stat.S_IMODE(path.stat().st_mode) for path in (out / release_id).iterdir()} == {0o600}
+
+
+def test_publication_refuses_a_restricted_folder_inside_the_publish_folder(built_warehouse, tmp_path, with_secret):
+    out = tmp_path / "public"
+    with pytest.raises(PublishError, match="inside the publish folder"):
+        publish(built_warehouse.database, out, restricted_dir=out / "restricted")
+    assert not (out / "releases").exists() and not (out / "restricted").exists()
 
 
 @pytest.mark.rules("R-RPT-2")

@@ -18,7 +18,7 @@ from crosstrack.api.database import ReadOnlyDatabase
 from crosstrack.api.dependencies import Answers, AppSettings, PublicRelease, reject_unknown_parameters
 from crosstrack.api.errors import ERROR_RESPONSES
 from crosstrack.api.query import PAGE_ROWS, QueryRequest, csv_chunks, page_of, parse_query, run_query
-from crosstrack.api.routers.releases import release_database
+from crosstrack.api.routers.releases import RELEASE_PARAMETER, NamedRelease, named_release_id, release_database
 from crosstrack.settings import Settings
 
 RULES = ("R-API-1", "R-API-2", "R-PUB-2")  # the rules of docs/rules.md this module implements
@@ -109,15 +109,15 @@ def _answer_key(base: str, parsed: QueryRequest) -> tuple:
     "/healthz",
     summary="Health: the public release can be read, and which one it is",
     description=(
-        "Reads the catalog and one row of every cube of the public release; 503 with the problem named when the "
-        "file is missing, damaged or cannot be read."
+        "Reads the catalog and one row of every cube of the public release (the current one, or the one "
+        "`release` names); 503 with the problem named when the file is missing, damaged or cannot be read."
     ),
     response_model=schemas.HealthResponse,
-    responses=ERROR_RESPONSES,
+    responses={404: {"model": schemas.ErrorResponse, "description": "No such release (`release`)."}, **ERROR_RESPONSES},
     tags=["public"],
 )
-def healthz(request: Request, public: PublicRelease) -> dict[str, Any]:
-    reject_unknown_parameters(request, ())
+def healthz(request: Request, public: NamedRelease) -> dict[str, Any]:
+    reject_unknown_parameters(request, (RELEASE_PARAMETER,))
     with public.reading() as (cursor, catalog):
         cubes = read_a_row_of_each_cube(cursor, catalog)
     return {
@@ -125,6 +125,7 @@ def healthz(request: Request, public: PublicRelease) -> dict[str, Any]:
         "as_of": catalog.release.as_of,
         "published_at": catalog.release.published_at,
         "cubes": cubes,
+        "release": named_release_id(request, request.query_params.get(RELEASE_PARAMETER)),
     }
 
 
@@ -134,15 +135,16 @@ def healthz(request: Request, public: PublicRelease) -> dict[str, Any]:
     description=(
         "Everything /api/v1/query accepts, read from the release's catalog tables: per cohort its partition "
         "columns, dimensions (label, values, and `requires_offender_status`, R-CHG-4), metrics and the "
-        "most dimensions one query may combine."
+        "most dimensions one query may combine; of the current release, or of the one `release` names."
     ),
     response_model=schemas.CatalogResponse,
-    responses=ERROR_RESPONSES,
+    responses={404: {"model": schemas.ErrorResponse, "description": "No such release (`release`)."}, **ERROR_RESPONSES},
     tags=["public"],
 )
-def cohorts(request: Request, public: PublicRelease) -> dict[str, Any]:
-    reject_unknown_parameters(request, ())
-    return _catalog_json(public.derived())
+def cohorts(request: Request, public: NamedRelease) -> dict[str, Any]:
+    reject_unknown_parameters(request, (RELEASE_PARAMETER,))
+    release_id = named_release_id(request, request.query_params.get(RELEASE_PARAMETER))
+    return {**_catalog_json(public.derived()), "release": release_id}
 
 
 # An async route: parsing and a cached answer are served on the event loop (skipping the thread hand-off cut p95

@@ -4,6 +4,10 @@ The releases are those of the folder the public release's file is in (`Settings.
 folder). `GET /api/releases` lists them; `/downloads/{release_id}/{file}` serves a file of a release's downloads
 folder and nothing else: the id must be a well-formed release id of a kept release, and the file one of the names
 that folder lists.
+
+`?release=<id>` names the release an answer reads on /api/v1/query, /api/v1/cohorts and /healthz
+(`release_database`, `NamedRelease`): an ill-formed id is a 400, an unknown or pruned one a 404, each naming the
+parameter.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import threading
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
@@ -148,3 +152,22 @@ def release_database(request: Request, release_id: str | None) -> ReadOnlyDataba
         if release_id not in databases:
             databases[release_id] = ReadOnlyDatabase(release.database, load_catalog, f"release {release_id}")
         return databases[release_id]
+
+
+def named_release_id(request: Request, release_id: str | None) -> str | None:
+    """The id of the release an answer read: the one named, else the current one (None before the first)."""
+    return release_id if release_id is not None else current_id(publish_dir(request.app.state.settings))
+
+
+# A plain function: FastAPI runs it in the thread pool, since opening an earlier release's file reads the disk.
+def _named_release(
+    request: Request,
+    release: Annotated[
+        str | None, Query(description="A release id from /api/releases (default: the current release).")
+    ] = None,
+) -> ReadOnlyDatabase[Catalog]:
+    return release_database(request, release)
+
+
+# The database of the release `?release=` names (default: the current one), for a route that describes a release.
+NamedRelease = Annotated[ReadOnlyDatabase[Catalog], Depends(_named_release)]
