@@ -102,21 +102,30 @@ def build_links(data: Path, work: Path, linker: str, as_of: str, reuse_gate: boo
 
 
 def cohort_rows(con: duckdb.DuckDBPyConnection) -> dict:
-    """Rows of each cohort mart and the 3-year reincarceration rate of the recidivism cohort (complete follow-up)."""
+    """Rows of each cohort mart, the releases cohort's window, and the 3-year reincarceration rate of the recidivism
+    cohort (complete follow-up)."""
     figures = {name: con.execute(f"select count(*) from cohorts.{name}").fetchall()[0][0] for name in COHORTS}
+    first, last = con.execute("select min(release_date), max(release_date) from cohorts.releases").fetchall()[0]
     followed, rate = con.execute(
         "select count(is_reincarceration_within_3y), avg(is_reincarceration_within_3y::int) from cohorts.recidivism"
     ).fetchall()[0]
-    figures.update(recidivism_followed_3y=followed, reincarceration_3y_rate=rate)
+    figures.update(
+        release_window=[str(first), str(last)], recidivism_followed_3y=followed, reincarceration_3y_rate=rate
+    )
     return figures
 
 
-def truth_cohort(data: Path) -> dict:
-    """The truth's released persons with a complete 3-year follow-up and their 3-year reincarceration rate."""
+def truth_cohort(data: Path, window: list[str]) -> dict:
+    """The truth's releases (not excluded) in the releases cohort's window, and the 3-year reincarceration rate of
+    those to the community with a complete 3-year follow-up (the recidivism cohort's releases)."""
     releases = pd.read_parquet(data / "truth" / "releases.parquet")
-    followed = releases[releases["exclusion_reason"].isna() & releases["followup_3y_complete"].astype(bool)]
+    dates = pd.to_datetime(releases["release_date"])
+    kept = releases[
+        releases["exclusion_reason"].isna() & dates.between(pd.Timestamp(window[0]), pd.Timestamp(window[1]))
+    ]
+    followed = kept[kept["is_to_community"].astype(bool) & kept["followup_3y_complete"].astype(bool)]
     return {
-        "releases": int(releases["exclusion_reason"].isna().sum()),
+        "releases": len(kept),
         "recidivism_followed_3y": len(followed),
         "reincarceration_3y_rate": float(followed["reincarceration_3y_date"].notna().mean()),
     }
@@ -152,8 +161,6 @@ def report(
 ) -> dict:
     truth = truth_links(data)
     result: dict = {"data": str(data), "manifest": json.loads((data / "manifest.json").read_text())["arguments"]}
-    if cohorts:
-        result["truth_cohort"] = truth_cohort(data)
     for linker in linkers:
         started = time.perf_counter()
         links, stages, cohort_figures = build_links(data, work / linker, linker, as_of, reuse_gate, cohorts)
@@ -162,6 +169,7 @@ def report(
         result[linker] = {"stages": stages, "build_seconds": round(time.perf_counter() - started, 1)}
         if cohorts:
             result[linker]["cohorts"] = cohort_figures
+            result["truth_cohort"] = truth_cohort(data, cohort_figures["release_window"])
         result[linker].update(scores_by(frame))
     return result
 
