@@ -181,14 +181,16 @@ def cluster(con: duckdb.DuckDBPyConnection, threshold: float) -> int:
         "select unique_id, (row_number() over (order by unique_id) - 1)::bigint as idx from person_records"
     )
     legacy = ", ".join(f"'{system}'" for system in LEGACY_SYSTEMS)
-    records = con.execute(
-        f"select record_index.idx, sid_digits, source_system not in ({legacy}), sex, race "
-        "from person_records join record_index using (unique_id) order by record_index.idx"
-    ).fetchall()
-    state = [
-        {"sids": {sid: current} if sid else {}, "sex": {sex} if sex else set(), "race": {race} if race else set()}
-        for _, sid, current, sex, race in records
-    ]
+    sid, current, sex, race = (
+        column.tolist()
+        for column in con.execute(
+            f"select sid_digits, source_system not in ({legacy}), sex, race "
+            "from person_records join record_index using (unique_id) order by record_index.idx"
+        )
+        .fetchnumpy()
+        .values()
+    )
+    n = len(sid)
     left, right, forced = (
         con.execute(
             "select l.idx, r.idx, edges.origin = 'review' as forced from edges "
@@ -201,7 +203,8 @@ def cluster(con: duckdb.DuckDBPyConnection, threshold: float) -> int:
         .fetchnumpy()
         .values()
     )
-    parent = list(range(len(records)))
+    parent = list(range(n))
+    merged: dict[int, dict] = {}  # a cluster of more than one record: its SIDs, sexes and races
 
     def root(x: int) -> int:
         while parent[x] != x:
@@ -209,23 +212,33 @@ def cluster(con: duckdb.DuckDBPyConnection, threshold: float) -> int:
             x = parent[x]
         return x
 
+    def about(x: int) -> dict:
+        if x in merged:
+            return merged[x]
+        return {
+            "sids": {sid[x]: current[x]} if sid[x] else {},
+            "sex": {sex[x]} if sex[x] else set(),
+            "race": {race[x]} if race[x] else set(),
+        }
+
     refused = 0
     for a, b, force in zip(left.tolist(), right.tolist(), np.asarray(forced).tolist(), strict=True):
         a, b = root(a), root(b)
         if a == b:
             continue
-        if not force and _conflict(state[a], state[b]):
+        into, other = about(a), about(b)
+        if not force and _conflict(into, other):
             refused += 1
             continue
         parent[b] = a
-        merged, other = state[a], state[b]
-        for sid, current in other["sids"].items():
-            merged["sids"][sid] = merged["sids"].get(sid, False) or current
-        merged["sex"] |= other["sex"]
-        merged["race"] |= other["race"]
-        state[b] = {}
-    labels = np.fromiter((root(i) for i in range(len(records))), dtype=np.int64, count=len(records))
-    con.register("labels", pa.table({"idx": np.arange(len(records), dtype=np.int64), "cluster": labels}))
+        for digits, is_current in other["sids"].items():
+            into["sids"][digits] = into["sids"].get(digits, False) or is_current
+        into["sex"] |= other["sex"]
+        into["race"] |= other["race"]
+        merged[a] = into
+        merged.pop(b, None)
+    labels = np.fromiter((root(i) for i in range(n)), dtype=np.int64, count=n)
+    con.register("labels", pa.table({"idx": np.arange(n, dtype=np.int64), "cluster": labels}))
     con.execute(
         "create or replace temp table clusters as "
         "select record_index.unique_id, labels.cluster from record_index join labels using (idx)"
