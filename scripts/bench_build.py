@@ -31,7 +31,7 @@ from pathlib import Path
 GENERATE = "generate"
 BUILD_STAGES = ("gate", "link", "dbt", "docs", "reconcile", "publish")
 STAGES = (GENERATE, *BUILD_STAGES)
-STAGE_NEEDS = {"reconcile": ("gate", "dbt"), "docs": ("dbt",), "publish": ("dbt",)}
+STAGE_NEEDS = {"link": ("gate",), "reconcile": ("gate", "dbt"), "docs": ("dbt",), "publish": ("dbt",)}
 TOP_MODELS = 10
 
 
