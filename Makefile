@@ -130,6 +130,7 @@ bench-api: setup
 
 # Record linkage against the generator's truth (docs/identity.md, "Measured"): a legacy and a default delivery at
 # LINKAGE_SCALE, each linked with the deterministic rules and with splink. Scale 1.0 under `flock /tmp/scale1.lock`.
+# LINKAGE_ARGS=--cohorts also compares the five cohort marts (rows, 3-year reincarceration rate) with the truth.
 LINKAGE_SCALE ?= 0.1
 LINKAGE_DIR ?= /tmp/crosstrack-linkage
 linkage-report: setup
@@ -139,7 +140,7 @@ linkage-report: setup
 			--out $(LINKAGE_DIR)/$$profile --force || exit 1; \
 	done
 	$(BIN)/python scripts/linkage_report.py --data $(LINKAGE_DIR)/legacy --data $(LINKAGE_DIR)/default \
-		--as-of $(AS_OF) --work $(LINKAGE_DIR)/work --out $(LINKAGE_DIR)/linkage_report.json
+		--as-of $(AS_OF) --work $(LINKAGE_DIR)/work --out $(LINKAGE_DIR)/linkage_report.json $${LINKAGE_ARGS}
 
 # Disclosure audit of the published release (docs/public_layer.md).
 # Its output is kept in $(AUDIT_OUTPUT) for the docs site.

@@ -72,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
         link = result.linkage
         print(
             f"linkage: {link.records:,} person records, {link.linked_pairs:,} linked pairs, {link.persons:,} persons, "
-            f"{link.review_pairs:,} pairs for clerical review, {link.decisions_applied:,} review decisions applied"
+            f"{link.review_pairs:,} pairs for clerical review, {link.decisions_applied:,} review decisions applied, "
+            f"{link.refused_links:,} links refused (they would join two people)"
         )
     events = ", ".join(f"{n:,} {kind}s ({moved:,} records)" for kind, (n, moved) in result.key_events.items())
     print(f"person keys: {events or 'no merge or split'}")

@@ -8,7 +8,8 @@
 
 Each stage of each run is a process of its own (this script again, with --child), so its wall time and peak
 resident memory (ru_maxrss of that process) are the stage's alone. The stages are those of `crosstrack build`
-(crosstrack/pipeline.py, Build): gate, dbt (dbt build, all models and tests), docs, reconcile, publish; plus
+(crosstrack/pipeline.py, Build): gate, link (the splink link stage; without it in --stages dbt links with the
+deterministic rules), dbt (dbt build, all models and tests), docs, reconcile, publish; plus
 generate unless --data names a delivery. Every figure is the median of the runs with its spread (min-max); the
 "crosstrack build" line is the sum of the build's stages in each run. The ten slowest dbt models come from each
 run's run_results.json (median execution time). Figures are printed and written to OUT/bench.json; nothing is
@@ -28,9 +29,9 @@ import time
 from pathlib import Path
 
 GENERATE = "generate"
-BUILD_STAGES = ("gate", "dbt", "docs", "reconcile", "publish")
+BUILD_STAGES = ("gate", "link", "dbt", "docs", "reconcile", "publish")
 STAGES = (GENERATE, *BUILD_STAGES)
-STAGE_NEEDS = {"reconcile": ("gate", "dbt"), "docs": ("dbt",), "publish": ("dbt",)}
+STAGE_NEEDS = {"link": ("gate",), "reconcile": ("gate", "dbt"), "docs": ("dbt",), "publish": ("dbt",)}
 TOP_MODELS = 10
 
 
@@ -73,7 +74,7 @@ def run_child(args: argparse.Namespace, stages: list[str]) -> None:
 
         argv = ["generate", "--scale", args.scale, "--seed", args.seed, "--as-of", args.as_of]
         sys.exit(main([*argv, "--out", str(paths(args, stages)["data"]), "--force"]))
-    from crosstrack.pipeline import Build
+    from crosstrack.pipeline import DEFAULT_LINKER, Build
 
     where = paths(args, stages)
     build = Build(
@@ -83,10 +84,13 @@ def run_child(args: argparse.Namespace, stages: list[str]) -> None:
         quality_dir=where["quality"],
         target_path=where["target"],
         publish_dir=where["public"],
+        linker="splink" if "link" in stages else DEFAULT_LINKER,  # the link stage is `crosstrack build --linker splink`
     )
     build.check()
     if args.child == "gate":
         build.validate()
+    elif args.child == "link":
+        build.link()
     elif args.child == "dbt":
         build.dbt_build()
         # docs generate writes run results of its own: keep the build's.

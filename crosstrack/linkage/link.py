@@ -15,15 +15,13 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from crosstrack.linkage import model as linkage_model
-from crosstrack.linkage.records import load_records
+from crosstrack.linkage.records import LEGACY_SYSTEMS, load_records
 
 # Pairs scored at or above this probability are the same person (chosen from the measured precision/recall curve,
 # docs/identity.md "Probabilistic linkage": the legacy profile at scale 0.1).
-MATCH_THRESHOLD = 0.9
+MATCH_THRESHOLD = 0.95
 # A SID (from fingerprints) that agrees together with the birth date links two records whatever their names (an
 # alias, a married name): the model's independence assumption undervalues that agreement, so it is a rule.
 SID_AND_BIRTH_DATE = "l.sid = r.sid and l.birth_date = r.birth_date"
@@ -52,6 +50,7 @@ class LinkSummary:
     persons: int
     review_pairs: int
     decisions_applied: int
+    refused_links: int = 0  # links at or above the threshold that would have joined two people (`cluster`)
 
 
 def _connect(memory: str = LINKAGE_MEMORY) -> duckdb.DuckDBPyConnection:
@@ -161,33 +160,91 @@ def apply_decisions(con: duckdb.DuckDBPyConnection, decisions: list[dict[str, st
     return con.execute("select count(*) from decisions").fetchall()[0][0]
 
 
-def cluster(con: duckdb.DuckDBPyConnection, threshold: float) -> None:
-    """Connected components of the pairs at or above the threshold: table `clusters` (unique_id, cluster)."""
+def _conflict(a: dict, b: dict) -> bool:
+    """Two clusters (their SIDs by sorted digits -> seen on a current record, their sexes and races) are two people:
+    they carry SIDs and share none (a transposition keeps the digits), and either both hold a current SID, or their
+    sexes or their races have nothing in common. A person carries a second SID only on legacy records."""
+    if not a["sids"] or not b["sids"] or a["sids"].keys() & b["sids"].keys():
+        return False
+    if any(a["sids"].values()) and any(b["sids"].values()):
+        return True
+    return any(a[k] and b[k] and not a[k] & b[k] for k in ("sex", "race"))
+
+
+def cluster(con: duckdb.DuckDBPyConnection, threshold: float) -> int:
+    """The persons: table `clusters` (unique_id, cluster). The links at or above the threshold join clusters best
+    first (reviewers' matches before all), but a link never joins two clusters that `_conflict` says are two
+    people, so one record without a SID, or a look-alike's name and birth date, does not chain two persons into
+    one. Returns the links refused."""
     con.execute(
         "create or replace temp table record_index as "
         "select unique_id, (row_number() over (order by unique_id) - 1)::bigint as idx from person_records"
     )
-    n = con.execute("select count(*) from record_index").fetchall()[0][0]
-    left, right = (
+    legacy = ", ".join(f"'{system}'" for system in LEGACY_SYSTEMS)
+    sid, current, sex, race = (
+        column.tolist()
+        for column in con.execute(
+            f"select sid_digits, source_system not in ({legacy}), sex, race "
+            "from person_records join record_index using (unique_id) order by record_index.idx"
+        )
+        .fetchnumpy()
+        .values()
+    )
+    n = len(sid)
+    left, right, forced = (
         con.execute(
-            "select l.idx, r.idx from edges "
+            "select l.idx, r.idx, edges.origin = 'review' as forced from edges "
             "join record_index as l on edges.unique_id_l = l.unique_id "
             "join record_index as r on edges.unique_id_r = r.unique_id "
-            "where match_probability >= ?",
+            "where match_probability >= ? "
+            "order by forced desc, match_probability desc, edges.unique_id_l, edges.unique_id_r",
             [threshold],
         )
         .fetchnumpy()
         .values()
     )
-    left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
-    graph = coo_matrix((np.ones(left.size, dtype=np.int8), (left, right)), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    con.register("labels", pa.table({"idx": np.arange(n, dtype=np.int64), "cluster": labels.astype(np.int64)}))
+    parent = list(range(n))
+    merged: dict[int, dict] = {}  # a cluster of more than one record: its SIDs, sexes and races
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def about(x: int) -> dict:
+        if x in merged:
+            return merged[x]
+        return {
+            "sids": {sid[x]: current[x]} if sid[x] else {},
+            "sex": {sex[x]} if sex[x] else set(),
+            "race": {race[x]} if race[x] else set(),
+        }
+
+    refused = 0
+    for a, b, force in zip(left.tolist(), right.tolist(), np.asarray(forced).tolist(), strict=True):
+        a, b = root(a), root(b)
+        if a == b:
+            continue
+        into, other = about(a), about(b)
+        if not force and _conflict(into, other):
+            refused += 1
+            continue
+        parent[b] = a
+        for digits, is_current in other["sids"].items():
+            into["sids"][digits] = into["sids"].get(digits, False) or is_current
+        into["sex"] |= other["sex"]
+        into["race"] |= other["race"]
+        merged[a] = into
+        merged.pop(b, None)
+    labels = np.fromiter((root(i) for i in range(n)), dtype=np.int64, count=n)
+    con.register("labels", pa.table({"idx": np.arange(n, dtype=np.int64), "cluster": labels}))
     con.execute(
         "create or replace temp table clusters as "
         "select record_index.unique_id, labels.cluster from record_index join labels using (idx)"
     )
     con.unregister("labels")
+    return refused
 
 
 def write_link_table(con: duckdb.DuckDBPyConnection, threshold: float, out: Path) -> tuple[int, int]:
@@ -296,9 +353,9 @@ def link_delivery(
         score(con, linkage_model.load_model(model_path, records))
         scored = con.execute("select count(*) from edges").fetchall()[0][0]
         applied = apply_decisions(con, read_decisions(decisions_file))
-        cluster(con, threshold)
+        refused = cluster(con, threshold)
         persons, pairs = write_link_table(con, threshold, out)
         review = export_review(con, threshold, review_dir) if review_dir is not None else 0
     finally:
         con.close()
-    return LinkSummary(records, scored, pairs, persons, review, applied)
+    return LinkSummary(records, scored, pairs, persons, review, applied, refused)

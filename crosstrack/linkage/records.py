@@ -14,6 +14,9 @@ from crosstrack.contract import load_contract
 from crosstrack.settings import PROJECT_DIR
 
 IDENTIFIERS = ("sid", "last_name", "first_name", "birth_date")
+# The systems whose pre-2018 records (court and county) are legacy data: the only records on which a person can carry
+# a second SID (docs/identity.md, "Probabilistic linkage"). A SID on a record of another system is a current SID.
+LEGACY_SYSTEMS = ("masscourts", "ims", "oms", "jms")
 # The reference seeds that conform each system's codes (the warehouse reads the same files).
 CODE_SEEDS = {"sex": ("assigned_sex_codes.csv", "assigned_sex"), "race": ("race_codes.csv", "race")}
 

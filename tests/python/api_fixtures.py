@@ -254,9 +254,10 @@ TIMELINE_PEOPLE = {
 }
 
 
-def build_restricted_db(path: Path) -> Path:
+def build_restricted_db(path: Path, search_rows: list[tuple] | None = None) -> Path:
     """A warehouse file holding only restricted.person_timeline and restricted.person_search_index, with the marts'
-    columns."""
+    columns. `search_rows` (person_key, sid, last_name_key, first_name_key, birth_date, record_count) replace the
+    search index's default rows (the timeline's people, one record each)."""
     path.unlink(missing_ok=True)
     con = duckdb.connect(str(path))
     try:
@@ -276,13 +277,12 @@ def build_restricted_db(path: Path) -> Path:
             "create table restricted.person_search_index (person_key varchar, sid varchar, last_name_key varchar, "
             "first_name_key varchar, birth_date date, record_count bigint)"
         )
-        con.executemany(
-            "insert into restricted.person_search_index values (?, ?, ?, ?, ?, 1)",
-            [
-                (person_key, f"0100000{i}", "SILVA", "ANA", dt.date(1990, 3, 7 + i))
+        if search_rows is None:
+            search_rows = [
+                (person_key, f"0100000{i}", "SILVA", "ANA", dt.date(1990, 3, 7 + i), 1)
                 for i, person_key in enumerate(TIMELINE_PEOPLE)
-            ],
-        )
+            ]
+        con.executemany("insert into restricted.person_search_index values (?, ?, ?, ?, ?, ?)", search_rows)
     finally:
         con.close()
     return path

@@ -81,6 +81,14 @@ def hard_pairs():
         # a transposed SID
         ("ims", "X1", "01723456", "MORIARTY", "SEAN", D(1984, 3, 17), "Male", "White"),
         ("oms", "X2", "01724356", "MORIARTY", "SEAN", D(1984, 3, 17), "Male", "White"),
+        # look-alikes: same names and birth date, each their own SID on a current (probation, parole) record, and a
+        # court record without a SID that links to both
+        ("probation", "L1", "01910001", "RIVERA", "JOSE", D(1985, 5, 5), "Male", "White"),
+        ("parole", "L2", "01920002", "RIVERA", "JOSE", D(1985, 5, 5), "Male", "White"),
+        ("masscourts", "L3", None, "RIVERA", "JOSE", D(1985, 5, 5), "Male", "White"),
+        # a person with a second SID on a legacy (court) record, the first on a current one
+        ("probation", "P1", "01950001", "GAGNON", "LUC", D(1972, 9, 30), "Male", "White"),
+        ("masscourts", "P2", "01990009", "GAGNON", "LUC", D(1972, 9, 30), "Male", "White"),
     ]
     con, scores = _scored(rows)
     yield con, scores
@@ -116,6 +124,31 @@ def test_an_alias_with_the_sid_and_birth_date_links(hard_pairs):
 def test_a_transposed_sid_links(hard_pairs):
     _, scores = hard_pairs
     assert _probability(scores, "ims:X1", "oms:X2") >= link.MATCH_THRESHOLD
+
+
+def _anchors(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> pd.Series:
+    link.cluster(con, link.MATCH_THRESHOLD)
+    out = tmp_path / "links.parquet"
+    link.write_link_table(con, link.MATCH_THRESHOLD, out)
+    return pq.read_table(out).to_pandas().set_index(["source_system", "source_record_id"])["link_anchor"]
+
+
+def test_a_record_without_a_sid_does_not_chain_two_look_alikes(hard_pairs, tmp_path):
+    con, scores = hard_pairs
+    # every pair links by its score: the clustering alone keeps two people with current SIDs apart
+    assert _probability(scores, "probation:L1", "parole:L2") >= link.MATCH_THRESHOLD
+    assert _probability(scores, "probation:L1", "masscourts:L3") >= link.MATCH_THRESHOLD
+    assert _probability(scores, "parole:L2", "masscourts:L3") >= link.MATCH_THRESHOLD
+    anchor = _anchors(con, tmp_path)
+    assert anchor["probation", "L1"] != anchor["parole", "L2"]
+    assert anchor["masscourts", "L3"] in (anchor["probation", "L1"], anchor["parole", "L2"])
+
+
+def test_a_second_sid_on_a_legacy_record_joins_the_person(hard_pairs, tmp_path):
+    con, scores = hard_pairs
+    assert _probability(scores, "probation:P1", "masscourts:P2") >= link.MATCH_THRESHOLD
+    anchor = _anchors(con, tmp_path)
+    assert anchor["probation", "P1"] == anchor["masscourts", "P2"]
 
 
 def test_clusters_follow_the_links_and_reviewers_override_the_model(hard_pairs, tmp_path):

@@ -7,8 +7,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
+from api_fixtures import build_restricted_db
 from fastapi.testclient import TestClient
 
 from crosstrack.api import create_app
@@ -29,18 +29,7 @@ ROWS = [
 
 @pytest.fixture(scope="module")
 def search_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("search") / "crosstrack.duckdb"
-    con = duckdb.connect(str(path))
-    try:
-        con.execute("create schema restricted")
-        con.execute(
-            "create table restricted.person_search_index (person_key varchar, sid varchar, last_name_key varchar, "
-            "first_name_key varchar, birth_date date, record_count bigint)"
-        )
-        con.executemany("insert into restricted.person_search_index values (?, ?, ?, ?, ?, ?)", ROWS)
-    finally:
-        con.close()
-    return path
+    return build_restricted_db(tmp_path_factory.mktemp("search") / "crosstrack.duckdb", search_rows=ROWS)
 
 
 @pytest.fixture

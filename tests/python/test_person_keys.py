@@ -26,7 +26,7 @@ from crosstrack.pipeline import (
     ensure_key_registry,
     save_key_registry,
 )
-from crosstrack.settings import KEY_REGISTRY_NAME
+from crosstrack.settings import KEY_REGISTRY_NAME, Settings
 
 PERSON_KEY = re.compile(r"^pk_[0-9a-f]{32}$")
 SID_COLUMN = re.compile(r"(^|_)sid$", re.IGNORECASE)
@@ -72,13 +72,18 @@ def _digests(text: str) -> set[str]:
     return digests | {digest[:32] for digest in digests}
 
 
-def _rebuild_keys(built_warehouse, tmp_path: Path, registry: Path) -> Path:
-    """Run the key models again, on a copy of the session's warehouse, against `registry`; returns the copy."""
+def _rebuild_keys(built_warehouse, tmp_path: Path, registry: Path, link_table: Path | None = None) -> Path:
+    """Run the key models again, on a copy of the session's warehouse, against `registry`; returns the copy. With
+    `link_table` (a splink link stage's output) the records are matched from it, as `--linker splink` builds."""
     copy = tmp_path / "rebuilt.duckdb"
     shutil.copyfile(built_warehouse.database, copy)
     env = dbt_environment(built_warehouse.landing, copy, None, tmp_path / "target")
     env[KEY_REGISTRY_ENV] = str(registry)
-    command = dbt_command(["run"], built_warehouse.as_of, "--select", *KEY_MODELS.split())
+    models = KEY_MODELS.split()
+    if link_table is not None:
+        env.update(Settings(link_table=link_table).environment("link_table"))
+        models += ["stg_linkage__links", "int_person_records_matched"]
+    command = dbt_command(["run"], built_warehouse.as_of, "--select", *models)
     completed = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stdout[-3000:]
     return copy
