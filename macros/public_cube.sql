@@ -11,7 +11,9 @@
       (a cell and its children along one more dimension: the cell is their sum), else the cell less the shown
       others would estimate it, and the intruder knows it lies in 0-4. In such a relation the smallest shown child
       (the cell itself when no child is shown) is withheld too, and so is every value over the same records (the
-      same key), for public_secondary_rounds() rounds, as a complement may leave another value alone (R-PUB-4);
+      same key). A complement may leave another value alone, so rounds repeat until one hides nothing more: the
+      fixed point, where no hidden count is alone in any relation (public_secondary_suppression, before this
+      select; a build that does not reach it within public_secondary_max_rounds() rounds fails) (R-PUB-4);
     - a rate is the published outcome count over the published record count, withheld with its count: it says
       nothing the two counts do not;
     - a mean or median gets noise of 0.1 times the cell's longest stay over its record count per step of the same
@@ -22,15 +24,80 @@
 {% macro public_cube(cohort) %}
     {%- set cube = public_cubes()[cohort] -%}
     {%- set threshold = public_suppression_threshold() -%}
-    {%- set noisy = cube.metrics | rejectattr('protect', 'equalto', 'rate') | list -%}
-    {#- the counts of a subset: every count but the record count, whose suppression hides the whole cell -#}
-    {%- set subsets = noisy | selectattr('protect', 'equalto', 'count') | rejectattr('name', 'equalto', 'record_count') | list -%}
+    {%- set subsets = public_subset_counts(cube) -%}
     {%- set subset_names = subsets | map(attribute='name') | list -%}
-    {%- set rounds = public_secondary_rounds() if subsets else 0 -%}
+    {%- if subsets %}
+    {{- config(
+        pre_hook=["{{ public_secondary_suppression('" ~ cohort ~ "') }}"],
+        post_hook=["{{ public_cube_drop_stages() }}"]
+    ) }}
+-- the protected cells and their hidden subset counts at the fixed point, staged from
+-- {{ ref(public_cube_cells(cube)) }} by public_secondary_suppression (this model's pre-hook)
 with
 
+protected as (
+    select * from {{ public_cube_stage('protected') }}
+),
+
+hidden as (
+    select * from {{ public_cube_stage('hidden') }}
+),
+    {%- else %}
+with
+{{ public_cube_protected(cube) }},
+    {%- endif %}
+
+final as (
+    select
+        {%- for partition in cube.partitions %}
+        {{ partition.name }},
+        {%- endfor %}
+        dimensions,
+        {%- for dimension in cube.dimensions %}
+        {{ dimension.name }},
+        {%- endfor %}
+        {%- set bounded = {} %}
+        {%- for metric in cube.metrics if metric.get('complement') %}
+        {#- between the threshold and the published record count less the threshold: never "all" or "none" -#}
+        {%- do bounded.update({metric.name: 'case when published_' ~ metric.name ~ ' is not null and published_record_count >= ' ~ 2 * threshold ~ ' then greatest(' ~ threshold ~ ', least(published_' ~ metric.name ~ ', published_record_count - ' ~ threshold ~ ')) end'}) %}
+        {%- endfor %}
+        {%- for metric in cube.metrics %}
+        {%- if metric.protect == 'rate' %}
+        {%- set numerator = bounded.get(metric.numerator, 'published_' ~ metric.numerator) %}
+        {%- set value = 'cast(round(1.0 * (' ~ numerator ~ ') / published_record_count, 4) as double)' %}
+        {%- else %}
+        {%- set value = bounded.get(metric.name, 'published_' ~ metric.name) %}
+        {%- endif %}
+        {%- set count = metric.numerator if metric.protect == 'rate' else metric.name %}
+        {%- if count in subset_names %}
+        {%- set value = 'case when hidden.' ~ count ~ '_withheld = 0 then ' ~ value ~ ' end' %}
+        {%- endif %}
+        {{ suppress('record_count', metric.name, value_expr=value, threshold=threshold, flag=false) }},
+        {%- endfor %}
+        {{ suppression_condition('record_count', threshold) }} as is_suppressed
+    from protected
+    {%- if subsets %}
+    inner join hidden on protected.cell_id = hidden.cell_id
+    {%- endif %}
+)
+
+select * from final
+{% endmacro %}
+
+{#- The counts of a subset: every count but the record count, whose suppression hides the whole cell. -#}
+{% macro public_subset_counts(cube) %}
+    {{- return(cube.metrics | selectattr('protect', 'equalto', 'count') | rejectattr('name', 'equalto', 'record_count') | list) -}}
+{% endmacro %}
+
+{% macro public_cube_cells(cube) %}{{ return(cube.records | replace('_records', '_cells')) }}{% endmacro %}
+
+{#- The CTEs cells .. protected: every cell numbered, with the published (primary-protected) value of every metric
+    but the rates. -#}
+{% macro public_cube_protected(cube) %}
+    {%- set threshold = public_suppression_threshold() -%}
+    {%- set noisy = cube.metrics | rejectattr('protect', 'equalto', 'rate') | list -%}
 cells as (
-    select * from {{ ref(cube.records | replace('_records', '_cells')) }}
+    select * from {{ ref(public_cube_cells(cube)) }}
 ),
 
 drawn as (
@@ -69,20 +136,97 @@ protected as (
         {%- endif %}
         {%- endfor %}
     from numbered
-),
+)
+{%- endmacro %}
 
-{%- if subsets %}
+{#- The secondary suppression of a cube's subset counts, run to its fixed point (the pre-hook of the cube's model;
+    the model selects its stages). Each stage is a temporary table of this model's session:
+    - protected: the cells with their primarily protected values (public_cube_protected);
+    - links: every relation as (child, parent, the dimension the child adds); a cell of n dimensions has n parents;
+    - hidden: per cell and subset count, whether it is withheld: first what primary suppression hides, then after
+      each round (public_secondary_round) until a round hides nothing more. No round can unhide, so the number of
+      hidden values only grows and is bounded: the loop ends. A round that hides nothing leaves no hidden value
+      alone in a relation (it would have hidden its complement), which is the fixed point. A build that has not
+      reached it after public_secondary_max_rounds() rounds fails: nothing short of it is published. -#}
+{% macro public_secondary_suppression(cohort) %}
+    {%- if execute %}
+    {%- set cube = public_cubes()[cohort] -%}
+    {%- set subsets = public_subset_counts(cube) -%}
+    {%- set limit = public_secondary_max_rounds() -%}
+    {%- do public_cube_drop_stages() -%}
+    {%- do run_query(public_temp_table(public_cube_stage('protected'), 'with ' ~ public_cube_protected(cube) ~ ' select * from protected')) -%}
+    {%- do run_query(public_temp_table(public_cube_stage('links'), public_cube_links(public_cube_stage('protected')))) -%}
+    {%- do run_query(public_temp_table(public_cube_stage('hidden'), public_primary_withheld(subsets, public_cube_stage('protected')))) -%}
+    {%- set state = namespace(hidden=public_hidden_total(subsets, public_cube_stage('hidden')), rounds=0, converged=false) -%}
+    {%- for round in range(1, limit + 1) if not state.converged -%}
+        {%- do run_query(public_temp_table(public_cube_stage('round'), public_secondary_round(subsets, public_cube_stage('links'), public_cube_stage('hidden')))) -%}
+        {%- set hidden = public_hidden_total(subsets, public_cube_stage('round')) -%}
+        {%- if hidden == state.hidden -%}
+            {%- set state.converged = true -%}
+            {%- do run_query('drop table ' ~ public_cube_stage('round')) -%}
+        {%- else -%}
+            {%- do run_query('drop table ' ~ public_cube_stage('hidden')) -%}
+            {%- do run_query('alter table ' ~ public_cube_stage('round') ~ ' rename to ' ~ public_cube_stage('hidden')) -%}
+            {%- set state.hidden = hidden -%}
+            {%- set state.rounds = round -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if not state.converged -%}
+        {%- do public_cube_drop_stages() -%}
+        {{- exceptions.raise_compiler_error(
+            "public_cube(" ~ cohort ~ "): secondary suppression did not reach its fixed point in " ~ limit
+            ~ " rounds (public_secondary_max_rounds): a hidden count may still be alone in a relation, so the cube"
+            ~ " is not published") -}}
+    {%- endif -%}
+    {%- do log(this.identifier ~ ": secondary suppression at its fixed point after " ~ state.rounds ~ " rounds that hid more", info=false) -%}
+    {%- endif %}
+{% endmacro %}
 
-{#- Every relation as (child, parent, the dimension the child adds): a cell of n dimensions has n parents. -#}
-links as (
+{#- The most rounds of secondary suppression a build may take to reach the fixed point (the var lowers it, to prove
+    the check). -#}
+{% macro public_secondary_max_rounds() %}{{ return(var('public_secondary_max_rounds', 100) | int) }}{% endmacro %}
+
+{% macro public_cube_stage(name) %}{{ return(this.identifier ~ '__' ~ name) }}{% endmacro %}
+
+{% macro public_cube_drop_stages() %}
+    {%- if execute %}
+    {%- for name in ['protected', 'links', 'hidden', 'round'] %}
+    {%- do run_query('drop table if exists ' ~ public_cube_stage(name)) %}
+    {%- endfor %}
+    {%- endif %}
+{% endmacro %}
+
+{#- A temporary table of the session from a select. -#}
+{% macro public_temp_table(name, sql) %}
+    {{- return(adapter.dispatch('public_temp_table', 'crosstrack')(name, sql)) -}}
+{% endmacro %}
+
+{% macro default__public_temp_table(name, sql) -%}
+    create temporary table {{ name }} as {{ sql }}
+{%- endmacro %}
+
+{% macro spark__public_temp_table(name, sql) -%}
+    cache table {{ name }} as {{ sql }}
+{%- endmacro %}
+
+{#- The number of hidden subset counts of a stage (it only grows from round to round). -#}
+{% macro public_hidden_total(subsets, stage) %}
+    {%- set total -%}
+    select {% for metric in subsets %}sum({{ metric.name }}_withheld){{ ' + ' if not loop.last }}{% endfor %} from {{ stage }}
+    {%- endset -%}
+    {{- return(run_query(total).columns[0].values()[0] | int) -}}
+{% endmacro %}
+
+{#- Every relation of the cube (a cell and its children along one more dimension: the cell is their sum). -#}
+{% macro public_cube_links(protected) %}
     {%- for position in range(1, public_max_dimensions() + 1) %}
     {%- set others = range(1, public_max_dimensions() + 1) | reject('equalto', position) | list %}
     select
         child.cell_id as child_id,
         parent.cell_id as parent_id,
         {{ dbt.split_part('child.dimensions', "','", position) }} as dimension
-    from protected as child
-    inner join protected as parent
+    from {{ protected }} as child
+    inner join {{ protected }} as parent
         on
             child.partition_key = parent.partition_key
             and parent.dimensions = concat_ws(',', {% for other in others %}nullif({{ dbt.split_part('child.dimensions', "','", other) }}, ''){{ ', ' if not loop.last }}{% endfor %})
@@ -92,10 +236,11 @@ links as (
     union all
     {% endif %}
     {%- endfor %}
-),
+{% endmacro %}
 
-{#- withheld_0: what primary suppression hides (the cell suppressed, the count withheld, or bounded away). -#}
-withheld_0 as (
+{#- What primary suppression hides (the cell suppressed, the count withheld, or bounded away). -#}
+{% macro public_primary_withheld(subsets, protected) %}
+    {%- set threshold = public_suppression_threshold() -%}
     select
         cell_id,
         {%- for metric in subsets %}
@@ -110,12 +255,16 @@ withheld_0 as (
             else 0
         end as {{ metric.name }}_withheld{{ ',' if not loop.last }}
         {%- endfor %}
-    from protected
-),
-{%- for round in range(1, rounds + 1) %}
+    from {{ protected }}
+{% endmacro %}
 
-{#- round {{ round }}: in every relation whose only hidden value is this one, a complement is hidden ... -#}
-relations_{{ round }} as (
+{#- One round: in every relation whose only hidden value is this one, a complement is hidden (the smallest shown
+    child, or the parent when no child is shown), and so is every value over the same records, which another cell
+    would publish. -#}
+{% macro public_secondary_round(subsets, links, hidden) %}
+with
+
+relations as (
     select
         links.parent_id,
         links.dimension,
@@ -124,30 +273,30 @@ relations_{{ round }} as (
         min(case when child.{{ metric.name }}_withheld = 0 then child.{{ metric.name }} end) as {{ metric.name }}_least,
         max(parent.{{ metric.name }}_withheld) as {{ metric.name }}_parent_withheld{{ ',' if not loop.last }}
         {%- endfor %}
-    from links
-    inner join withheld_{{ round - 1 }} as child on links.child_id = child.cell_id
-    inner join withheld_{{ round - 1 }} as parent on links.parent_id = parent.cell_id
+    from {{ links }} as links
+    inner join {{ hidden }} as child on links.child_id = child.cell_id
+    inner join {{ hidden }} as parent on links.parent_id = parent.cell_id
     group by links.parent_id, links.dimension
 ),
 
-complements_{{ round }} as (
+complements as (
     {#- the smallest shown child of the relation -#}
     select
         links.child_id as cell_id,
         {%- for metric in subsets %}
         case
             when
-                relations_{{ round }}.{{ metric.name }}_alone
+                relations.{{ metric.name }}_alone
                 and child.{{ metric.name }}_withheld = 0
-                and child.{{ metric.name }} = relations_{{ round }}.{{ metric.name }}_least
+                and child.{{ metric.name }} = relations.{{ metric.name }}_least
                 then 1
             else 0
         end as {{ metric.name }}_complement{{ ',' if not loop.last }}
         {%- endfor %}
-    from links
-    inner join relations_{{ round }}
-        on links.parent_id = relations_{{ round }}.parent_id and links.dimension = relations_{{ round }}.dimension
-    inner join withheld_{{ round - 1 }} as child on links.child_id = child.cell_id
+    from {{ links }} as links
+    inner join relations
+        on links.parent_id = relations.parent_id and links.dimension = relations.dimension
+    inner join {{ hidden }} as child on links.child_id = child.cell_id
     union all
     {# the parent, when every child is hidden (the relation's one child) -#}
     select
@@ -159,72 +308,27 @@ complements_{{ round }} as (
             else 0
         end as {{ metric.name }}_complement{{ ',' if not loop.last }}
         {%- endfor %}
-    from relations_{{ round }}
+    from relations
 ),
 
-isolated_{{ round }} as (
+isolated as (
     select
         cell_id,
         {%- for metric in subsets %}
         max({{ metric.name }}_complement) as {{ metric.name }}_complement{{ ',' if not loop.last }}
         {%- endfor %}
-    from complements_{{ round }}
+    from complements
     group by cell_id
-),
-
-{#- ... and so is every value over the same records, which another cell would publish -#}
-withheld_{{ round }} as (
-    select
-        previous.cell_id,
-        {%- for metric in subsets %}
-        previous.{{ metric.name }},
-        previous.{{ metric.key_column }},
-        max(greatest(previous.{{ metric.name }}_withheld, coalesce(isolated_{{ round }}.{{ metric.name }}_complement, 0)))
-            over (partition by previous.{{ metric.key_column }}) as {{ metric.name }}_withheld{{ ',' if not loop.last }}
-        {%- endfor %}
-    from withheld_{{ round - 1 }} as previous
-    left join isolated_{{ round }} on previous.cell_id = isolated_{{ round }}.cell_id
-),
-{%- endfor %}
-{%- endif %}
-
-final as (
-    select
-        {%- for partition in cube.partitions %}
-        {{ partition.name }},
-        {%- endfor %}
-        dimensions,
-        {%- for dimension in cube.dimensions %}
-        {{ dimension.name }},
-        {%- endfor %}
-        {%- set bounded = {} %}
-        {%- for metric in cube.metrics if metric.get('complement') %}
-        {#- between the threshold and the published record count less the threshold: never "all" or "none" -#}
-        {%- do bounded.update({metric.name: 'case when published_' ~ metric.name ~ ' is not null and published_record_count >= ' ~ 2 * threshold ~ ' then greatest(' ~ threshold ~ ', least(published_' ~ metric.name ~ ', published_record_count - ' ~ threshold ~ ')) end'}) %}
-        {%- endfor %}
-        {%- for metric in cube.metrics %}
-        {%- if metric.protect == 'rate' %}
-        {%- set numerator = bounded.get(metric.numerator, 'published_' ~ metric.numerator) %}
-        {%- set value = 'cast(round(1.0 * (' ~ numerator ~ ') / published_record_count, 4) as double)' %}
-        {%- else %}
-        {%- set value = bounded.get(metric.name, 'published_' ~ metric.name) %}
-        {%- endif %}
-        {%- set count = metric.numerator if metric.protect == 'rate' else metric.name %}
-        {%- if count in subset_names %}
-        {%- set value = 'case when hidden.' ~ count ~ '_withheld = 0 then ' ~ value ~ ' end' %}
-        {%- endif %}
-        {{ suppress('record_count', metric.name, value_expr=value, threshold=threshold, flag=false) }},
-        {%- endfor %}
-        {{ suppression_condition('record_count', threshold) }} as is_suppressed
-    from protected
-    {%- if subsets %}
-    inner join withheld_{{ rounds }} as hidden on protected.cell_id = hidden.cell_id
-    {%- endif %}
 )
 
-select * from final
+select
+    previous.cell_id,
+    {%- for metric in subsets %}
+    previous.{{ metric.name }},
+    previous.{{ metric.key_column }},
+    max(greatest(previous.{{ metric.name }}_withheld, coalesce(isolated.{{ metric.name }}_complement, 0)))
+        over (partition by previous.{{ metric.key_column }}) as {{ metric.name }}_withheld{{ ',' if not loop.last }}
+    {%- endfor %}
+from {{ hidden }} as previous
+left join isolated on previous.cell_id = isolated.cell_id
 {% endmacro %}
-
-{#- The rounds of secondary suppression (public_cube): a complement hidden in one relation may be alone in another;
-    the disclosure audit counts the hidden values still alone in a relation (must be none). -#}
-{% macro public_secondary_rounds() %}{{ return(6) }}{% endmacro %}
