@@ -151,14 +151,15 @@ def _iso(value: object) -> str | None:
     return str(value)
 
 
-def load_catalog(connection: duckdb.DuckDBPyConnection) -> Catalog:
-    """Read the catalog tables; raises DatabaseUnavailable when the file carries no catalog."""
+def load_catalog(connection: duckdb.DuckDBPyConnection, cell_values: int | None = None) -> Catalog:
+    """Read the catalog tables; raises DatabaseUnavailable when the file carries no catalog. `cell_values`: the
+    bound of the release's cell cache (default CELL_CACHE_VALUES; 0 keeps no cells)."""
     cursor = connection.cursor()
     columns = public_columns(cursor, ATTACHED_AS)
     missing = [table for table in CATALOG_TABLES if table not in columns]
     if missing:
         raise DatabaseUnavailable(f"the public release has no catalog (missing {', '.join(missing)})")
-    cells = CellCache()  # one for the release, shared by its cohorts
+    cells = CellCache(cell_values)  # one for the release, shared by its cohorts
 
     release_rows = fetch_all(
         cursor,
@@ -221,6 +222,12 @@ def load_catalog(connection: duckdb.DuckDBPyConnection) -> Catalog:
             cells=cells,
         )
     return Catalog(release=release, cohorts=cohorts)
+
+
+def load_catalog_without_cells(connection: duckdb.DuckDBPyConnection) -> Catalog:
+    """The catalog of an earlier release a query names: its lookups run a statement each and keep no cells, so that
+    the memory of the cell cache is spent on the current release only."""
+    return load_catalog(connection, cell_values=0)
 
 
 def _row_ranges(cursor: duckdb.DuckDBPyConnection, table_name: str) -> dict[str, tuple[int, int]] | None:

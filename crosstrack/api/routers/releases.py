@@ -21,7 +21,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from crosstrack.api import schemas
-from crosstrack.api.catalog import Catalog, load_catalog
+from crosstrack.api.catalog import Catalog, load_catalog_without_cells
 from crosstrack.api.database import ReadOnlyDatabase
 from crosstrack.api.dependencies import AppSettings, reject_unknown_parameters
 from crosstrack.api.errors import ERROR_RESPONSES, ApiError
@@ -150,7 +150,9 @@ def release_database(request: Request, release_id: str | None) -> ReadOnlyDataba
         for kept in [name for name in databases if not (folder / "releases" / name).is_dir()]:
             databases.pop(kept).close()  # pruned since
         if release_id not in databases:
-            databases[release_id] = ReadOnlyDatabase(release.database, load_catalog, f"release {release_id}")
+            databases[release_id] = ReadOnlyDatabase(
+                release.database, load_catalog_without_cells, f"release {release_id}"
+            )
         return databases[release_id]
 
 
