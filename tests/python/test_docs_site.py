@@ -38,7 +38,6 @@ TIMEOUT_MS = 90_000  # the dbt page inlines its manifest (about 8 MB): seconds t
 PERSON_KEY = re.compile(r"pk_[0-9a-f]{32}")  # the registry's random person keys (docs/identity.md)
 DBT_PAGE = "dbt/index.html"  # a single-page app: its links are routes inside the page, not crawled
 SEARCH_TERM = "quarantine"  # a word of several narrative pages
-TABS = 4  # pages a crawl loads side by side
 
 
 @pytest.fixture(scope="module")
@@ -107,58 +106,47 @@ def search(page: Page) -> int:
     return results.count()
 
 
-def watch(page: Page, result: Crawl, allowed: tuple[str, ...]) -> Page:
-    """Record the page's console errors, script errors and requests to another origin in `result`."""
-    page.on("console", lambda message: message.type == "error" and result.errors.append(f"{page.url}: {message.text}"))
-    page.on("pageerror", lambda error: result.errors.append(f"{page.url}: {error}"))
-    page.on("request", lambda request: request.url.startswith(allowed) or result.errors.append(request.url))
-    return page
-
-
 def crawl(browser: Browser, root: str) -> Crawl:
-    """Every page reachable from root/index.html by internal links, each loaded once (TABS at a time, one tab per
-    page); non-HTML targets are checked to exist; on the front page, search is tried (its index loads from the site
-    itself)."""
+    """Every page reachable from root/index.html by internal links, each loaded once; non-HTML targets are checked
+    to exist; on the front page, search is tried (its index loads from the site itself)."""
     result = Crawl()
     context = browser.new_context()
     context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.on("console", lambda message: message.type == "error" and result.errors.append(f"{page.url}: {message.text}"))
+    page.on("pageerror", lambda error: result.errors.append(f"{page.url}: {error}"))
     allowed = (root, "data:", "blob:", "about:")
-    tabs = [watch(context.new_page(), result, allowed) for _ in range(TABS)]
+    page.on("request", lambda request: request.url.startswith(allowed) or result.errors.append(request.url))
     queue, seen = [root + "index.html"], {root + "index.html"}
     anchors: dict[str, set[str]] = {}
     fragment_links: list[tuple[str, str, str]] = []  # (page, target, fragment)
     while queue:
-        batch: list[str] = []
-        while queue and len(batch) < TABS:
-            url = queue.pop(0)
-            if url.endswith(".html"):
-                batch.append(url)
-            elif not resource_exists(url):
+        url = queue.pop(0)
+        if not url.endswith(".html"):
+            if not resource_exists(url):
                 result.broken.append(url)
-        # Start every tab's navigation, then read each once it has loaded: the browser loads them side by side.
-        started = [(page, url, page.goto(url, wait_until="commit")) for page, url in zip(tabs, batch, strict=False)]
-        for page, url, response in started:
-            page.wait_for_load_state("load")
-            if response is not None and not response.ok:
-                result.broken.append(url)
+            continue
+        response = page.goto(url, wait_until="load")
+        if response is not None and not response.ok:
+            result.broken.append(url)
+            continue
+        result.pages.append(url)
+        if url.endswith(DBT_PAGE):
+            expect(page.locator("body")).to_contain_text("Exposures")  # the manifest is inlined and read
+            continue
+        anchors[url] = set(page.eval_on_selector_all("[id]", "nodes => nodes.map(n => n.id)"))
+        links = page.eval_on_selector_all("a[href]", "nodes => nodes.map(n => n.href)")
+        if url == root + "index.html":
+            result.search_results = search(page)
+        for link in links:
+            target, fragment = urldefrag(link)
+            if not target.startswith(root):
                 continue
-            result.pages.append(url)
-            if url.endswith(DBT_PAGE):
-                expect(page.locator("body")).to_contain_text("Exposures")  # the manifest is inlined and read
-                continue
-            anchors[url] = set(page.eval_on_selector_all("[id]", "nodes => nodes.map(n => n.id)"))
-            links = page.eval_on_selector_all("a[href]", "nodes => nodes.map(n => n.href)")
-            if url == root + "index.html":
-                result.search_results = search(page)
-            for link in links:
-                target, fragment = urldefrag(link)
-                if not target.startswith(root):
-                    continue
-                if fragment and not target.endswith(DBT_PAGE):
-                    fragment_links.append((url, target, unquote(fragment)))
-                if target not in seen:
-                    seen.add(target)
-                    queue.append(target)
+            if fragment and not target.endswith(DBT_PAGE):
+                fragment_links.append((url, target, unquote(fragment)))
+            if target not in seen:
+                seen.add(target)
+                queue.append(target)
     for source, target, fragment in fragment_links:
         if target in anchors and fragment not in anchors[target]:
             result.broken.append(f"{source} -> {target}#{fragment}")
