@@ -1,10 +1,7 @@
 """The docs site (`make docs`, crosstrack/docs_site.py) built once from the session's warehouse, then read in
 Debian's chromium from file:// and over HTTP: every page renders without a console error, loads nothing from
 another origin, and every internal link (with its #fragment) resolves; search works offline. Its generated pages
-hold the latest build's figures and nothing person-level, restricted or secret.
-
-One browser for the module and one crawl per origin: each page is loaded once, and everything the tests check of
-it (errors, requests, links, anchors, search on the front page) is recorded during that load."""
+hold the latest build's figures and nothing person-level, restricted or secret."""
 
 from __future__ import annotations
 
@@ -37,8 +34,6 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-
 TIMEOUT_MS = 90_000  # the dbt page inlines its manifest (about 8 MB): seconds to parse on a busy machine
 PERSON_KEY = re.compile(r"pk_[0-9a-f]{32}")  # the registry's random person keys (docs/identity.md)
 DBT_PAGE = "dbt/index.html"  # a single-page app: its links are routes inside the page, not crawled
-SEARCH_TERM = "quarantine"  # a word of several narrative pages
-TABS = 4  # pages a crawl loads side by side
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +81,6 @@ class Crawl:
     pages: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # console errors, script errors, requests elsewhere
     broken: list[str] = field(default_factory=list)  # "page -> link": a target or #fragment that does not exist
-    search_results: int = 0  # hits for SEARCH_TERM in the front page's search box, offline
 
 
 def resource_exists(url: str) -> bool:
@@ -99,66 +93,43 @@ def resource_exists(url: str) -> bool:
         return False
 
 
-def search(page: Page) -> int:
-    """Type SEARCH_TERM into the search box of the loaded page; the number of results shown."""
-    page.locator("input.md-search__input").fill(SEARCH_TERM)
-    results = page.locator(".md-search-result__item")
-    expect(results.first).to_be_visible(timeout=TIMEOUT_MS)  # the index is built in the page: slow on a busy machine
-    return results.count()
-
-
-def watch(page: Page, result: Crawl, allowed: tuple[str, ...]) -> Page:
-    """Record the page's console errors, script errors and requests to another origin in `result`."""
-    page.on("console", lambda message: message.type == "error" and result.errors.append(f"{page.url}: {message.text}"))
-    page.on("pageerror", lambda error: result.errors.append(f"{page.url}: {error}"))
-    page.on("request", lambda request: request.url.startswith(allowed) or result.errors.append(request.url))
-    return page
-
-
 def crawl(browser: Browser, root: str) -> Crawl:
-    """Every page reachable from root/index.html by internal links, each loaded once (TABS at a time, one tab per
-    page); non-HTML targets are checked to exist; on the front page, search is tried (its index loads from the site
-    itself)."""
+    """Every page reachable from root/index.html by internal links; non-HTML targets are checked to exist."""
     result = Crawl()
     context = browser.new_context()
     context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.on("console", lambda message: message.type == "error" and result.errors.append(f"{page.url}: {message.text}"))
+    page.on("pageerror", lambda error: result.errors.append(f"{page.url}: {error}"))
     allowed = (root, "data:", "blob:", "about:")
-    tabs = [watch(context.new_page(), result, allowed) for _ in range(TABS)]
+    page.on("request", lambda request: request.url.startswith(allowed) or result.errors.append(request.url))
     queue, seen = [root + "index.html"], {root + "index.html"}
     anchors: dict[str, set[str]] = {}
     fragment_links: list[tuple[str, str, str]] = []  # (page, target, fragment)
     while queue:
-        batch: list[str] = []
-        while queue and len(batch) < TABS:
-            url = queue.pop(0)
-            if url.endswith(".html"):
-                batch.append(url)
-            elif not resource_exists(url):
+        url = queue.pop(0)
+        if not url.endswith(".html"):
+            if not resource_exists(url):
                 result.broken.append(url)
-        # Start every tab's navigation, then read each once it has loaded: the browser loads them side by side.
-        started = [(page, url, page.goto(url, wait_until="commit")) for page, url in zip(tabs, batch, strict=False)]
-        for page, url, response in started:
-            page.wait_for_load_state("load")
-            if response is not None and not response.ok:
-                result.broken.append(url)
+            continue
+        response = page.goto(url, wait_until="load")
+        if response is not None and not response.ok:
+            result.broken.append(url)
+            continue
+        result.pages.append(url)
+        if url.endswith(DBT_PAGE):
+            expect(page.locator("body")).to_contain_text("Exposures")  # the manifest is inlined and read
+            continue
+        anchors[url] = set(page.eval_on_selector_all("[id]", "nodes => nodes.map(n => n.id)"))
+        for link in page.eval_on_selector_all("a[href]", "nodes => nodes.map(n => n.href)"):
+            target, fragment = urldefrag(link)
+            if not target.startswith(root):
                 continue
-            result.pages.append(url)
-            if url.endswith(DBT_PAGE):
-                expect(page.locator("body")).to_contain_text("Exposures")  # the manifest is inlined and read
-                continue
-            anchors[url] = set(page.eval_on_selector_all("[id]", "nodes => nodes.map(n => n.id)"))
-            links = page.eval_on_selector_all("a[href]", "nodes => nodes.map(n => n.href)")
-            if url == root + "index.html":
-                result.search_results = search(page)
-            for link in links:
-                target, fragment = urldefrag(link)
-                if not target.startswith(root):
-                    continue
-                if fragment and not target.endswith(DBT_PAGE):
-                    fragment_links.append((url, target, unquote(fragment)))
-                if target not in seen:
-                    seen.add(target)
-                    queue.append(target)
+            if fragment and not target.endswith(DBT_PAGE):
+                fragment_links.append((url, target, unquote(fragment)))
+            if target not in seen:
+                seen.add(target)
+                queue.append(target)
     for source, target, fragment in fragment_links:
         if target in anchors and fragment not in anchors[target]:
             result.broken.append(f"{source} -> {target}#{fragment}")
@@ -191,9 +162,21 @@ def test_every_narrative_page_and_generated_page_is_reached(crawled: Crawl, site
     assert any(name.startswith("build/reports/quarterly_recidivism_") for name in reached)
 
 
-def test_search_works_offline(crawled: Crawl) -> None:
-    # the search's console errors, if any, are the crawl's (test_every_page_renders_without_console_errors...)
-    assert crawled.search_results > 0
+@pytest.mark.parametrize("scheme", ["file", "http"])
+def test_search_works_offline(scheme: str, browser: Browser, site: Path, request) -> None:
+    root = site.as_uri() + "/" if scheme == "file" else request.getfixturevalue("http_root")
+    context = browser.new_context()
+    context.set_default_timeout(TIMEOUT_MS)
+    page: Page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.goto(root + "index.html")
+    page.locator("input.md-search__input").fill("quarantine")
+    results = page.locator(".md-search-result__item")
+    expect(results.first).to_be_visible()
+    assert results.count() > 0
+    context.close()
+    assert errors == []
 
 
 # ---- what the generated pages hold ------------------------------------------------------------------------------
