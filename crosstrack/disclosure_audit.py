@@ -15,7 +15,9 @@ d. cross-cube equalities: cells over the same records in two cubes solved jointl
 e. integer programming bounds (scipy.optimize.milp, HiGHS) on small groups of hidden cells;
 f. two releases at different as_of dates: the difference of a cell's published values;
 g. group attribute disclosure: "every member of this group had the outcome (or none did)";
-h. published count-like values between 1 and 4.
+h. published count-like values between 1 and 4;
+i. the joint system of a subset count (enrollments, outcomes): every relation of a cube at once, hidden values
+   bounded to 0..4, solved by bounded least squares.
 
 Each attack is scored on the cells it attacks against a blind guess on the same cells: the best constant an
 intruder who knows only that the cell is suppressed could guess, the most common true value among the attacked
@@ -1005,6 +1007,55 @@ def attack_small_counts(release: Release, truth: dict[str, dict[Key, Values]]) -
     return rows
 
 
+# ---- i. the joint system of a subset count --------------------------------------------------------------------------
+
+
+def attack_joint_subsets(release: Release, truth: dict[str, dict[Key, Values]], iterations: int = 60) -> list[Row]:
+    """Every relation of a cube for one count of a subset (every count but the record count) solved at once: each
+    hidden value an unknown bounded to 0..4 (what primary suppression hides), each relation an equation (the parent
+    is the sum of its children, shown values taken as published), solved by least squares (scipy.sparse.linalg.lsqr,
+    at most `iterations` steps) over the whole cube at once, so that what one relation leaves open another may close,
+    then held to 0..4. Attacked: every hidden value in a relation; the guess is the solution rounded."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.linalg import lsqr
+
+    rows = []
+    for cohort, cube in release.cubes.items():
+        cells = release.cells[cohort]
+        links = release.links(cohort)
+        for metric in cube.counts:
+            if metric == "record_count":
+                continue
+            equations = []  # (hidden keys with their signs, the constant the shown values give)
+            for parent, children in links:
+                terms = [(parent, -1), *((child, 1) for child in children)]
+                hidden = [(key, sign) for key, sign in terms if cells[key][metric] is None]
+                if hidden:
+                    shown = sum(sign * cells[key][metric] for key, sign in terms if cells[key][metric] is not None)
+                    equations.append((hidden, -shown))
+            if not equations:
+                rows.append(score("i joint subsets", cohort, metric, [], release.label))
+                continue
+            column: dict[Key, int] = {}
+            entries = [
+                (row, column.setdefault(key, len(column)), sign)
+                for row, (hidden, _) in enumerate(equations)
+                for key, sign in hidden
+            ]
+            at, to, signs = zip(*entries, strict=True)
+            matrix = csr_matrix((signs, (at, to)), shape=(len(equations), len(column)), dtype=float)
+            rhs = np.array([constant for _, constant in equations], dtype=float)
+            solution = np.clip(lsqr(matrix, rhs, iter_lim=iterations)[0], 0, 4)
+            pairs = [
+                (guess(metric, solution[position]), truth[cohort][key][metric])
+                for key, position in sorted(column.items())
+                if truth[cohort][key].get(metric) is not None
+            ]
+            note = f"{len(equations)} relations, {len(column)} unknowns solved at once"
+            rows.append(score("i joint subsets", cohort, metric, pairs, release.label, note))
+    return rows
+
+
 # ---- All attacks --------------------------------------------------------------------------------------------------
 
 
@@ -1030,7 +1081,7 @@ def audit_release(
     ilp_seconds: float = 20.0,
     ilp_max_unknowns: int = 12,
 ) -> tuple[list[Row], dict]:
-    """Attacks a, b, c, d, e, g, h on one release (f needs two: attack_two_releases)."""
+    """Attacks a, b, c, d, e, g, h, i on one release (f needs two: attack_two_releases)."""
     rows: list[Row] = []
     figures: dict = {}
     rows += attack_differencing(release, truth)
@@ -1052,6 +1103,7 @@ def audit_release(
     rows += found
     figures.update(more)
     rows += attack_small_counts(release, truth)
+    rows += attack_joint_subsets(release, truth)
     alone = isolated_hidden_values(release)
     figures["hidden subset counts alone in a relation"] = sum(alone.values())
     return rows, figures

@@ -7,10 +7,12 @@ a passing test is the protection's doing, not a blind attack's."""
 from __future__ import annotations
 
 import math
+import shutil
+import subprocess
 
 import pytest
 from release_pair import EarlierRelease
-from warehouse_build import BuiltWarehouse
+from warehouse_build import BuiltWarehouse, DeploymentSecret
 
 from crosstrack.disclosure_audit import (
     MAX_ADVANTAGE,
@@ -19,6 +21,7 @@ from crosstrack.disclosure_audit import (
     run_audit,
     two_release_rows,
 )
+from crosstrack.pipeline import PROJECT_DIR, dbt_environment, venv_bin
 
 pytestmark = [pytest.mark.warehouse, pytest.mark.rules("R-PUB-3", "R-PUB-4")]
 
@@ -80,7 +83,7 @@ MAX_EXACT_BOUNDS_KNOWN_GAP = 0.03
 
 @pytest.mark.parametrize(
     "attack",
-    ["a differencing", "b rate inversion", "c mean inversion", "d cross-cube", "g group attributes"],
+    ["a differencing", "b rate inversion", "c mean inversion", "d cross-cube", "g group attributes", "i joint subsets"],
 )
 def test_an_attack_recovers_hidden_values_no_better_than_a_blind_guess(audit: Audit, attack: str):
     rows = audit.select(attack)
@@ -93,6 +96,21 @@ def test_no_hidden_subset_count_is_alone_in_a_relation(audit: Audit):
     children, so that no difference of published values isolates it (the unprotected release has many)."""
     assert audit.figures["release"]["hidden subset counts alone in a relation"] == 0
     assert audit.figures["control"]["hidden subset counts alone in a relation"] > 0
+
+
+def test_a_build_that_stops_short_of_the_fixed_point_fails(built_warehouse, with_secret: DeploymentSecret, tmp_path):
+    """Secondary suppression repeats its rounds until one hides nothing more; capped at one round it cannot get
+    there on this release, and the build must refuse to publish the cube rather than publish it short of the fixed
+    point (where the test above holds)."""
+    copy = tmp_path / "capped.duckdb"
+    shutil.copyfile(built_warehouse.database, copy)
+    env = dbt_environment(built_warehouse.landing, copy, None, tmp_path / "target")
+    variables = f'{{as_of: "{built_warehouse.as_of}", public_secondary_max_rounds: 1}}'
+    command = [venv_bin("dbt"), "run", "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR)]
+    command += ["--vars", variables, "--select", "pub_custodial_population"]
+    completed = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False)
+    assert completed.returncode != 0, completed.stdout[-2000:]
+    assert "did not reach its fixed point in 1 rounds" in completed.stdout, completed.stdout[-2000:]
 
 
 def test_no_count_of_1_to_4_reoffenders_is_recovered(audit: Audit):
@@ -147,7 +165,7 @@ def test_the_difference_of_two_releases_recovers_no_small_change(two_releases: l
 
 @pytest.mark.parametrize(
     "attack",
-    ["a differencing", "b rate inversion", "c mean inversion", "d cross-cube", "g group attributes"],
+    ["a differencing", "b rate inversion", "c mean inversion", "d cross-cube", "g group attributes", "i joint subsets"],
 )
 def test_an_attack_recovers_hidden_values_of_the_unprotected_release(audit: Audit, attack: str):
     rows = audit.select(attack, release="control")
