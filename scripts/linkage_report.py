@@ -203,8 +203,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="write the figures as JSON here")
     parser.add_argument("--reuse-gate", action="store_true", help="read the gate's output in DATA/quality")
     parser.add_argument("--cohorts", action="store_true", help="build and compare the five cohort marts too")
+    parser.add_argument("--linker", choices=LINKERS, action="append", help="one linker only (repeat; default both)")
     args = parser.parse_args(argv)
-    results = [report(data, args.work / data.name, args.as_of, args.reuse_gate, args.cohorts) for data in args.data]
+    linkers = tuple(args.linker or LINKERS)
+    results = [
+        report(data, args.work / data.name, args.as_of, args.reuse_gate, args.cohorts, linkers) for data in args.data
+    ]
     print_table(results)
     if args.out:
         args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
