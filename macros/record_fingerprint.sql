@@ -5,7 +5,7 @@
     plugins) and reads the secret file (CROSSTRACK_SECRET_FILE, crosstrack/secret.py) at run time, so no compiled
     SQL, manifest, run result, log or docs page holds it. Keep the secret for the deployment: a new one draws the
     noise of every cell anew and releases could be averaged. The sum over a cell's records is the cell's key for
-    perturb_count: the same records give the same key in any cube. Restricted: never published.
+    public_key_uniform: the same records give the same key in any cube. Restricted: never published.
 -#}
 {% macro record_fingerprint(expression) -%}
     {{ return(adapter.dispatch('record_fingerprint', 'crosstrack')(expression)) }}

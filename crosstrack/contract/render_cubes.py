@@ -24,7 +24,7 @@ CUBES_MACRO = Path("macros/public_cubes.sql")
 FINGERPRINT = {
     "name": "record_fingerprint",
     "description": "Sum of the records' fingerprints (record_fingerprint macro): the cell key of its perturbation "
-    "(perturb_count, R-PUB-3); the same records give the same sum in any cube. Restricted.",
+    "(public_key_uniform, R-PUB-3); the same records give the same sum in any cube. Restricted.",
 }
 
 
