@@ -17,8 +17,10 @@ DATA ?= data/demo
 WAREHOUSE ?= warehouse/crosstrack.duckdb
 PUBLISHED ?= warehouse/public
 # The docs site (make docs) and the disclosure audit's recorded output, which the site shows (make audit).
+# DBT_TARGET: the dbt target folder of the build the site documents (another build's, e.g. a bench run's).
 SITE ?= site
-AUDIT_OUTPUT ?= target/disclosure_audit.txt
+DBT_TARGET ?= target
+AUDIT_OUTPUT ?= $(DBT_TARGET)/disclosure_audit.txt
 
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
@@ -90,7 +92,7 @@ demo: setup
 
 # The docs site (crosstrack/docs_site.py, mkdocs.yml): opens from disk or served; built beside and moved into place.
 docs: setup
-	$(BIN)/python -m crosstrack.docs_site --target target --quality-dir $(DATA)/quality \
+	$(BIN)/python -m crosstrack.docs_site --target $(DBT_TARGET) --quality-dir $(DATA)/quality \
 		--public-db $(PUBLISHED)/crosstrack_public.duckdb --audit $(AUDIT_OUTPUT) --out $(SITE)
 
 test: setup lint browser
