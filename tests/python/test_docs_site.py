@@ -10,6 +10,7 @@ import html
 import json
 import re
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -171,9 +172,20 @@ def test_search_works_offline(scheme: str, browser: Browser, site: Path, request
     errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.goto(root + "index.html")
-    page.locator("input.md-search__input").fill("quarantine")
-    results = page.locator(".md-search-result__item")
-    expect(results.first).to_be_visible()
+    # The search reads the box on a key's release (keyup) or when its index is ready, so the query is typed key by
+    # key (fill sends no keyup); typed before the index is ready it may be dropped: type it again until the
+    # results come, for as long as a page load may take.
+    search, results = page.locator("input.md-search__input"), page.locator(".md-search-result__item")
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while True:
+        search.fill("")
+        search.press_sequentially("quarantine")
+        try:
+            expect(results.first).to_be_visible(timeout=5_000)
+            break
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
     assert results.count() > 0
     context.close()
     assert errors == []
