@@ -1,4 +1,5 @@
-"""The project's layers run one way (a dbt-project-evaluator-style check over the manifest of `dbt parse`).
+"""The project's layers run one way (a dbt-project-evaluator-style check over the project's manifest, the one the
+session's build wrote: what `dbt parse` writes, without a second parse of the project).
 
 sources -> base -> staging -> intermediate -> marts (core, then cohorts and restricted) -> publication -> public, with
 utilities (the date spine) readable from every layer. A model's layer is its folder under models/. The check fails
@@ -15,16 +16,12 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from crosstrack.pipeline import venv_bin
-
-PROJECT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.warehouse  # the manifest is the session build's
 
 # The layers in the order data flows through them; the folder (under models/) that holds each.
 LAYER_FOLDERS = (
@@ -163,22 +160,10 @@ def dag_depth(manifest: dict) -> int:
     return max((visit(key) for key in models), default=0)
 
 
-def parse_manifest(target: Path) -> dict:
-    """The manifest of `dbt parse` into `target`: no database is opened and nothing is built."""
-    env = {**os.environ, "CROSSTRACK_DB": ":memory:", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    subprocess.run(
-        [venv_bin("dbt"), "parse", "--profiles-dir", ".", "--project-dir", ".", "--target-path", str(target)],
-        cwd=PROJECT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    return json.loads((target / "manifest.json").read_text(encoding="utf-8"))
-
-
 @pytest.fixture(scope="module")
-def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    return parse_manifest(tmp_path_factory.mktemp("parse"))
+def manifest(built_warehouse) -> dict:
+    """The session build's manifest.json (dbt writes it whole, every node parsed, whatever it then runs)."""
+    return json.loads((built_warehouse.target / "manifest.json").read_text(encoding="utf-8"))
 
 
 # ---- the project ----------------------------------------------------------------------------------------------
