@@ -9,7 +9,12 @@ import pyarrow.csv as pv
 import pytest
 from api_fixtures import api_client, api_public_db, api_restricted_db, api_settings, public_role_key, restricted_key  # noqa: F401
 from release_pair import earlier_release  # noqa: F401  (a second release of it, at an earlier as_of)
-from warehouse_build import built_warehouse, deployment_secret, with_secret  # noqa: F401  (the session's warehouse)
+from warehouse_build import (  # noqa: F401  (the session's warehouse, and dbt runs on copies of it)
+    built_warehouse,
+    deployment_secret,
+    warehouse_copies,
+    with_secret,
+)
 
 from crosstrack.contract import Contract, LandingFile, load_contract
 

@@ -78,7 +78,9 @@ def test_linkage_train_names_a_missing_folder(capsys: pytest.CaptureFixture[str]
 
 
 @pytest.mark.warehouse
-def test_with_splink_a_redelivered_person_keeps_the_key_and_a_reviewed_merge_is_recorded(built_warehouse, tmp_path):
+def test_with_splink_a_redelivered_person_keeps_the_key_and_a_reviewed_merge_is_recorded(
+    built_warehouse, warehouse_copies, tmp_path
+):
     """Two splink builds of the session's delivery: the second with a reviewer's match that joins two persons.
     Every other person keeps the key the first build gave; the two persons' records take one of their keys and the
     other key's retirement is a merge event."""
@@ -86,7 +88,7 @@ def test_with_splink_a_redelivered_person_keeps_the_key_and_a_reviewed_merge_is_
     first_links = tmp_path / "first" / "links.parquet"
     link_delivery(typed, first_links)
     session_registry = built_warehouse.database.parent / KEY_REGISTRY_NAME
-    first = _rebuild_keys(built_warehouse, tmp_path / "first", session_registry, first_links)
+    first = _rebuild_keys(warehouse_copies, tmp_path / "first", session_registry, first_links)
     registry = tmp_path / "first" / KEY_REGISTRY_NAME
     assert save_key_registry(first, registry)
     before = _record_keys(first)
@@ -104,7 +106,7 @@ def test_with_splink_a_redelivered_person_keeps_the_key_and_a_reviewed_merge_is_
     )
     second_links = tmp_path / "second" / "links.parquet"
     link_delivery(typed, second_links, decisions_file=decisions)
-    second = _rebuild_keys(built_warehouse, tmp_path / "second", registry, second_links)
+    second = _rebuild_keys(warehouse_copies, tmp_path / "second", registry, second_links)
     after = _record_keys(second)
 
     joined = set(by_key[larger]) | set(by_key[smaller])

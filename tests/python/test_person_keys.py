@@ -7,22 +7,18 @@ import csv
 import datetime as dt
 import hashlib
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from warehouse_build import WarehouseCopies
 
 from crosstrack.pipeline import (
     KEY_EVENTS_NAME,
     KEY_REGISTRY_ENV,
     KEY_REGISTRY_SCHEMA,
-    PROJECT_DIR,
-    dbt_command,
-    dbt_environment,
     ensure_key_registry,
     save_key_registry,
 )
@@ -72,19 +68,17 @@ def _digests(text: str) -> set[str]:
     return digests | {digest[:32] for digest in digests}
 
 
-def _rebuild_keys(built_warehouse, tmp_path: Path, registry: Path, link_table: Path | None = None) -> Path:
+def _rebuild_keys(
+    warehouse_copies: WarehouseCopies, tmp_path: Path, registry: Path, link_table: Path | None = None
+) -> Path:
     """Run the key models again, on a copy of the session's warehouse, against `registry`; returns the copy. With
     `link_table` (a splink link stage's output) the records are matched from it, as `--linker splink` builds."""
-    copy = tmp_path / "rebuilt.duckdb"
-    shutil.copyfile(built_warehouse.database, copy)
-    env = dbt_environment(built_warehouse.landing, copy, None, tmp_path / "target")
-    env[KEY_REGISTRY_ENV] = str(registry)
+    env = {KEY_REGISTRY_ENV: str(registry)}
     models = KEY_MODELS.split()
     if link_table is not None:
         env.update(Settings(link_table=link_table).environment("link_table"))
         models += ["stg_linkage__links", "int_person_records_matched"]
-    command = dbt_command(["run"], built_warehouse.as_of, "--select", *models)
-    completed = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False)
+    copy, completed = warehouse_copies.run(tmp_path, ["run"], "--select", *models, env=env)
     assert completed.returncode == 0, completed.stdout[-3000:]
     return copy
 
@@ -155,8 +149,8 @@ def test_the_build_writes_the_registry_beside_the_warehouse_restricted(built_war
 
 
 @pytest.mark.warehouse
-def test_a_rebuild_with_the_kept_registry_keeps_every_key(built_warehouse, tmp_path: Path) -> None:
-    rebuilt = _rebuild_keys(built_warehouse, tmp_path, built_warehouse.database.parent / KEY_REGISTRY_NAME)
+def test_a_rebuild_with_the_kept_registry_keeps_every_key(built_warehouse, warehouse_copies, tmp_path: Path) -> None:
+    rebuilt = _rebuild_keys(warehouse_copies, tmp_path, built_warehouse.database.parent / KEY_REGISTRY_NAME)
     before = _record_keys(built_warehouse.database)
     assert _record_keys(rebuilt) == before
     assert _rows(rebuilt, "select key_origin, count(*) from intermediate.int_person_keys_assigned group by 1") == [
@@ -166,10 +160,12 @@ def test_a_rebuild_with_the_kept_registry_keeps_every_key(built_warehouse, tmp_p
 
 
 @pytest.mark.warehouse
-def test_a_rebuild_with_a_fresh_registry_draws_other_keys_for_the_same_persons(built_warehouse, tmp_path) -> None:
+def test_a_rebuild_with_a_fresh_registry_draws_other_keys_for_the_same_persons(
+    built_warehouse, warehouse_copies, tmp_path
+) -> None:
     fresh = tmp_path / "fresh" / KEY_REGISTRY_NAME
     ensure_key_registry(fresh)
-    rebuilt = _rebuild_keys(built_warehouse, tmp_path, fresh)
+    rebuilt = _rebuild_keys(warehouse_copies, tmp_path, fresh)
     before, after = _record_keys(built_warehouse.database), _record_keys(rebuilt)
     assert before.keys() == after.keys()
     assert set(before.values()).isdisjoint(after.values())
@@ -180,7 +176,9 @@ def test_a_rebuild_with_a_fresh_registry_draws_other_keys_for_the_same_persons(b
 
 
 @pytest.mark.warehouse
-def test_a_rebuild_records_the_merge_and_split_of_a_changed_registry(built_warehouse, tmp_path: Path) -> None:
+def test_a_rebuild_records_the_merge_and_split_of_a_changed_registry(
+    built_warehouse, warehouse_copies, tmp_path: Path
+) -> None:
     """The registry as an earlier linkage might have left it: person A's records under two keys (A's own and
     an older one), person C's records under person B's key, and C larger than B. Rebuilding merges A's keys into
     the older and splits B's key: C keeps it, B gets a new key."""
@@ -206,7 +204,7 @@ def test_a_rebuild_records_the_merge_and_split_of_a_changed_registry(built_wareh
     changed.parent.mkdir()
     pq.write_table(pa.Table.from_pylist(table, schema=KEY_REGISTRY_SCHEMA), changed)
 
-    rebuilt = _rebuild_keys(built_warehouse, tmp_path, changed)
+    rebuilt = _rebuild_keys(warehouse_copies, tmp_path, changed)
     after = _record_keys(rebuilt)
     assert {after[record] for record in by_person[person_a]} == {older}
     assert {after[record] for record in by_person[person_c]} == {person_b}

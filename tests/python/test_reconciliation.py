@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
+from pathlib import Path
 
 import duckdb
 import pytest
-
-from crosstrack.pipeline import PROJECT_DIR, dbt_command, dbt_environment
 
 pytestmark = [pytest.mark.warehouse, pytest.mark.rules("R-EX-2")]
 
@@ -47,9 +44,7 @@ def test_every_excluded_or_rejected_row_has_a_reason(built_warehouse):
     assert unexplained == [(0,)]
 
 
-def test_a_row_lost_between_staging_and_the_marts_fails_the_build(built_warehouse, tmp_path):
-    tampered = tmp_path / "tampered.duckdb"
-    shutil.copyfile(built_warehouse.database, tampered)
+def _lose_a_row(tampered: Path) -> None:
     con = duckdb.connect(str(tampered))
     con.execute(
         "create or replace table restricted.landing_reconciliation as "
@@ -57,9 +52,12 @@ def test_a_row_lost_between_staging_and_the_marts_fails_the_build(built_warehous
         "then row_count - 1 else row_count end as row_count) from restricted.landing_reconciliation"
     )
     con.close()
-    env = dbt_environment(built_warehouse.landing, tampered, None, tmp_path / "target")
-    command = dbt_command(["test"], built_warehouse.as_of, "--select", "assert_every_landing_row_is_accounted_for")
-    completed = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False)
+
+
+def test_a_row_lost_between_staging_and_the_marts_fails_the_build(warehouse_copies, tmp_path):
+    _, completed = warehouse_copies.run(
+        tmp_path, ["test"], "--select", "assert_every_landing_row_is_accounted_for", prepare=_lose_a_row
+    )
     assert completed.returncode != 0
     assert "assert_every_landing_row_is_accounted_for" in completed.stdout
 

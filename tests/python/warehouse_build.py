@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import subprocess
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from crosstrack.pipeline import build_warehouse, venv_bin
+from crosstrack.pipeline import build_warehouse, dbt_command, dbt_environment, venv_bin
 from crosstrack.secret import SECRET_FILE_ENV
 
 TEST_SCALE = "0.01"
@@ -97,3 +99,59 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory, deployment_secret:
         as_of=TEST_AS_OF,
         published=root / "public",
     )
+
+
+# ---- dbt on a copy of the session's warehouse ------------------------------------------------------------------
+
+# The copy's file name, the same in every run: dbt keeps a saved parse only while the profile (the database path
+# included) is unchanged, so each run opens COPY_NAME in its own folder (dbt's working folder).
+COPY_NAME = "rebuilt.duckdb"
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+@dataclass
+class WarehouseCopies:
+    """dbt runs (a few models rebuilt, a test) on copies of the session's warehouse. The first run parses the
+    project; every later run starts from its saved parse and re-parses only the files whose environment variables
+    differ (a key registry, a link table), as dbt's partial parsing does between two runs of one project."""
+
+    built: BuiltWarehouse
+    saved_parse: Path
+
+    def run(
+        self,
+        folder: Path,
+        verb: list[str],
+        *extra: str,
+        env: Mapping[str, str] | None = None,
+        prepare: Callable[[Path], None] | None = None,
+    ) -> tuple[Path, subprocess.CompletedProcess[str]]:
+        """dbt `verb` (with `extra`) on a fresh copy in `folder`, after `prepare(copy)`; returns the copy and dbt's
+        completed process."""
+        folder.mkdir(parents=True, exist_ok=True)
+        copy = folder / COPY_NAME
+        shutil.copyfile(self.built.database, copy)
+        if prepare is not None:
+            prepare(copy)
+        target = folder / "target"
+        target.mkdir(exist_ok=True)
+        if self.saved_parse.is_file():
+            shutil.copyfile(self.saved_parse, target / PARTIAL_PARSE)
+        variables = {**dbt_environment(self.built.landing, copy, None, target), **(env or {})}
+        variables["CROSSTRACK_DB"] = COPY_NAME  # relative to the working folder: the same profile in every run
+        completed = subprocess.run(
+            dbt_command(verb, self.built.as_of, *extra),
+            cwd=folder,
+            env=variables,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if not self.saved_parse.is_file() and (target / PARTIAL_PARSE).is_file():
+            shutil.copyfile(target / PARTIAL_PARSE, self.saved_parse)
+        return copy, completed
+
+
+@pytest.fixture(scope="session")
+def warehouse_copies(built_warehouse: BuiltWarehouse, tmp_path_factory: pytest.TempPathFactory) -> WarehouseCopies:
+    return WarehouseCopies(built_warehouse, tmp_path_factory.mktemp("saved_parse") / PARTIAL_PARSE)
