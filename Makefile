@@ -106,11 +106,12 @@ test: setup lint browser
 browser:
 	@bash scripts/ensure_chromium.sh
 
+# sqlfluff lints every file on every core (--processes 0): dbt renders the files in the main process, a pool of
+# processes lints them.
 lint: setup
 	$(BIN)/crosstrack contract check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	@# Every file, on every core (0): dbt renders them in the main process, a pool of processes lints them.
 	$(BIN)/sqlfluff lint --processes 0 models tests analyses
 
 format: setup
