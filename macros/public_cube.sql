@@ -144,10 +144,17 @@ protected as (
     - protected: the cells with their primarily protected values (public_cube_protected);
     - links: every relation as (child, parent, the dimension the child adds); a cell of n dimensions has n parents;
     - hidden: per cell and subset count, whether it is withheld: first what primary suppression hides, then after
-      each round (public_secondary_round) until a round hides nothing more. No round can unhide, so the number of
-      hidden values only grows and is bounded: the loop ends. A round that hides nothing leaves no hidden value
-      alone in a relation (it would have hidden its complement), which is the fixed point. A build that has not
-      reached it after public_secondary_max_rounds() rounds fails: nothing short of it is published. -#}
+      each round until a round hides nothing more;
+    - changed: the cells a round must look from: first every cell primary suppression hides, then those the last
+      round hid (public_secondary_round);
+    - round: what a round hides that was shown, merged into hidden (public_secondary_merged).
+    No round can unhide, so the number of hidden values only grows and is bounded: the loop ends. A round that hides
+    nothing leaves no hidden value alone in a relation (it would have hidden its complement), which is the fixed
+    point. A build that has not reached it after public_secondary_max_rounds() rounds fails: nothing short of it is
+    published.
+    A round looks only at the relations that hold a changed cell (semi-naive iteration), and hides the same values
+    as a round over every relation: a relation with no hidden value has none alone, and one none of whose values
+    changed in the last round would hide again what it hid then, which is hidden already. -#}
 {% macro public_secondary_suppression(cohort) %}
     {%- if execute %}
     {%- set cube = public_cubes()[cohort] -%}
@@ -157,19 +164,25 @@ protected as (
     {%- do run_query(public_temp_table(public_cube_stage('protected'), 'with ' ~ public_cube_protected(cube) ~ ' select * from protected')) -%}
     {%- do run_query(public_temp_table(public_cube_stage('links'), public_cube_links(public_cube_stage('protected')))) -%}
     {%- do run_query(public_temp_table(public_cube_stage('hidden'), public_primary_withheld(subsets, public_cube_stage('protected')))) -%}
-    {%- set state = namespace(hidden=public_hidden_total(subsets, public_cube_stage('hidden')), rounds=0, converged=false) -%}
+    {%- set first_changed -%}
+    select cell_id from {{ public_cube_stage('hidden') }}
+    where {% for metric in subsets %}{{ metric.name }}_withheld = 1{{ ' or ' if not loop.last }}{% endfor %}
+    {%- endset -%}
+    {%- do run_query(public_temp_table(public_cube_stage('changed'), first_changed)) -%}
+    {%- set state = namespace(rounds=0, converged=false) -%}
     {%- for round in range(1, limit + 1) if not state.converged -%}
-        {%- do run_query(public_temp_table(public_cube_stage('round'), public_secondary_round(subsets, public_cube_stage('links'), public_cube_stage('hidden')))) -%}
-        {%- set hidden = public_hidden_total(subsets, public_cube_stage('round')) -%}
-        {%- if hidden == state.hidden -%}
+        {%- do run_query(public_temp_table(public_cube_stage('round'), public_secondary_round(subsets, public_cube_stage('links'), public_cube_stage('hidden'), public_cube_stage('changed'), round == 1))) -%}
+        {%- if public_hidden_total(subsets, public_cube_stage('round')) == 0 -%}
             {%- set state.converged = true -%}
-            {%- do run_query('drop table ' ~ public_cube_stage('round')) -%}
         {%- else -%}
+            {%- do run_query('drop table ' ~ public_cube_stage('changed')) -%}
+            {%- do run_query(public_temp_table(public_cube_stage('changed'), 'select cell_id from ' ~ public_cube_stage('round'))) -%}
+            {%- do run_query(public_temp_table(public_cube_stage('merged'), public_secondary_merged(subsets, public_cube_stage('hidden'), public_cube_stage('round')))) -%}
             {%- do run_query('drop table ' ~ public_cube_stage('hidden')) -%}
-            {%- do run_query('alter table ' ~ public_cube_stage('round') ~ ' rename to ' ~ public_cube_stage('hidden')) -%}
-            {%- set state.hidden = hidden -%}
+            {%- do run_query('alter table ' ~ public_cube_stage('merged') ~ ' rename to ' ~ public_cube_stage('hidden')) -%}
             {%- set state.rounds = round -%}
         {%- endif -%}
+        {%- do run_query('drop table ' ~ public_cube_stage('round')) -%}
     {%- endfor -%}
     {%- if not state.converged -%}
         {%- do public_cube_drop_stages() -%}
@@ -190,7 +203,7 @@ protected as (
 
 {% macro public_cube_drop_stages() %}
     {%- if execute %}
-    {%- for name in ['protected', 'links', 'hidden', 'round'] %}
+    {%- for name in ['protected', 'links', 'hidden', 'changed', 'round', 'merged'] %}
     {%- do run_query('drop table if exists ' ~ public_cube_stage(name)) %}
     {%- endfor %}
     {%- endif %}
@@ -209,7 +222,7 @@ protected as (
     cache table {{ name }} as {{ sql }}
 {%- endmacro %}
 
-{#- The number of hidden subset counts of a stage (it only grows from round to round). -#}
+{#- The number of subset counts a stage hides. -#}
 {% macro public_hidden_total(subsets, stage) %}
     {%- set total -%}
     select {% for metric in subsets %}sum({{ metric.name }}_withheld){{ ' + ' if not loop.last }}{% endfor %} from {{ stage }}
@@ -259,10 +272,30 @@ protected as (
 {% endmacro %}
 
 {#- One round: in every relation whose only hidden value is this one, a complement is hidden (the smallest shown
-    child, or the parent when no child is shown), and so is every value over the same records, which another cell
-    would publish. -#}
-{% macro public_secondary_round(subsets, links, hidden) %}
+    child, or the parent when no child is shown), and so is every value over the same records (the same key), which
+    another cell would publish. Only the relations that hold a changed cell are looked at. The first round also
+    hides every value over the same records as one primary suppression hid; after it, every value over the records
+    of a hidden one is hidden. The result is what the round hides that was shown: per cell that has any, 1 or 0 per
+    count. -#}
+{% macro public_secondary_round(subsets, links, hidden, changed, first) %}
 with
+
+touched as (
+    {#- the relations that hold a changed cell, as its parent or as a child -#}
+    select links.parent_id, links.dimension
+    from {{ links }} as links
+    inner join {{ changed }} as changed on links.child_id = changed.cell_id
+    union
+    select links.parent_id, links.dimension
+    from {{ links }} as links
+    inner join {{ changed }} as changed on links.parent_id = changed.cell_id
+),
+
+touched_links as (
+    select links.*
+    from {{ links }} as links
+    inner join touched on links.parent_id = touched.parent_id and links.dimension = touched.dimension
+),
 
 relations as (
     select
@@ -273,7 +306,7 @@ relations as (
         min(case when child.{{ metric.name }}_withheld = 0 then child.{{ metric.name }} end) as {{ metric.name }}_least,
         max(parent.{{ metric.name }}_withheld) as {{ metric.name }}_parent_withheld{{ ',' if not loop.last }}
         {%- endfor %}
-    from {{ links }} as links
+    from touched_links as links
     inner join {{ hidden }} as child on links.child_id = child.cell_id
     inner join {{ hidden }} as parent on links.parent_id = parent.cell_id
     group by links.parent_id, links.dimension
@@ -293,7 +326,7 @@ complements as (
             else 0
         end as {{ metric.name }}_complement{{ ',' if not loop.last }}
         {%- endfor %}
-    from {{ links }} as links
+    from touched_links as links
     inner join relations
         on links.parent_id = relations.parent_id and links.dimension = relations.dimension
     inner join {{ hidden }} as child on links.child_id = child.cell_id
@@ -311,24 +344,50 @@ complements as (
     from relations
 ),
 
-isolated as (
+{%- for metric in subsets %}
+
+{{ metric.name }}_keys as (
+    {#- the records whose {{ metric.name }} this round hides: the complements' (and first, primary suppression's) -#}
+    select distinct hidden.{{ metric.key_column }} as record_key
+    from {{ hidden }} as hidden
+    inner join complements on hidden.cell_id = complements.cell_id
+    where complements.{{ metric.name }}_complement = 1
+    {%- if first %}
+    union
+    select {{ metric.key_column }} as record_key
+    from {{ hidden }}
+    where {{ metric.name }}_withheld = 1
+    {%- endif %}
+),
+{%- endfor %}
+
+newly as (
     select
-        cell_id,
+        hidden.cell_id,
         {%- for metric in subsets %}
-        max({{ metric.name }}_complement) as {{ metric.name }}_complement{{ ',' if not loop.last }}
+        case
+            when hidden.{{ metric.name }}_withheld = 0 and {{ metric.name }}_keys.record_key is not null then 1 else 0
+        end as {{ metric.name }}_withheld{{ ',' if not loop.last }}
         {%- endfor %}
-    from complements
-    group by cell_id
+    from {{ hidden }} as hidden
+    {%- for metric in subsets %}
+    left join {{ metric.name }}_keys on hidden.{{ metric.key_column }} = {{ metric.name }}_keys.record_key
+    {%- endfor %}
 )
 
+select * from newly
+where {% for metric in subsets %}{{ metric.name }}_withheld = 1{{ ' or ' if not loop.last }}{% endfor %}
+{% endmacro %}
+
+{#- The hidden flags after a round: what was hidden and what the round hid. -#}
+{% macro public_secondary_merged(subsets, hidden, round) %}
 select
-    previous.cell_id,
+    hidden.cell_id,
     {%- for metric in subsets %}
-    previous.{{ metric.name }},
-    previous.{{ metric.key_column }},
-    max(greatest(previous.{{ metric.name }}_withheld, coalesce(isolated.{{ metric.name }}_complement, 0)))
-        over (partition by previous.{{ metric.key_column }}) as {{ metric.name }}_withheld{{ ',' if not loop.last }}
+    hidden.{{ metric.name }},
+    hidden.{{ metric.key_column }},
+    greatest(hidden.{{ metric.name }}_withheld, coalesce(round.{{ metric.name }}_withheld, 0)) as {{ metric.name }}_withheld{{ ',' if not loop.last }}
     {%- endfor %}
-from {{ hidden }} as previous
-left join isolated on previous.cell_id = isolated.cell_id
+from {{ hidden }} as hidden
+left join {{ round }} as round on hidden.cell_id = round.cell_id
 {% endmacro %}
