@@ -240,24 +240,32 @@ def test_a_long_csv_page_is_still_streamed_when_gzipped(
     assert gzip.decompress(b"".join(zipped_bodies)) == b"".join(plain_bodies)
 
 
-def test_a_grouping_set_is_read_once_and_its_cells_filtered_in_memory(
+def test_the_cells_are_read_at_open_and_a_query_reads_no_statement(
     api_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reads: list[str] = []
-    real_read = query._read_cells
+    real_read = query.read_grouping_set
 
     def counted(cursor: Any, cohort: Any, grouping_key: str) -> Any:
         reads.append(grouping_key)
         return real_read(cursor, cohort, grouping_key)
 
-    urls = [f"{TABLE}&filter=snapshot_date:2024-01-01", f"{TABLE}&filter=snapshot_date:2025-01-01", TABLE]
-    monkeypatch.setattr(catalog_module, "CELL_CACHE_VALUES", 0)  # nothing kept: every lookup reads
+    monkeypatch.setattr(query, "read_grouping_set", counted)
+    urls = [
+        f"{TABLE}&filter=snapshot_date:2024-01-01",
+        f"{TABLE}&filter=snapshot_date:2025-01-01",
+        TABLE,
+        "/api/v1/query?cohort=custodial&dims=race,agency&filter=offender_status:Sentenced",
+        "/api/v1/query?cohort=recidivism&dims=race&filter=followup_years:1&metrics=record_count",
+    ]
     with TestClient(create_app(api_settings)) as client:
-        uncached = [client.get(url).json() for url in urls]
-    monkeypatch.setattr(catalog_module, "CELL_CACHE_VALUES", 10_000)
-    monkeypatch.setattr(query, "_read_cells", counted)
+        held = [client.get(url).json() for url in urls]
+    assert reads == []  # the current release's cells were read when it was opened
+    # The same answers from one statement per query (how an earlier release is read: no cells held).
+    monkeypatch.setattr(app_module, "load_catalog", catalog_module.load_catalog_without_cells)
     with TestClient(create_app(api_settings)) as client:
-        cached = [client.get(url).json() for url in urls]
-    assert reads == ["agency,offender_status,race"]  # one read for the three filters of one grouping set
-    assert [body["rows"] for body in cached] == [body["rows"] for body in uncached]
-    assert len({len(body["rows"]) for body in cached}) > 1  # the filters chose different cells
+        read_each_time = [client.get(url).json() for url in urls]
+    assert len(reads) == len(urls)
+    assert [body["rows"] for body in held] == [body["rows"] for body in read_each_time]
+    assert len({len(body["rows"]) for body in held}) > 1  # the filters chose different cells
+    assert all(body["rows"] for body in held)
