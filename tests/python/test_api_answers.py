@@ -25,6 +25,7 @@ from crosstrack.api import create_app, query
 from crosstrack.api.browser import SECURITY_HEADERS
 from crosstrack.api.cache import ResponseCache
 from crosstrack.api.catalog import load_catalog
+from crosstrack.api.compression import GZIP_MINIMUM_BYTES
 from crosstrack.api.routers import public as public_routes
 from crosstrack.settings import Settings
 
@@ -269,3 +270,31 @@ def test_the_cells_are_read_at_open_and_a_query_reads_no_statement(
     assert [body["rows"] for body in held] == [body["rows"] for body in read_each_time]
     assert len({len(body["rows"]) for body in held}) > 1  # the filters chose different cells
     assert all(body["rows"] for body in held)
+
+
+def test_a_large_answer_is_kept_compressed_for_a_client_that_takes_gzip(
+    api_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lookups: list[str] = []
+    real_run_query = public_routes.run_query
+
+    def counted(cursor: Any, request: query.QueryRequest) -> query.QueryResult:
+        lookups.append(request.format)
+        return real_run_query(cursor, request)
+
+    monkeypatch.setattr(public_routes, "run_query", counted)
+    with TestClient(create_app(api_settings)) as client:
+        plain = client.get(TABLE, headers={"Accept-Encoding": "identity"})
+        with client.stream("GET", TABLE, headers={"Accept-Encoding": "gzip"}) as zipped:
+            raw = b"".join(zipped.iter_raw())
+    assert len(plain.content) >= GZIP_MINIMUM_BYTES and gzip.decompress(raw) == plain.content
+    # An entry limit the plain answer is over and the compressed one within.
+    limit = (len(raw) + len(plain.content)) // 2
+    lookups.clear()
+    with TestClient(create_app(api_settings.model_copy(update={"api_cache_entry_bytes": limit}))) as client:
+        for encoding in ("gzip", "gzip", "identity", "identity"):
+            with client.stream("GET", TABLE, headers={"Accept-Encoding": encoding}) as response:
+                body = b"".join(response.iter_raw())
+            assert body == (raw if encoding == "gzip" else plain.content)
+            assert response.headers.get("content-encoding") == ("gzip" if encoding == "gzip" else None)
+    assert len(lookups) == 3  # the compressed answer was looked up once, the plain one (too large) each time
