@@ -67,7 +67,7 @@ def start_server(public_db: Path, port: int, workers: int | None = None) -> subp
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def wait_until_up(base_url: str, server: subprocess.Popen[bytes], timeout: float = 60.0) -> dict[str, Any]:
+def wait_until_up(base_url: str, server: subprocess.Popen[bytes], timeout: float = 300.0) -> dict[str, Any]:
     """The catalog, once the server answers it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
