@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 from dataclasses import dataclass, field
-from typing import Any
 
 import duckdb
-from cachetools import LRUCache
 
+from crosstrack.api.cells import CubeCells, read_cells
 from crosstrack.api.database import ATTACHED_AS, DatabaseUnavailable, fetch_all
 from crosstrack.publish import public_columns
 
@@ -48,49 +46,6 @@ class Metric:
     unit: str
 
 
-# The most values (cells x columns) the cell cache of one opened release keeps: some 40 bytes a value, so about
-# 170 MB a server process once full (measured on the scale-1.0 release, whose cells hold some 10 million values).
-CELL_CACHE_VALUES = 4_000_000
-
-
-@dataclass(frozen=True)
-class GroupingSetCells:
-    """The cells of one grouping set of a cube as read once (crosstrack/api/query.py, _read_cells): each record holds
-    the columns named in `position`, then the partition and grouping-set columns as text (`text_position`)."""
-
-    records: list[tuple[Any, ...]]
-    position: dict[str, int]
-    text_position: dict[str, int]
-
-    @property
-    def values(self) -> int:
-        return max(1, len(self.records) * (len(self.position) + len(self.text_position)))
-
-
-class CellCache:
-    """Performance only: the cells of the grouping sets looked up lately, for one opened release (its catalog holds
-    it, so a new publication starts with an empty one). A query then filters and orders cells in memory instead
-    of running a statement; the cells are the published ones either way. Least recently used dropped first
-    (cachetools' LRUCache sized in values, at most `max_values`)."""
-
-    def __init__(self, max_values: int | None = None) -> None:
-        self.max_values = CELL_CACHE_VALUES if max_values is None else max_values
-        self._lock = threading.Lock()  # cachetools' caches are not thread-safe
-        self._entries: LRUCache[tuple[str, str], GroupingSetCells] = LRUCache(
-            maxsize=self.max_values, getsizeof=lambda cells: cells.values
-        )
-
-    def get(self, cohort: str, grouping_key: str) -> GroupingSetCells | None:
-        with self._lock:
-            return self._entries.get((cohort, grouping_key))
-
-    def put(self, cohort: str, grouping_key: str, cells: GroupingSetCells) -> None:
-        if cells.values > self.max_values:
-            return
-        with self._lock:
-            self._entries[(cohort, grouping_key)] = cells
-
-
 @dataclass(frozen=True)
 class Cohort:
     name: str
@@ -108,8 +63,9 @@ class Cohort:
     # The grouping sets the cube publishes (pub_grouping_sets, each sorted and comma-separated); None: the release
     # has no such list and every set within max_dimensions is offered.
     grouping_sets: frozenset[str] | None = field(default=None, hash=False, compare=False, repr=False)
-    # Performance only: the cells of grouping sets already read, shared by the cohorts of one opened release.
-    cells: CellCache = field(default_factory=CellCache, hash=False, compare=False, repr=False)
+    # Performance only: the cube's cells, read once when the release was opened (crosstrack/api/cells.py); None
+    # for an earlier release a query names, whose lookups read one grouping set each.
+    cells: CubeCells | None = field(default=None, hash=False, compare=False, repr=False)
 
     @property
     def grouping_dimensions(self) -> list[Dimension]:
@@ -151,16 +107,14 @@ def _iso(value: object) -> str | None:
     return str(value)
 
 
-def load_catalog(connection: duckdb.DuckDBPyConnection, cell_values: int | None = None) -> Catalog:
-    """Read the catalog tables; raises DatabaseUnavailable when the file carries no catalog. `cell_values`: the
-    bound of the release's cell cache (default CELL_CACHE_VALUES; 0 keeps no cells)."""
+def load_catalog(connection: duckdb.DuckDBPyConnection, hold_cells: bool = True) -> Catalog:
+    """Read the catalog tables and (`hold_cells`) every cube's cells; raises DatabaseUnavailable when the file
+    carries no catalog."""
     cursor = connection.cursor()
     columns = public_columns(cursor, ATTACHED_AS)
     missing = [table for table in CATALOG_TABLES if table not in columns]
     if missing:
         raise DatabaseUnavailable(f"the public release has no catalog (missing {', '.join(missing)})")
-    cells = CellCache(cell_values)  # one for the release, shared by its cohorts
-
     release_rows = fetch_all(
         cursor,
         f"select as_of, published_at, suppression_threshold, max_dimensions from {qualified_table('pub_release')}",
@@ -208,6 +162,16 @@ def load_catalog(connection: duckdb.DuckDBPyConnection, cell_values: int | None 
             for cohort, metric, metric_label, metric_description, unit in metric_rows
             if cohort == name and metric in table_columns and SAFE_IDENTIFIER.match(metric)
         }
+        metric_names = list(metrics)
+        cells = None
+        if hold_cells:
+            cells = read_cells(
+                cursor,
+                qualified_table(table_name),
+                list(dimensions),
+                metric_names,
+                {key: dimension.value_order for key, dimension in dimensions.items()},
+            )
         cohorts[name] = Cohort(
             name=name,
             table_name=table_name,
@@ -225,9 +189,9 @@ def load_catalog(connection: duckdb.DuckDBPyConnection, cell_values: int | None 
 
 
 def load_catalog_without_cells(connection: duckdb.DuckDBPyConnection) -> Catalog:
-    """The catalog of an earlier release a query names: its lookups run a statement each and keep no cells, so that
-    the memory of the cell cache is spent on the current release only."""
-    return load_catalog(connection, cell_values=0)
+    """The catalog of an earlier release a query names: its lookups read one grouping set each and keep no cells,
+    so that the memory of the cells is spent on the current release only."""
+    return load_catalog(connection, hold_cells=False)
 
 
 def _row_ranges(cursor: duckdb.DuckDBPyConnection, table_name: str) -> dict[str, tuple[int, int]] | None:

@@ -10,8 +10,6 @@ parameters; identifiers come from the catalog whitelist.
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import decimal
 import io
 import re
 import urllib.parse
@@ -20,8 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import numpy as np
 
-from crosstrack.api.catalog import Catalog, Cohort, Dimension, GroupingSetCells, qualified_table, quoted
+from crosstrack.api.catalog import Catalog, Cohort, qualified_table
+from crosstrack.api.cells import GROUPING_COLUMN, SUPPRESSION_COLUMN, CubeCells, read_cells
 from crosstrack.api.errors import ApiError, unknown_parameters
 
 QUERY_PARAMETERS = ("cohort", "dims", "filter", "metrics", "format", "page", "release")
@@ -29,7 +29,6 @@ QUERY_PARAMETERS = ("cohort", "dims", "filter", "metrics", "format", "page", "re
 PAGE_ROWS = 10_000
 FORMATS = ("json", "csv")
 OFFENDER_STATUS = "offender_status"
-SUPPRESSION_COLUMN = "is_suppressed"
 MAX_PARAMETER_LENGTH = 2000
 
 
@@ -263,18 +262,6 @@ def _check_offender_status(request: QueryRequest) -> None:
             )
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    return value
-
-
-# DuckDB result types whose Python values are not JSON values as they are (dates, timestamps, decimals).
-_CONVERTED_TYPES = ("DATE", "TIME", "DECIMAL")
-
-
 def run_query(cursor: duckdb.DuckDBPyConnection, request: QueryRequest) -> QueryResult:
     """Look up the published cells of the request's grouping set, ordered by partition then dimension values."""
     cohort = request.cohort
@@ -282,62 +269,45 @@ def run_query(cursor: duckdb.DuckDBPyConnection, request: QueryRequest) -> Query
     grouping_key = ",".join(request.grouping_set)
     if cohort.row_ranges is not None and grouping_key not in cohort.row_ranges:
         return QueryResult(request=request, columns=columns, rows=[])  # the cube has no cell of this grouping set
-    cells = cohort.cells.get(cohort.name, grouping_key)
-    if cells is None:
-        cells = _read_cells(cursor, cohort, grouping_key)
-        cohort.cells.put(cohort.name, grouping_key, cells)
-    # Each filter column's value as text equals the filter's (the cast to varchar is done once, in _read_cells).
-    wanted = [(cells.text_position[name], value) for name, value in request.filters]
-    positions = [cells.position[column.name] for column in columns]
-    names = [column.name for column in columns]
-    metric_names = [column.name for column in columns if column.role == "metric"]
-    suppressed_metrics = dict.fromkeys(metric_names)
-    rows: list[dict[str, Any]] = []
-    for record in cells.records:
-        if any(record[position] != value for position, value in wanted):
+    cells = cohort.cells if cohort.cells is not None else read_grouping_set(cursor, cohort, grouping_key)
+    order = [column.name for column in columns if column.role in ("partition", "dimension")]
+    # Each filter column's value as text (cast to varchar) equals the filter's.
+    selected = cells.select(grouping_key, request.filters, order)
+    suppressed = cells.suppressed[selected]
+    hidden = np.flatnonzero(suppressed).tolist()
+    values: list[list[Any]] = []
+    for column in columns:
+        if column.role == "suppression":
+            # R-PUB-2: suppressed is not zero. A suppressed cell (or one whose flag is missing) carries no statistic.
+            values.append(suppressed.tolist())
             continue
-        row = dict(zip(names, [record[position] for position in positions], strict=True))
-        # R-PUB-2: suppressed is not zero. A suppressed cell (or one whose flag is missing) carries no statistic.
-        if row[SUPPRESSION_COLUMN] is not False:
-            row[SUPPRESSION_COLUMN] = True
-            row.update(suppressed_metrics)
-        rows.append(row)
-    ordering: list[Dimension] = [
-        cohort.dimensions[column.name] for column in columns if column.role in ("partition", "dimension")
-    ]
-    rows.sort(key=lambda row: [dimension.order_of(row[dimension.name]) for dimension in ordering])
+        column_values = cells.column_values(column.name, selected)
+        if column.role == "metric":
+            for position in hidden:
+                column_values[position] = None
+        values.append(column_values)
+    names = [column.name for column in columns]
+    rows = [dict(zip(names, record, strict=True)) for record in zip(*values, strict=True)]
     return QueryResult(request=request, columns=columns, rows=rows)
 
 
-def _read_cells(cursor: duckdb.DuckDBPyConnection, cohort: Cohort, grouping_key: str) -> GroupingSetCells:
-    """Every cell of one grouping set in one statement: the partition and grouping-set columns, the metrics and the
-    suppression flag (JSON values), then the partition and grouping-set columns cast to text, for the filters."""
+def read_grouping_set(cursor: duckdb.DuckDBPyConnection, cohort: Cohort, grouping_key: str) -> CubeCells:
+    """The cells of one grouping set, read in one statement (a release whose cells are not held)."""
     keys = [*cohort.partition_columns, *(name for name in grouping_key.split(",") if name)]
-    names = [*keys, *cohort.metrics, SUPPRESSION_COLUMN]
-    select = ", ".join([*(quoted(name) for name in names), *(f"cast({quoted(name)} as varchar)" for name in keys)])
-    conditions = ['"dimensions" = ?']
+    conditions = f'"{GROUPING_COLUMN}" = ?'
     parameters: list[Any] = [grouping_key]
     if cohort.row_ranges is not None:
         # Performance only: the stretch of the table that holds this grouping set (the conditions stay complete).
-        conditions.insert(0, "rowid between ? and ?")
+        conditions = "rowid between ? and ? and " + conditions
         parameters[:0] = cohort.row_ranges[grouping_key]
-    sql = f"select {select} from {qualified_table(cohort.table_name)} where {' and '.join(conditions)}"
-    result = cursor.execute(sql, parameters)
-    converted = [
-        position
-        for position, description in enumerate(result.description[: len(names)])
-        if str(description[1]).upper().startswith(_CONVERTED_TYPES)
-    ]
-    records = result.fetchall()
-    if converted:
-        records = [
-            tuple(_json_value(value) if position in converted else value for position, value in enumerate(record))
-            for record in records
-        ]
-    return GroupingSetCells(
-        records=records,
-        position={name: position for position, name in enumerate(names)},
-        text_position={name: len(names) + position for position, name in enumerate(keys)},
+    return read_cells(
+        cursor,
+        qualified_table(cohort.table_name),
+        keys,
+        list(cohort.metrics),
+        {name: cohort.dimensions[name].value_order for name in keys},
+        conditions,
+        parameters,
     )
 
 

@@ -25,6 +25,7 @@ from crosstrack.api import create_app, query
 from crosstrack.api.browser import SECURITY_HEADERS
 from crosstrack.api.cache import ResponseCache
 from crosstrack.api.catalog import load_catalog
+from crosstrack.api.compression import GZIP_MINIMUM_BYTES
 from crosstrack.api.routers import public as public_routes
 from crosstrack.settings import Settings
 
@@ -240,24 +241,60 @@ def test_a_long_csv_page_is_still_streamed_when_gzipped(
     assert gzip.decompress(b"".join(zipped_bodies)) == b"".join(plain_bodies)
 
 
-def test_a_grouping_set_is_read_once_and_its_cells_filtered_in_memory(
+def test_the_cells_are_read_at_open_and_a_query_reads_no_statement(
     api_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reads: list[str] = []
-    real_read = query._read_cells
+    real_read = query.read_grouping_set
 
     def counted(cursor: Any, cohort: Any, grouping_key: str) -> Any:
         reads.append(grouping_key)
         return real_read(cursor, cohort, grouping_key)
 
-    urls = [f"{TABLE}&filter=snapshot_date:2024-01-01", f"{TABLE}&filter=snapshot_date:2025-01-01", TABLE]
-    monkeypatch.setattr(catalog_module, "CELL_CACHE_VALUES", 0)  # nothing kept: every lookup reads
+    monkeypatch.setattr(query, "read_grouping_set", counted)
+    urls = [
+        f"{TABLE}&filter=snapshot_date:2024-01-01",
+        f"{TABLE}&filter=snapshot_date:2025-01-01",
+        TABLE,
+        "/api/v1/query?cohort=custodial&dims=race,agency&filter=offender_status:Sentenced",
+        "/api/v1/query?cohort=recidivism&dims=race&filter=followup_years:1&metrics=record_count",
+    ]
     with TestClient(create_app(api_settings)) as client:
-        uncached = [client.get(url).json() for url in urls]
-    monkeypatch.setattr(catalog_module, "CELL_CACHE_VALUES", 10_000)
-    monkeypatch.setattr(query, "_read_cells", counted)
+        held = [client.get(url).json() for url in urls]
+    assert reads == []  # the current release's cells were read when it was opened
+    # The same answers from one statement per query (how an earlier release is read: no cells held).
+    monkeypatch.setattr(app_module, "load_catalog", catalog_module.load_catalog_without_cells)
     with TestClient(create_app(api_settings)) as client:
-        cached = [client.get(url).json() for url in urls]
-    assert reads == ["agency,offender_status,race"]  # one read for the three filters of one grouping set
-    assert [body["rows"] for body in cached] == [body["rows"] for body in uncached]
-    assert len({len(body["rows"]) for body in cached}) > 1  # the filters chose different cells
+        read_each_time = [client.get(url).json() for url in urls]
+    assert len(reads) == len(urls)
+    assert [body["rows"] for body in held] == [body["rows"] for body in read_each_time]
+    assert len({len(body["rows"]) for body in held}) > 1  # the filters chose different cells
+    assert all(body["rows"] for body in held)
+
+
+def test_a_large_answer_is_kept_compressed_for_a_client_that_takes_gzip(
+    api_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lookups: list[str] = []
+    real_run_query = public_routes.run_query
+
+    def counted(cursor: Any, request: query.QueryRequest) -> query.QueryResult:
+        lookups.append(request.format)
+        return real_run_query(cursor, request)
+
+    monkeypatch.setattr(public_routes, "run_query", counted)
+    with TestClient(create_app(api_settings)) as client:
+        plain = client.get(TABLE, headers={"Accept-Encoding": "identity"})
+        with client.stream("GET", TABLE, headers={"Accept-Encoding": "gzip"}) as zipped:
+            raw = b"".join(zipped.iter_raw())
+    assert len(plain.content) >= GZIP_MINIMUM_BYTES and gzip.decompress(raw) == plain.content
+    # An entry limit the plain answer is over and the compressed one within.
+    limit = (len(raw) + len(plain.content)) // 2
+    lookups.clear()
+    with TestClient(create_app(api_settings.model_copy(update={"api_cache_entry_bytes": limit}))) as client:
+        for encoding in ("gzip", "gzip", "identity", "identity"):
+            with client.stream("GET", TABLE, headers={"Accept-Encoding": encoding}) as response:
+                body = b"".join(response.iter_raw())
+            assert body == (raw if encoding == "gzip" else plain.content)
+            assert response.headers.get("content-encoding") == ("gzip" if encoding == "gzip" else None)
+    assert len(lookups) == 3  # the compressed answer was looked up once, the plain one (too large) each time

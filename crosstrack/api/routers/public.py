@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from crosstrack.api import schemas
 from crosstrack.api.catalog import Catalog, read_a_row_of_each_cube
+from crosstrack.api.compression import GZIP_HEADERS, GZIP_MINIMUM_BYTES, accepts_gzip, gzipped
 from crosstrack.api.database import ReadOnlyDatabase
 from crosstrack.api.dependencies import Answers, AppSettings, PublicRelease, reject_unknown_parameters
 from crosstrack.api.errors import ERROR_RESPONSES
@@ -90,9 +91,10 @@ def public_url(settings: Settings, path: str) -> str:
     return settings.api_public_url.rstrip("/") + path
 
 
-def _answer_key(base: str, parsed: QueryRequest) -> tuple:
+def _answer_key(base: str, parsed: QueryRequest, gzip: bool) -> tuple:
     """Everything the answer depends on besides the release: request order of dims and filters shapes the columns."""
     return (
+        gzip,  # kept compressed for a client that takes gzip
         base,
         parsed.cohort.name,
         parsed.dims,
@@ -222,13 +224,14 @@ async def query(
         catalog = await run_in_threadpool(public.derived)
     parsed = parse_query(catalog, request.query_params.multi_items())
     base = public_url(settings, request.app.url_path_for("query"))
-    key = _answer_key(base, parsed)
+    gzip = accepts_gzip(request.headers)
+    key = _answer_key(base, parsed, gzip)
     cached = answers.get(catalog, key)
     if cached is not None:
         content, media_type, headers = cached
         return Response(content, media_type=media_type, headers=headers)
     # The lookup and its rendering run in the thread pool: a large answer does not hold up the event loop.
-    catalog, answer = await run_in_threadpool(_look_up, public, catalog, request, parsed, base)
+    catalog, answer = await run_in_threadpool(_look_up, public, catalog, request, parsed, base, gzip)
     if answer.chunks is not None:
         return StreamingResponse(answer.chunks, media_type=answer.media_type, headers=answer.headers)
     assert answer.body is not None
@@ -247,14 +250,24 @@ class _Answer:
 
 
 def _look_up(
-    public: ReadOnlyDatabase[Catalog], catalog: Catalog, request: Request, parsed: QueryRequest, base: str
+    public: ReadOnlyDatabase[Catalog],
+    catalog: Catalog,
+    request: Request,
+    parsed: QueryRequest,
+    base: str,
+    gzip: bool,
 ) -> tuple[Catalog, _Answer]:
     """The answer from a cursor on the current file, with the catalog it was read with (the request is parsed
-    again when a publication came between the parsing and the lookup)."""
+    again when a publication came between the parsing and the lookup). For a client that takes gzip, a whole
+    answer of GZIP_MINIMUM_BYTES or more is compressed here, once: it is cached compressed, so a repeated large
+    answer costs neither a lookup nor a compression (and fits the cache where the plain one would not)."""
     with public.reading() as (cursor, current):
         if current is not catalog:
             parsed = parse_query(current, request.query_params.multi_items())
-        return current, _query_answer(cursor, current, parsed, base)
+        answer = _query_answer(cursor, current, parsed, base)
+    if gzip and answer.body is not None and len(answer.body) >= GZIP_MINIMUM_BYTES:
+        answer = _Answer(answer.media_type, {**answer.headers, **GZIP_HEADERS}, body=gzipped(answer.body))
+    return current, answer
 
 
 def _query_answer(cursor: duckdb.DuckDBPyConnection, catalog: Catalog, parsed: QueryRequest, base: str) -> _Answer:
