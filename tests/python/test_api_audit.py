@@ -81,10 +81,12 @@ def test_an_access_that_cannot_be_recorded_is_refused_and_discloses_nothing(
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_serve_switches_off_uvicorns_own_trust_in_forwarded_headers(
+def test_serve_switches_off_uvicorns_own_trust_in_forwarded_headers_and_its_access_log(
     api_settings: Settings, monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:
-    """uvicorn trusts X-Forwarded-For from 127.0.0.1 by default; the server must leave that to the app's setting."""
+    """uvicorn trusts X-Forwarded-For from 127.0.0.1 by default; the server must leave that to the app's setting.
+
+    uvicorn's access log would also write every client's address to the server's output."""
     import uvicorn
 
     from crosstrack.cli import main
@@ -96,3 +98,4 @@ def test_serve_switches_off_uvicorns_own_trust_in_forwarded_headers(
     assert main(["serve", "--port", "8123", "--workers", str(workers)]) == 0
     (options,) = calls
     assert options["proxy_headers"] is False
+    assert options["access_log"] is False
