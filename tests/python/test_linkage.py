@@ -95,35 +95,33 @@ def hard_pairs():
     con.close()
 
 
-def test_a_nickname_with_a_typo_and_no_sid_links(hard_pairs):
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("ims:W1", "masscourts:C1"),  # a nickname with a typo and no SID
+        ("jms:S1", "masscourts:S2"),  # a person with two SIDs
+        ("probation:R3", "masscourts:R2"),  # a wrong SID: linked to the person, not to the SID
+        ("ims:A1", "masscourts:A2"),  # an alias with the SID and the birth date
+        ("ims:X1", "oms:X2"),  # a transposed SID
+    ],
+    ids=["nickname_typo_no_sid", "two_sids", "wrong_sid_person", "alias", "transposed_sid"],
+)
+def test_a_hard_pair_of_one_person_links(hard_pairs, a: str, b: str):
     _, scores = hard_pairs
-    assert _probability(scores, "ims:W1", "masscourts:C1") >= link.MATCH_THRESHOLD
+    assert _probability(scores, a, b) >= link.MATCH_THRESHOLD
 
 
-def test_twins_stay_two_people(hard_pairs):
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("ims:T1", "oms:T2"),  # twins
+        ("ims:R1", "masscourts:R2"),  # a wrong SID: the SID's holder is another person
+    ],
+    ids=["twins", "wrong_sid_holder"],
+)
+def test_a_hard_pair_of_two_people_stays_apart(hard_pairs, a: str, b: str):
     _, scores = hard_pairs
-    assert _probability(scores, "ims:T1", "oms:T2") < link.MATCH_THRESHOLD
-
-
-def test_a_person_with_two_sids_links(hard_pairs):
-    _, scores = hard_pairs
-    assert _probability(scores, "jms:S1", "masscourts:S2") >= link.MATCH_THRESHOLD
-
-
-def test_a_wrong_sid_links_to_the_person_not_to_the_sid(hard_pairs):
-    _, scores = hard_pairs
-    assert _probability(scores, "probation:R3", "masscourts:R2") >= link.MATCH_THRESHOLD
-    assert _probability(scores, "ims:R1", "masscourts:R2") < link.MATCH_THRESHOLD
-
-
-def test_an_alias_with_the_sid_and_birth_date_links(hard_pairs):
-    _, scores = hard_pairs
-    assert _probability(scores, "ims:A1", "masscourts:A2") >= link.MATCH_THRESHOLD
-
-
-def test_a_transposed_sid_links(hard_pairs):
-    _, scores = hard_pairs
-    assert _probability(scores, "ims:X1", "oms:X2") >= link.MATCH_THRESHOLD
+    assert _probability(scores, a, b) < link.MATCH_THRESHOLD
 
 
 def _anchors(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> pd.Series:
