@@ -19,11 +19,11 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from crosstrack.linkage import model as linkage_model
-from crosstrack.linkage.records import LEGACY_SYSTEMS, load_records
+from crosstrack.linkage.records import load_records
 
-# Pairs scored at or above this probability are the same person (chosen from the measured precision/recall curve,
-# docs/identity.md "Probabilistic linkage": the legacy profile at scale 0.1).
-MATCH_THRESHOLD = 0.95
+# Pairs scored at or above this probability (at the training delivery's prior) are the same person, chosen from the
+# measured precision/recall curve (docs/identity.md "Measured": the legacy profile at scales 0.1 and 1.0).
+MATCH_THRESHOLD = 0.99
 # A SID (from fingerprints) that agrees together with the birth date links two records whatever their names (an
 # alias, a married name): the model's independence assumption undervalues that agreement, so it is a rule.
 SID_AND_BIRTH_DATE = "l.sid = r.sid and l.birth_date = r.birth_date"
@@ -163,13 +163,15 @@ def apply_decisions(con: duckdb.DuckDBPyConnection, decisions: list[dict[str, st
     return con.execute("select count(*) from decisions").fetchall()[0][0]
 
 
-def _conflict(a: dict, b: dict) -> bool:
-    """Two clusters (their SIDs by sorted digits -> seen on a current record, their sexes and races) are two people:
-    they carry SIDs and share none (a transposition keeps the digits), and either both hold a current SID, or their
-    sexes or their races have nothing in common. A person carries a second SID only on legacy records."""
+def _conflict(a: dict, b: dict, exact: bool) -> bool:
+    """Two clusters (their SIDs by sorted digits -> seen on a current record, their sexes and races),
+    linked by a pair of records that agree (`exact`) or not on both names and the birth date, are two people: they
+    carry SIDs and share none (a transposition keeps the digits), and either both hold a current SID, or the link's
+    names and birth date differ, or their sexes or their races have nothing in common. A person carries a second
+    SID only on legacy records, under the same name and birth date."""
     if not a["sids"] or not b["sids"] or a["sids"].keys() & b["sids"].keys():
         return False
-    if any(a["sids"].values()) and any(b["sids"].values()):
+    if not exact or (any(a["sids"].values()) and any(b["sids"].values())):
         return True
     return any(a[k] and b[k] and not a[k] & b[k] for k in ("sex", "race"))
 
@@ -180,17 +182,18 @@ def cluster(con: duckdb.DuckDBPyConnection, threshold: float) -> int:
     join clusters best first (reviewers' matches before all), but never two clusters that `_conflict` says are two
     people, so one record without a SID, or a look-alike's name and birth date, does not chain two persons into
     one. Returns the links refused."""
-    legacy = ", ".join(f"'{system}'" for system in LEGACY_SYSTEMS)
     con.execute(
         "create or replace temp table record_index as "
-        f"select unique_id, (row_number() over (order by unique_id) - 1)::bigint as idx, sid_digits, "
-        f"source_system not in ({legacy}) as is_current, sex, race from person_records"
+        "select unique_id, (row_number() over (order by unique_id) - 1)::bigint as idx, sid_digits, "
+        "is_current, "
+        "sex, race, last_name, first_name, birth_date from person_records"
     )
     records = con.sql("select sid_digits, is_current, sex, race from record_index order by idx").to_arrow_table()
     n = records.num_rows
     links = con.execute(
         "select l.idx as l, r.idx as r, edges.origin = 'review' as forced, match_probability, "
-        "coalesce(l.sid_digits = r.sid_digits, false) as same_sid from edges "
+        "coalesce(l.sid_digits = r.sid_digits, false) as same_sid, coalesce(l.last_name = r.last_name "
+        "and l.first_name = r.first_name and l.birth_date = r.birth_date, false) as exact from edges "
         "join record_index as l on edges.unique_id_l = l.unique_id "
         "join record_index as r on edges.unique_id_r = r.unique_id "
         "where match_probability >= ?",
@@ -206,6 +209,7 @@ def cluster(con: duckdb.DuckDBPyConnection, threshold: float) -> int:
     rest, forced = rest[order], forced[order]
     left, right = component[links["l"][rest]], component[links["r"][rest]]
     keep = left != right
+    exact = np.asarray(links["exact"], dtype=bool)[rest][keep].tolist()
     left, right, forced = left[keep].tolist(), right[keep].tolist(), forced[keep].tolist()
     merged = _cluster_facts(records, component, set(left) | set(right))
     parent = list(range(int(component.max(initial=-1)) + 1))
@@ -217,12 +221,12 @@ def cluster(con: duckdb.DuckDBPyConnection, threshold: float) -> int:
         return x
 
     refused = 0
-    for a, b, force in zip(left, right, forced, strict=True):
+    for a, b, force, same_identity in zip(left, right, forced, exact, strict=True):
         a, b = root(a), root(b)
         if a == b:
             continue
         into, other = merged[a], merged.pop(b)
-        if not force and _conflict(into, other):
+        if not force and _conflict(into, other, same_identity):
             merged[b] = other
             refused += 1
             continue
@@ -360,7 +364,7 @@ def link_delivery(
     con = _connect()
     try:
         records = load_records(con, typed_dir)
-        score(con, linkage_model.load_model(model_path, records))
+        score(con, linkage_model.load_model(model_path))
         scored = con.execute("select count(*) from edges").fetchall()[0][0]
         applied = apply_decisions(con, read_decisions(decisions_file))
         refused = cluster(con, threshold)

@@ -174,19 +174,16 @@ def packaged_model() -> Path:
 META_KEY = "crosstrack"
 
 
-def load_model(path: Path | None = None, records: int | None = None) -> dict[str, Any]:
-    """The trained splink settings. With `records` (the delivery's person records), the prior share of matching
-    pairs is rescaled from the training delivery's size: a person has as many records whatever the delivery's
-    size, so the share of random pairs that match falls as the records grow."""
+def load_model(path: Path | None = None) -> dict[str, Any]:
+    """The trained splink settings, with the prior share of matching pairs of the training delivery, whatever the
+    size of the delivery linked: a person's look-alikes and second SIDs come with the person, not with the size of
+    the delivery, so a pair's evidence decides the same way at every scale (docs/identity.md, "Probabilistic
+    linkage")."""
     path = path or packaged_model()
     if not path.is_file():
         raise FileNotFoundError(f"no trained linkage model at {path} (crosstrack linkage train)")
     settings = json.loads(path.read_text(encoding="utf-8"))
-    meta = settings.pop(META_KEY, {})
-    trained_on = meta.get("training_records")
-    if records and trained_on:
-        prior = settings["probability_two_random_records_match"] * (trained_on - 1) / max(records - 1, 1)
-        settings["probability_two_random_records_match"] = min(prior, 0.5)
+    settings.pop(META_KEY, None)
     return settings
 
 
