@@ -268,6 +268,17 @@ def ensure_key_registry(registry: Path) -> None:
     _replace_restricted(next_path, registry)
 
 
+def _restricted_tables_built(con: duckdb.DuckDBPyConnection, *tables: str) -> bool:
+    """Whether the build built every one of `tables` in the restricted schema (a partial build may not have)."""
+    placeholders = ", ".join("?" for _ in tables)
+    built = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'restricted' "
+        f"and table_name in ({placeholders})",
+        list(tables),
+    ).fetchall()[0][0]
+    return built == len(tables)
+
+
 def save_key_registry(database: Path, registry: Path) -> bool:
     """After a build passed: its restricted.person_key_registry becomes the registry file, and its key events are
     appended to person_key_events.parquet beside it; each written beside and moved into place. False (nothing
@@ -275,11 +286,7 @@ def save_key_registry(database: Path, registry: Path) -> bool:
     events_file = registry.with_name(KEY_EVENTS_NAME)
     con = duckdb.connect(str(database), read_only=True)
     try:
-        built = con.execute(
-            "select count(*) from information_schema.tables where table_schema = 'restricted' "
-            "and table_name in ('person_key_registry', 'person_key_events')"
-        ).fetchall()[0][0]
-        if built != 2:
+        if not _restricted_tables_built(con, "person_key_registry", "person_key_events"):
             return False
         registry_next = registry.with_name(registry.name + ".next")
         con.execute(
@@ -303,11 +310,7 @@ def key_event_counts(database: Path) -> dict[str, tuple[int, int]]:
     moved), for the build summary; empty for a partial build."""
     con = duckdb.connect(str(database), read_only=True)
     try:
-        built = con.execute(
-            "select count(*) from information_schema.tables where table_schema = 'restricted' "
-            "and table_name = 'person_key_events'"
-        ).fetchall()[0][0]
-        if not built:
+        if not _restricted_tables_built(con, "person_key_events"):
             return {}
         rows = con.execute(
             "select event_type, count(*), sum(record_count) from restricted.person_key_events group by 1 order by 1"

@@ -19,9 +19,8 @@ import numpy as np
 from crosstrack.generator import names
 from crosstrack.generator.config import IdentityNoiseRates
 from crosstrack.generator.frames import NA_DAY, Frame, year_of
-from crosstrack.linkage.records import LEGACY_SYSTEMS  # pre-2018 court and county records are the legacy case
+from crosstrack.linkage.records import LEGACY_BEFORE_YEAR, LEGACY_SYSTEMS  # pre-2018 court and county records
 
-LEGACY_BEFORE_YEAR = 2018
 SUFFIXES = np.array(["JR", "SR", "II", "III"])
 KEYBOARD_ROWS = ("QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM")
 PHONETIC = (

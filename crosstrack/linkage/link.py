@@ -15,13 +15,15 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from crosstrack.linkage import model as linkage_model
-from crosstrack.linkage.records import LEGACY_SYSTEMS, load_records
+from crosstrack.linkage.records import load_records
 
-# Pairs scored at or above this probability are the same person (chosen from the measured precision/recall curve,
-# docs/identity.md "Probabilistic linkage": the legacy profile at scale 0.1).
-MATCH_THRESHOLD = 0.95
+# Pairs scored at or above this probability (at the training delivery's prior) are the same person, chosen from the
+# measured precision/recall curve (docs/identity.md "Measured": the legacy profile at scales 0.1 and 1.0).
+MATCH_THRESHOLD = 0.99
 # A SID (from fingerprints) that agrees together with the birth date links two records whatever their names (an
 # alias, a married name): the model's independence assumption undervalues that agreement, so it is a rule.
 SID_AND_BIRTH_DATE = "l.sid = r.sid and l.birth_date = r.birth_date"
@@ -58,6 +60,7 @@ def _connect(memory: str = LINKAGE_MEMORY) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute(f"set memory_limit = '{memory}'")
     con.execute("set preserve_insertion_order = false")
+    con.execute("set enable_progress_bar = false")
     return con
 
 
@@ -160,51 +163,56 @@ def apply_decisions(con: duckdb.DuckDBPyConnection, decisions: list[dict[str, st
     return con.execute("select count(*) from decisions").fetchall()[0][0]
 
 
-def _conflict(a: dict, b: dict) -> bool:
-    """Two clusters (their SIDs by sorted digits -> seen on a current record, their sexes and races) are two people:
-    they carry SIDs and share none (a transposition keeps the digits), and either both hold a current SID, or their
-    sexes or their races have nothing in common. A person carries a second SID only on legacy records."""
+def _conflict(a: dict, b: dict, exact: bool) -> bool:
+    """Two clusters (their SIDs by sorted digits -> seen on a current record, their sexes and races),
+    linked by a pair of records that agree (`exact`) or not on both names and the birth date, are two people: they
+    carry SIDs and share none (a transposition keeps the digits), and either both hold a current SID, or the link's
+    names and birth date differ, or their sexes or their races have nothing in common. A person carries a second
+    SID only on legacy records, under the same name and birth date."""
     if not a["sids"] or not b["sids"] or a["sids"].keys() & b["sids"].keys():
         return False
-    if any(a["sids"].values()) and any(b["sids"].values()):
+    if not exact or (any(a["sids"].values()) and any(b["sids"].values())):
         return True
     return any(a[k] and b[k] and not a[k] & b[k] for k in ("sex", "race"))
 
 
 def cluster(con: duckdb.DuckDBPyConnection, threshold: float) -> int:
-    """The persons: table `clusters` (unique_id, cluster). The links at or above the threshold join clusters best
-    first (reviewers' matches before all), but a link never joins two clusters that `_conflict` says are two
+    """The persons: table `clusters` (unique_id, cluster). The links at or above the threshold between records with
+    the same SID (by its sorted digits) join first, all at once: they never join two people. The other links then
+    join clusters best first (reviewers' matches before all), but never two clusters that `_conflict` says are two
     people, so one record without a SID, or a look-alike's name and birth date, does not chain two persons into
     one. Returns the links refused."""
     con.execute(
         "create or replace temp table record_index as "
-        "select unique_id, (row_number() over (order by unique_id) - 1)::bigint as idx from person_records"
+        "select unique_id, (row_number() over (order by unique_id) - 1)::bigint as idx, sid_digits, "
+        "is_current, "
+        "sex, race, last_name, first_name, birth_date from person_records"
     )
-    legacy = ", ".join(f"'{system}'" for system in LEGACY_SYSTEMS)
-    sid, current, sex, race = (
-        column.tolist()
-        for column in con.execute(
-            f"select sid_digits, source_system not in ({legacy}), sex, race "
-            "from person_records join record_index using (unique_id) order by record_index.idx"
-        )
-        .fetchnumpy()
-        .values()
-    )
-    n = len(sid)
-    left, right, forced = (
-        con.execute(
-            "select l.idx, r.idx, edges.origin = 'review' as forced from edges "
-            "join record_index as l on edges.unique_id_l = l.unique_id "
-            "join record_index as r on edges.unique_id_r = r.unique_id "
-            "where match_probability >= ? "
-            "order by forced desc, match_probability desc, edges.unique_id_l, edges.unique_id_r",
-            [threshold],
-        )
-        .fetchnumpy()
-        .values()
-    )
-    parent = list(range(n))
-    merged: dict[int, dict] = {}  # a cluster of more than one record: its SIDs, sexes and races
+    records = con.sql("select sid_digits, is_current, sex, race from record_index order by idx").to_arrow_table()
+    n = records.num_rows
+    links = con.execute(
+        "select l.idx as l, r.idx as r, edges.origin = 'review' as forced, match_probability, "
+        "coalesce(l.sid_digits = r.sid_digits, false) as same_sid, coalesce(l.last_name = r.last_name "
+        "and l.first_name = r.first_name and l.birth_date = r.birth_date, false) as exact from edges "
+        "join record_index as l on edges.unique_id_l = l.unique_id "
+        "join record_index as r on edges.unique_id_r = r.unique_id "
+        "where match_probability >= ?",
+        [threshold],
+    ).fetchnumpy()
+    same = np.asarray(links["same_sid"], dtype=bool)
+    graph = coo_matrix((np.ones(int(same.sum()), dtype=np.int8), (links["l"][same], links["r"][same])), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    # the other links best first: reviewers' matches, then by probability, ties in record order
+    rest = np.flatnonzero(~same)
+    forced = np.asarray(links["forced"], dtype=bool)[rest]
+    order = np.lexsort((links["r"][rest], links["l"][rest], -links["match_probability"][rest], ~forced))
+    rest, forced = rest[order], forced[order]
+    left, right = component[links["l"][rest]], component[links["r"][rest]]
+    keep = left != right
+    exact = np.asarray(links["exact"], dtype=bool)[rest][keep].tolist()
+    left, right, forced = left[keep].tolist(), right[keep].tolist(), forced[keep].tolist()
+    merged = _cluster_facts(records, component, set(left) | set(right))
+    parent = list(range(int(component.max(initial=-1)) + 1))
 
     def root(x: int) -> int:
         while parent[x] != x:
@@ -212,22 +220,14 @@ def cluster(con: duckdb.DuckDBPyConnection, threshold: float) -> int:
             x = parent[x]
         return x
 
-    def about(x: int) -> dict:
-        if x in merged:
-            return merged[x]
-        return {
-            "sids": {sid[x]: current[x]} if sid[x] else {},
-            "sex": {sex[x]} if sex[x] else set(),
-            "race": {race[x]} if race[x] else set(),
-        }
-
     refused = 0
-    for a, b, force in zip(left.tolist(), right.tolist(), np.asarray(forced).tolist(), strict=True):
+    for a, b, force, same_identity in zip(left, right, forced, exact, strict=True):
         a, b = root(a), root(b)
         if a == b:
             continue
-        into, other = about(a), about(b)
-        if not force and _conflict(into, other):
+        into, other = merged[a], merged.pop(b)
+        if not force and _conflict(into, other, same_identity):
+            merged[b] = other
             refused += 1
             continue
         parent[b] = a
@@ -235,9 +235,7 @@ def cluster(con: duckdb.DuckDBPyConnection, threshold: float) -> int:
             into["sids"][digits] = into["sids"].get(digits, False) or is_current
         into["sex"] |= other["sex"]
         into["race"] |= other["race"]
-        merged[a] = into
-        merged.pop(b, None)
-    labels = np.fromiter((root(i) for i in range(n)), dtype=np.int64, count=n)
+    labels = np.fromiter((root(c) for c in component.tolist()), dtype=np.int64, count=n)
     con.register("labels", pa.table({"idx": np.arange(n, dtype=np.int64), "cluster": labels}))
     con.execute(
         "create or replace temp table clusters as "
@@ -245,6 +243,22 @@ def cluster(con: duckdb.DuckDBPyConnection, threshold: float) -> int:
     )
     con.unregister("labels")
     return refused
+
+
+def _cluster_facts(records: pa.Table, component: np.ndarray, wanted: set[int]) -> dict[int, dict]:
+    """For each component in `wanted`: its SIDs (sorted digits -> seen on a current record), sexes and races."""
+    facts: dict[int, dict] = {c: {"sids": {}, "sex": set(), "race": set()} for c in wanted}
+    rows = np.flatnonzero(np.isin(component, np.fromiter(wanted, dtype=component.dtype, count=len(wanted))))
+    columns = {name: records.column(name).take(pa.array(rows)).to_pylist() for name in records.column_names}
+    for i, c in enumerate(component[rows].tolist()):
+        fact = facts[c]
+        digits = columns["sid_digits"][i]
+        if digits:
+            fact["sids"][digits] = fact["sids"].get(digits, False) or columns["is_current"][i]
+        for key in ("sex", "race"):
+            if columns[key][i]:
+                fact[key].add(columns[key][i])
+    return facts
 
 
 def write_link_table(con: duckdb.DuckDBPyConnection, threshold: float, out: Path) -> tuple[int, int]:
@@ -350,7 +364,7 @@ def link_delivery(
     con = _connect()
     try:
         records = load_records(con, typed_dir)
-        score(con, linkage_model.load_model(model_path, records))
+        score(con, linkage_model.load_model(model_path))
         scored = con.execute("select count(*) from edges").fetchall()[0][0]
         applied = apply_decisions(con, read_decisions(decisions_file))
         refused = cluster(con, threshold)

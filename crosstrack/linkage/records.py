@@ -17,6 +17,10 @@ IDENTIFIERS = ("sid", "last_name", "first_name", "birth_date")
 # The systems whose pre-2018 records (court and county) are legacy data: the only records on which a person can carry
 # a second SID (docs/identity.md, "Probabilistic linkage"). A SID on a record of another system is a current SID.
 LEGACY_SYSTEMS = ("masscourts", "ims", "oms", "jms")
+# ... and their records dated before this year (a record of theirs dated from it on is current data).
+LEGACY_BEFORE_YEAR = 2018
+# The staged column that dates a record, for the person files of legacy systems that carry one.
+RECORD_DATES = {"masscourts": "filing_date"}
 # The reference seeds that conform each system's codes (the warehouse reads the same files).
 CODE_SEEDS = {"sex": ("assigned_sex_codes.csv", "assigned_sex"), "race": ("race_codes.csv", "race")}
 
@@ -44,6 +48,11 @@ def _normalized(column: str) -> str:
     return f"nullif(regexp_replace(upper(cast({column} as varchar)), '[^A-Z]', '', 'g'), '')"
 
 
+def _record_date(system: str, columns: dict[str, str]) -> str:
+    column = RECORD_DATES.get(system)
+    return f'try_cast("{columns[column]}" as date)' if column else "cast(null as date)"
+
+
 def records_sql(typed_dir: Path) -> str:
     """One select of every person record: unique_id, source_system, source_record_id and the identifiers."""
     parts = []
@@ -58,7 +67,8 @@ def records_sql(typed_dir: Path) -> str:
                 {_normalized(f'"{columns["first_name"]}"')} as first_name,
                 try_cast("{columns["birth_date"]}" as date) as birth_date,
                 cast("{columns["assigned_sex_code"]}" as varchar) as sex_code,
-                cast("{columns["race_code"]}" as varchar) as race_code
+                cast("{columns["race_code"]}" as varchar) as race_code,
+                {_record_date(system, columns)} as record_date
             from read_parquet('{path}')"""
         )
     return "\nunion all\n".join(parts)
@@ -84,7 +94,7 @@ def load_records(con: duckdb.DuckDBPyConnection, typed_dir: Path, table: str = "
         columns.append(f"case when {name}_codes.{value} not in ({unknown}) then {name}_codes.{value} end as {name}")
     con.execute(
         "create or replace temp table raw_person_records as select typed.source_system, typed.source_record_id, "
-        f"typed.sid, typed.last_name, typed.first_name, typed.birth_date, {', '.join(columns)} "
+        f"typed.sid, typed.last_name, typed.first_name, typed.birth_date, typed.record_date, {', '.join(columns)} "
         f"from typed_person_records as typed {' '.join(joins)}"
     )
     prepare_records(con, "raw_person_records", table)
@@ -93,8 +103,16 @@ def load_records(con: duckdb.DuckDBPyConnection, typed_dir: Path, table: str = "
 
 def prepare_records(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
     """The comparison columns from source_system, source_record_id, sid, last_name, first_name, birth_date, sex and
-    race (already normalized and conformed): the first name's forms (itself and the names it is a nickname of),
-    the birth date as text, and the SID's digits sorted (a transposition keeps them)."""
+    race (already normalized and conformed) and, when `source` has it, record_date (RECORD_DATES): the first name's
+    forms (itself and the names it is a nickname of), the birth date as text, the SID's digits sorted (a
+    transposition keeps them), and whether the record is current data (`is_current`: not a legacy record)."""
+    has_date = bool(
+        con.execute(
+            "select count(*) from duckdb_columns() where table_name = ? and column_name = 'record_date'", [source]
+        ).fetchall()[0][0]
+    )
+    legacy = ", ".join(f"'{system}'" for system in LEGACY_SYSTEMS)
+    record_date = "deduplicated.record_date" if has_date else "cast(null as date)"
     if not _table_exists(con, "nicknames"):
         con.execute("create or replace temp table nicknames (name varchar, nickname varchar)")
         con.executemany("insert into nicknames values (?, ?)", list(nickname_pairs()))
@@ -124,7 +142,9 @@ def prepare_records(con: duckdb.DuckDBPyConnection, source: str, table: str) -> 
             strftime(deduplicated.birth_date, '%Y%m%d') as birth_date_text,
             case when deduplicated.sid is not null
                 then array_to_string(list_sort(string_split(deduplicated.sid, '')), '')
-            end as sid_digits
+            end as sid_digits,
+            deduplicated.source_system not in ({legacy})
+                or coalesce(year({record_date}) >= {LEGACY_BEFORE_YEAR}, false) as is_current
         from deduplicated
         left join forms on deduplicated.first_name = forms.first_name
         """

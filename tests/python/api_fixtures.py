@@ -300,12 +300,17 @@ def api_restricted_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def api_settings(tmp_path: Path, api_public_db: Path, api_restricted_db: Path) -> Settings:
+def api_settings(
+    tmp_path: Path, api_public_db: Path, api_restricted_db: Path, request: pytest.FixtureRequest
+) -> Settings:
+    """The API's settings over the fixture's databases; a test module changes fields by indirect parametrization
+    (`pytest.mark.parametrize("api_settings", [{field: value}], indirect=True)`)."""
     return Settings(
         public_db=api_public_db,
         db=api_restricted_db,
         api_keys=tmp_path / "api_keys.json",
         audit_log=tmp_path / "audit.log",
+        **getattr(request, "param", {}),
     )
 
 

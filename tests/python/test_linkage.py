@@ -18,6 +18,7 @@ from crosstrack.linkage.model import load_model
 from crosstrack.linkage.records import prepare_records
 
 COLUMNS = ["source_system", "source_record_id", "sid", "last_name", "first_name", "birth_date", "sex", "race"]
+RECORD_DATE = "record_date"  # a court docket's filing date (records.RECORD_DATES), else None
 
 
 def _background(n: int = 400) -> list[tuple]:
@@ -43,7 +44,9 @@ def _background(n: int = 400) -> list[tuple]:
 
 def _scored(rows: list[tuple]) -> tuple[duckdb.DuckDBPyConnection, dict[frozenset, float]]:
     con = link._connect("1GB")
-    frame = pd.DataFrame(rows + _background(), columns=COLUMNS)
+    rows = [row if len(row) > len(COLUMNS) else (*row, None) for row in rows + _background()]
+    frame = pd.DataFrame(rows, columns=[*COLUMNS, RECORD_DATE])
+    frame[RECORD_DATE] = pd.to_datetime(frame[RECORD_DATE]).dt.date
     con.register("frame", frame)
     con.execute("create temp table raw_records as select * from frame")
     prepare_records(con, "raw_records", "person_records")
@@ -86,60 +89,63 @@ def hard_pairs():
         ("probation", "L1", "01910001", "RIVERA", "JOSE", D(1985, 5, 5), "Male", "White"),
         ("parole", "L2", "01920002", "RIVERA", "JOSE", D(1985, 5, 5), "Male", "White"),
         ("masscourts", "L3", None, "RIVERA", "JOSE", D(1985, 5, 5), "Male", "White"),
-        # a person with a second SID on a legacy (court) record, the first on a current one
+        # a person with a second SID on a legacy (court, filed before 2018) record, the first on a current one
         ("probation", "P1", "01950001", "GAGNON", "LUC", D(1972, 9, 30), "Male", "White"),
-        ("masscourts", "P2", "01990009", "GAGNON", "LUC", D(1972, 9, 30), "Male", "White"),
+        ("masscourts", "P2", "01990009", "GAGNON", "LUC", D(1972, 9, 30), "Male", "White", D(2015, 4, 1)),
+        # look-alikes: the same, but the court record filed in 2020 is current data, where no one has a second SID
+        ("probation", "N1", "01960001", "LAVOIE", "DAVID", D(1978, 7, 20), "Male", "White"),
+        ("masscourts", "N2", "01960777", "LAVOIE", "DAVID", D(1978, 7, 20), "Male", "White", D(2020, 4, 1)),
     ]
     con, scores = _scored(rows)
     yield con, scores
     con.close()
 
 
-def test_a_nickname_with_a_typo_and_no_sid_links(hard_pairs):
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("ims:W1", "masscourts:C1"),  # a nickname with a typo and no SID
+        ("jms:S1", "masscourts:S2"),  # a person with two SIDs
+        ("probation:R3", "masscourts:R2"),  # a wrong SID: linked to the person, not to the SID
+        ("ims:A1", "masscourts:A2"),  # an alias with the SID and the birth date
+        ("ims:X1", "oms:X2"),  # a transposed SID
+    ],
+    ids=["nickname_typo_no_sid", "two_sids", "wrong_sid_person", "alias", "transposed_sid"],
+)
+def test_a_hard_pair_of_one_person_links(hard_pairs, a: str, b: str):
     _, scores = hard_pairs
-    assert _probability(scores, "ims:W1", "masscourts:C1") >= link.MATCH_THRESHOLD
+    assert _probability(scores, a, b) >= link.MATCH_THRESHOLD
 
 
-def test_twins_stay_two_people(hard_pairs):
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("ims:T1", "oms:T2"),  # twins
+        ("ims:R1", "masscourts:R2"),  # a wrong SID: the SID's holder is another person
+    ],
+    ids=["twins", "wrong_sid_holder"],
+)
+def test_a_hard_pair_of_two_people_stays_apart(hard_pairs, a: str, b: str):
     _, scores = hard_pairs
-    assert _probability(scores, "ims:T1", "oms:T2") < link.MATCH_THRESHOLD
+    assert _probability(scores, a, b) < link.MATCH_THRESHOLD
 
 
-def test_a_person_with_two_sids_links(hard_pairs):
-    _, scores = hard_pairs
-    assert _probability(scores, "jms:S1", "masscourts:S2") >= link.MATCH_THRESHOLD
-
-
-def test_a_wrong_sid_links_to_the_person_not_to_the_sid(hard_pairs):
-    _, scores = hard_pairs
-    assert _probability(scores, "probation:R3", "masscourts:R2") >= link.MATCH_THRESHOLD
-    assert _probability(scores, "ims:R1", "masscourts:R2") < link.MATCH_THRESHOLD
-
-
-def test_an_alias_with_the_sid_and_birth_date_links(hard_pairs):
-    _, scores = hard_pairs
-    assert _probability(scores, "ims:A1", "masscourts:A2") >= link.MATCH_THRESHOLD
-
-
-def test_a_transposed_sid_links(hard_pairs):
-    _, scores = hard_pairs
-    assert _probability(scores, "ims:X1", "oms:X2") >= link.MATCH_THRESHOLD
-
-
-def _anchors(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> pd.Series:
-    link.cluster(con, link.MATCH_THRESHOLD)
+def _anchors(con: duckdb.DuckDBPyConnection, tmp_path: Path, threshold: float = link.MATCH_THRESHOLD) -> pd.Series:
+    link.cluster(con, threshold)
     out = tmp_path / "links.parquet"
-    link.write_link_table(con, link.MATCH_THRESHOLD, out)
+    link.write_link_table(con, threshold, out)
     return pq.read_table(out).to_pandas().set_index(["source_system", "source_record_id"])["link_anchor"]
 
 
 def test_a_record_without_a_sid_does_not_chain_two_look_alikes(hard_pairs, tmp_path):
     con, scores = hard_pairs
-    # every pair links by its score: the clustering alone keeps two people with current SIDs apart
-    assert _probability(scores, "probation:L1", "parole:L2") >= link.MATCH_THRESHOLD
-    assert _probability(scores, "probation:L1", "masscourts:L3") >= link.MATCH_THRESHOLD
-    assert _probability(scores, "parole:L2", "masscourts:L3") >= link.MATCH_THRESHOLD
-    anchor = _anchors(con, tmp_path)
+    # at a threshold where every pair links by its score, the clustering alone keeps two people with current SIDs
+    # apart
+    threshold = 0.95
+    assert _probability(scores, "probation:L1", "parole:L2") >= threshold
+    assert _probability(scores, "probation:L1", "masscourts:L3") >= threshold
+    assert _probability(scores, "parole:L2", "masscourts:L3") >= threshold
+    anchor = _anchors(con, tmp_path, threshold)
     assert anchor["probation", "L1"] != anchor["parole", "L2"]
     assert anchor["masscourts", "L3"] in (anchor["probation", "L1"], anchor["parole", "L2"])
 
@@ -149,6 +155,20 @@ def test_a_second_sid_on_a_legacy_record_joins_the_person(hard_pairs, tmp_path):
     assert _probability(scores, "probation:P1", "masscourts:P2") >= link.MATCH_THRESHOLD
     anchor = _anchors(con, tmp_path)
     assert anchor["probation", "P1"] == anchor["masscourts", "P2"]
+
+
+def test_a_look_alike_on_a_recent_court_record_stays_apart(hard_pairs, tmp_path):
+    con, scores = hard_pairs
+    assert _probability(scores, "probation:N1", "masscourts:N2") >= link.MATCH_THRESHOLD  # the score alone links
+    anchor = _anchors(con, tmp_path)
+    assert anchor["probation", "N1"] != anchor["masscourts", "N2"]
+
+
+def test_two_sids_join_only_through_records_of_the_same_name_and_birth_date():
+    current = {"sids": {"01234567": True}, "sex": {"Male"}, "race": {"White"}}
+    legacy = {"sids": {"01234789": False}, "sex": {"Male"}, "race": {"White"}}
+    assert not link._conflict(current, legacy, exact=True)
+    assert link._conflict(current, legacy, exact=False)
 
 
 def test_clusters_follow_the_links_and_reviewers_override_the_model(hard_pairs, tmp_path):

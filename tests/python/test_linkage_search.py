@@ -11,7 +11,6 @@ import pytest
 from api_fixtures import build_restricted_db
 from fastapi.testclient import TestClient
 
-from crosstrack.api import create_app
 from crosstrack.api.keys import add_key
 from crosstrack.settings import Settings
 
@@ -27,26 +26,16 @@ ROWS = [
 ]
 
 
+# The restricted person search's own limit, so that the rate-limit test stays short.
+pytestmark = pytest.mark.parametrize(
+    "api_settings", [{"api_restricted_limit": "5/minute"}], indirect=True, ids=["limit5"]
+)
+
+
 @pytest.fixture(scope="module")
-def search_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def api_restricted_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The restricted warehouse of this module: the search index of ROWS."""
     return build_restricted_db(tmp_path_factory.mktemp("search") / "crosstrack.duckdb", search_rows=ROWS)
-
-
-@pytest.fixture
-def settings(tmp_path: Path, api_public_db: Path, search_db: Path) -> Settings:
-    return Settings(
-        public_db=api_public_db,
-        db=search_db,
-        api_keys=tmp_path / "api_keys.json",
-        audit_log=tmp_path / "audit.log",
-        api_restricted_limit="5/minute",
-    )
-
-
-@pytest.fixture
-def client(settings: Settings) -> TestClient:
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
 
 
 def _key(settings: Settings, role: str) -> dict[str, str]:
@@ -58,31 +47,33 @@ def _audit(settings: Settings) -> list[dict]:
     return [json.loads(line) for line in settings.audit_log.read_text().splitlines()]
 
 
-def test_no_key_and_a_public_key_are_refused_and_audited(client: TestClient, settings: Settings) -> None:
-    assert client.get(SEARCH, params={"sid": "01234567"}).status_code == 401
-    assert client.get(SEARCH, params={"sid": "01234567"}, headers=_key(settings, "public")).status_code == 403
-    entries = _audit(settings)
+def test_no_key_and_a_public_key_are_refused_and_audited(api_client: TestClient, api_settings: Settings) -> None:
+    assert api_client.get(SEARCH, params={"sid": "01234567"}).status_code == 401
+    assert api_client.get(SEARCH, params={"sid": "01234567"}, headers=_key(api_settings, "public")).status_code == 403
+    entries = _audit(api_settings)
     assert [(e["path"], e["status"], e["role"]) for e in entries] == [(SEARCH, 401, None), (SEARCH, 403, "public")]
 
 
-def test_a_sid_finds_the_person_and_its_transposition_scores_lower(client: TestClient, settings: Settings) -> None:
-    response = client.get(SEARCH, params={"sid": "01234567"}, headers=_key(settings, "restricted"))
+def test_a_sid_finds_the_person_and_its_transposition_scores_lower(
+    api_client: TestClient, api_settings: Settings
+) -> None:
+    response = api_client.get(SEARCH, params={"sid": "01234567"}, headers=_key(api_settings, "restricted"))
     assert response.status_code == 200, response.text
     assert response.json()["candidates"] == [{"person_key": ANNA, "score": 1.0}, {"person_key": LUIS, "score": 0.8}]
-    entry = _audit(settings)[-1]
+    entry = _audit(api_settings)[-1]
     assert (entry["role"], entry["status"], entry["path"], entry["person_key"]) == ("restricted", 200, SEARCH, None)
-    assert "01234567" not in settings.audit_log.read_text()  # the audit log never holds the searched SID
+    assert "01234567" not in api_settings.audit_log.read_text()  # the audit log never holds the searched SID
 
 
 def test_a_name_with_a_typo_and_a_birth_date_finds_the_person_not_the_namesake(
-    client: TestClient, settings: Settings
+    api_client: TestClient, api_settings: Settings
 ) -> None:
     params = {"last_name": "Silvia", "first_name": "Anna", "birth_date": "1990-03-07"}
-    response = client.get(SEARCH, params=params, headers=_key(settings, "restricted"))
+    response = api_client.get(SEARCH, params=params, headers=_key(api_settings, "restricted"))
     assert response.status_code == 200, response.text
     (candidate,) = response.json()["candidates"]
     assert candidate["person_key"] == ANNA and 0.8 <= candidate["score"] < 1
-    assert "SILVIA" not in settings.audit_log.read_text().upper()
+    assert "SILVIA" not in api_settings.audit_log.read_text().upper()
 
 
 @pytest.mark.parametrize(
@@ -96,16 +87,16 @@ def test_a_name_with_a_typo_and_a_birth_date_finds_the_person_not_the_namesake(
     ],
 )
 def test_a_bad_search_is_a_400_naming_the_parameter(
-    client: TestClient, settings: Settings, params: dict, parameter: str
+    api_client: TestClient, api_settings: Settings, params: dict, parameter: str
 ) -> None:
-    response = client.get(SEARCH, params=params, headers=_key(settings, "restricted"))
+    response = api_client.get(SEARCH, params=params, headers=_key(api_settings, "restricted"))
     assert response.status_code == 400
     assert response.json()["parameter"] == parameter
-    assert _audit(settings)[-1]["status"] == 400
+    assert _audit(api_settings)[-1]["status"] == 400
 
 
-def test_searches_are_rate_limited_per_key(client: TestClient, settings: Settings) -> None:
-    headers = _key(settings, "restricted")
-    statuses = [client.get(SEARCH, params={"sid": "01234567"}, headers=headers).status_code for _ in range(6)]
+def test_searches_are_rate_limited_per_key(api_client: TestClient, api_settings: Settings) -> None:
+    headers = _key(api_settings, "restricted")
+    statuses = [api_client.get(SEARCH, params={"sid": "01234567"}, headers=headers).status_code for _ in range(6)]
     assert statuses == [200] * 5 + [429]
-    assert _audit(settings)[-1]["status"] == 429
+    assert _audit(api_settings)[-1]["status"] == 429
