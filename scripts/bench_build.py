@@ -31,7 +31,7 @@ from pathlib import Path
 GENERATE = "generate"
 BUILD_STAGES = ("gate", "link", "dbt", "docs", "reconcile", "publish")
 STAGES = (GENERATE, *BUILD_STAGES)
-STAGE_NEEDS = {"link": ("gate",), "reconcile": ("gate", "dbt"), "docs": ("dbt",), "publish": ("dbt",)}
+STAGE_NEEDS = {"reconcile": ("gate", "dbt"), "docs": ("dbt",), "publish": ("dbt",)}
 TOP_MODELS = 10
 
 
@@ -55,17 +55,28 @@ def parser() -> argparse.ArgumentParser:
 
 def paths(args: argparse.Namespace, stages: list[str]) -> dict[str, Path]:
     """Without the gate stage, dbt reads the gate's output already beside the delivery (DATA/quality, as
-    `crosstrack validate --out DATA/quality` or `make demo` writes it): only read, never written."""
+    `crosstrack validate --out DATA/quality` or `make demo` writes it): only read, never written. The link stage
+    writes its table into the gate's folder, so with link and without gate the run's quality folder links to
+    DATA/quality's entries (reused_gate_output) and the link table is written beside those links."""
     run = args.out / "run"
     data = args.data if args.data is not None else args.out / "data"
     return {
         "data": data,
         "landing": data / "landing" if (data / "landing").is_dir() else data,
-        "quality": run / "quality" if "gate" in stages else data / "quality",
+        "quality": run / "quality" if "gate" in stages or "link" in stages else data / "quality",
+        "reused_quality": data / "quality",
         "warehouse": run / "crosstrack.duckdb",
         "target": run / "target",
         "public": run / "public",
     }
+
+
+def reused_gate_output(where: dict[str, Path]) -> None:
+    """The run's quality folder: a link to every entry of the reused gate output but its link stage's folder."""
+    where["quality"].mkdir(parents=True)
+    for entry in where["reused_quality"].iterdir():
+        if entry.name != "linkage":
+            (where["quality"] / entry.name).symlink_to(entry.resolve())
 
 
 def run_child(args: argparse.Namespace, stages: list[str]) -> None:
@@ -151,10 +162,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.data is None and GENERATE not in stages:
         raise SystemExit("without --data the delivery is generated: keep generate in --stages")
-    if "dbt" in stages and "gate" not in stages and not (paths(args, stages)["quality"] / "landing").is_dir():
-        raise SystemExit(
-            f"--stages without gate: dbt reads the gate's output, none in {paths(args, stages)['quality']}"
-        )
+    reused = paths(args, stages)["reused_quality"]
+    if {"dbt", "link"} & set(stages) and "gate" not in stages and not (reused / "landing").is_dir():
+        raise SystemExit(f"--stages without gate: dbt and link read the gate's output, none in {reused}")
     if args.runs < 1:
         raise SystemExit("--runs must be 1 or more")
 
@@ -165,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     models: dict[str, list[float]] = {}
     for number in range(1, args.runs + 1):
         shutil.rmtree(args.out / "run", ignore_errors=True)  # each run builds anew (and a fresh key registry)
+        if "link" in stages and "gate" not in stages:
+            reused_gate_output(paths(args, stages))
         total = 0.0
         for stage in stages:
             seconds, peak = measure(argv, stage)
