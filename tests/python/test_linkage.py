@@ -42,9 +42,9 @@ def _background(n: int = 400) -> list[tuple]:
     return rows
 
 
-def _scored(rows: list[tuple]) -> tuple[duckdb.DuckDBPyConnection, dict[frozenset, float]]:
+def _scored(rows: list[tuple], background: int = 400) -> tuple[duckdb.DuckDBPyConnection, dict[frozenset, float]]:
     con = link._connect("1GB")
-    rows = [row if len(row) > len(COLUMNS) else (*row, None) for row in rows + _background()]
+    rows = [row if len(row) > len(COLUMNS) else (*row, None) for row in rows + _background(background)]
     frame = pd.DataFrame(rows, columns=[*COLUMNS, RECORD_DATE])
     frame[RECORD_DATE] = pd.to_datetime(frame[RECORD_DATE]).dt.date
     con.register("frame", frame)
@@ -62,41 +62,43 @@ def _probability(scores: dict[frozenset, float], a: str, b: str) -> float:
 D = dt.date
 
 
+HARD_PAIRS = [
+    # nickname plus a typo, no SID on the court record
+    ("ims", "W1", "01234567", "SULLIVAN", "WILLIAM", D(1980, 1, 2), "Male", "White"),
+    ("masscourts", "C1", None, "SULLIVNA", "BILL", D(1980, 1, 2), "Male", "White"),
+    # twins: same last name and birth date, another first name, their own SIDs
+    ("ims", "T1", "01300001", "OKAFOR", "KWAME", D(1991, 6, 9), "Male", "Black / African American"),
+    ("oms", "T2", "01300002", "OKAFOR", "MALIK", D(1991, 6, 9), "Male", "Black / African American"),
+    # one person with two SIDs in legacy data: all else agrees
+    ("jms", "S1", "01400001", "PELLETIER", "NADIA", D(1975, 11, 23), "Female", "White"),
+    ("masscourts", "S2", "05400009", "PELLETIER", "NADIA", D(1975, 11, 23), "Female", "White"),
+    # a wrong SID: R2 carries A's SID (R1) but is B (R3)
+    ("ims", "R1", "01500001", "NGUYEN", "MINH", D(1969, 4, 30), "Male", "Asian / Pacific Islander"),
+    ("probation", "R3", "01600001", "CABRAL", "JOSE", D(1988, 8, 14), "Male", "White"),
+    ("masscourts", "R2", "01500001", "CABRAL", "JOSE", D(1988, 8, 14), "Male", "White"),
+    # an alias delivered as the main name: the SID and the birth date agree, no name does
+    ("ims", "A1", "01800001", "BAKER", "JOHN", D(1979, 2, 2), "Male", "White"),
+    ("masscourts", "A2", "01800001", "FONTAINE", "LUIS", D(1979, 2, 2), "Male", "White"),
+    # a transposed SID
+    ("ims", "X1", "01723456", "MORIARTY", "SEAN", D(1984, 3, 17), "Male", "White"),
+    ("oms", "X2", "01724356", "MORIARTY", "SEAN", D(1984, 3, 17), "Male", "White"),
+    # look-alikes: same names and birth date, each their own SID on a current (probation, parole) record, and a
+    # court record without a SID that links to both
+    ("probation", "L1", "01910001", "RIVERA", "JOSE", D(1985, 5, 5), "Male", "White"),
+    ("parole", "L2", "01920002", "RIVERA", "JOSE", D(1985, 5, 5), "Male", "White"),
+    ("masscourts", "L3", None, "RIVERA", "JOSE", D(1985, 5, 5), "Male", "White"),
+    # a person with a second SID on a legacy (court, filed before 2018) record, the first on a current one
+    ("probation", "P1", "01950001", "GAGNON", "LUC", D(1972, 9, 30), "Male", "White"),
+    ("masscourts", "P2", "01990009", "GAGNON", "LUC", D(1972, 9, 30), "Male", "White", D(2015, 4, 1)),
+    # look-alikes: the same, but the court record filed in 2020 is current data, where no one has a second SID
+    ("probation", "N1", "01960001", "LAVOIE", "DAVID", D(1978, 7, 20), "Male", "White"),
+    ("masscourts", "N2", "01960777", "LAVOIE", "DAVID", D(1978, 7, 20), "Male", "White", D(2020, 4, 1)),
+]
+
+
 @pytest.fixture(scope="module")
 def hard_pairs():
-    rows = [
-        # nickname plus a typo, no SID on the court record
-        ("ims", "W1", "01234567", "SULLIVAN", "WILLIAM", D(1980, 1, 2), "Male", "White"),
-        ("masscourts", "C1", None, "SULLIVNA", "BILL", D(1980, 1, 2), "Male", "White"),
-        # twins: same last name and birth date, another first name, their own SIDs
-        ("ims", "T1", "01300001", "OKAFOR", "KWAME", D(1991, 6, 9), "Male", "Black / African American"),
-        ("oms", "T2", "01300002", "OKAFOR", "MALIK", D(1991, 6, 9), "Male", "Black / African American"),
-        # one person with two SIDs in legacy data: all else agrees
-        ("jms", "S1", "01400001", "PELLETIER", "NADIA", D(1975, 11, 23), "Female", "White"),
-        ("masscourts", "S2", "05400009", "PELLETIER", "NADIA", D(1975, 11, 23), "Female", "White"),
-        # a wrong SID: R2 carries A's SID (R1) but is B (R3)
-        ("ims", "R1", "01500001", "NGUYEN", "MINH", D(1969, 4, 30), "Male", "Asian / Pacific Islander"),
-        ("probation", "R3", "01600001", "CABRAL", "JOSE", D(1988, 8, 14), "Male", "White"),
-        ("masscourts", "R2", "01500001", "CABRAL", "JOSE", D(1988, 8, 14), "Male", "White"),
-        # an alias delivered as the main name: the SID and the birth date agree, no name does
-        ("ims", "A1", "01800001", "BAKER", "JOHN", D(1979, 2, 2), "Male", "White"),
-        ("masscourts", "A2", "01800001", "FONTAINE", "LUIS", D(1979, 2, 2), "Male", "White"),
-        # a transposed SID
-        ("ims", "X1", "01723456", "MORIARTY", "SEAN", D(1984, 3, 17), "Male", "White"),
-        ("oms", "X2", "01724356", "MORIARTY", "SEAN", D(1984, 3, 17), "Male", "White"),
-        # look-alikes: same names and birth date, each their own SID on a current (probation, parole) record, and a
-        # court record without a SID that links to both
-        ("probation", "L1", "01910001", "RIVERA", "JOSE", D(1985, 5, 5), "Male", "White"),
-        ("parole", "L2", "01920002", "RIVERA", "JOSE", D(1985, 5, 5), "Male", "White"),
-        ("masscourts", "L3", None, "RIVERA", "JOSE", D(1985, 5, 5), "Male", "White"),
-        # a person with a second SID on a legacy (court, filed before 2018) record, the first on a current one
-        ("probation", "P1", "01950001", "GAGNON", "LUC", D(1972, 9, 30), "Male", "White"),
-        ("masscourts", "P2", "01990009", "GAGNON", "LUC", D(1972, 9, 30), "Male", "White", D(2015, 4, 1)),
-        # look-alikes: the same, but the court record filed in 2020 is current data, where no one has a second SID
-        ("probation", "N1", "01960001", "LAVOIE", "DAVID", D(1978, 7, 20), "Male", "White"),
-        ("masscourts", "N2", "01960777", "LAVOIE", "DAVID", D(1978, 7, 20), "Male", "White", D(2020, 4, 1)),
-    ]
-    con, scores = _scored(rows)
+    con, scores = _scored(HARD_PAIRS)
     yield con, scores
     con.close()
 
@@ -128,6 +130,18 @@ def test_a_hard_pair_of_one_person_links(hard_pairs, a: str, b: str):
 def test_a_hard_pair_of_two_people_stays_apart(hard_pairs, a: str, b: str):
     _, scores = hard_pairs
     assert _probability(scores, a, b) < link.MATCH_THRESHOLD
+
+
+def test_a_pairs_probability_does_not_fall_as_the_delivery_grows(hard_pairs):
+    """The prior is the training delivery's whatever the size of the delivery linked: a person's look-alikes and
+    second SIDs come with the person, so ten times the records must not lower the score of the same pair."""
+    _, scores = hard_pairs
+    con, grown = _scored(HARD_PAIRS, background=4000)
+    con.close()
+    pairs = [pair for pair in scores if not any(record.startswith("probation:BG") for record in pair)]
+    assert len(pairs) >= 8
+    for pair in pairs:
+        assert grown.get(pair, 0.0) >= scores[pair] - 1e-9, sorted(pair)
 
 
 def _anchors(con: duckdb.DuckDBPyConnection, tmp_path: Path, threshold: float = link.MATCH_THRESHOLD) -> pd.Series:
