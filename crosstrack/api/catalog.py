@@ -33,10 +33,6 @@ class Dimension:
     values: tuple[str, ...]  # in value_order
     value_order: dict[str, int] = field(hash=False, compare=False)
 
-    def order_of(self, value: str | None) -> tuple[int, str]:
-        text = "" if value is None else str(value)
-        return (self.value_order.get(text, len(self.value_order)), text)
-
 
 @dataclass(frozen=True)
 class Metric:

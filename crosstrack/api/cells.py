@@ -80,12 +80,6 @@ class CubeCells:
     suppressed: np.ndarray  # bool
     sets: dict[str, tuple[int, int]]
 
-    @property
-    def size_bytes(self) -> int:
-        arrays = [self.suppressed, *(c.codes for c in self.keys.values()), *(m.data for m in self.metrics.values())]
-        arrays += [m.nulls for m in self.metrics.values() if m.nulls is not None]
-        return sum(array.nbytes for array in arrays)
-
     def select(self, grouping_key: str, filters: Sequence[tuple[str, str]], order: Sequence[str]) -> np.ndarray:
         """The rows of one grouping set whose column text equals each filter's value, ordered by `order`'s columns
         (each by its dimension's value order); positions into this object's arrays."""
@@ -170,7 +164,7 @@ def _key_column(
     text = [value if texts is None else texts.get(value) for value in raw]
     values = np.empty(len(raw), dtype=object)
     values[:] = [json_value(value) for value in raw]
-    # Rank: the dimension's value order, then values it does not list, by their text (Dimension.order_of).
+    # Rank: the dimension's value order, then values it does not list, by their text.
     orders = [_order_of(order, value) for value in values]
     ranking = sorted(range(len(raw)), key=lambda code: orders[code])
     ranks = np.empty(len(raw), dtype=np.int32)
