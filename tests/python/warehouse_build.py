@@ -14,6 +14,7 @@ import pytest
 
 from crosstrack.pipeline import build_warehouse, dbt_command, dbt_environment, venv_bin
 from crosstrack.secret import SECRET_FILE_ENV
+from crosstrack.settings import ENV_PREFIX
 
 TEST_SCALE = "0.01"
 TEST_SEED = "7"
@@ -138,7 +139,7 @@ class WarehouseCopies:
         if self.saved_parse.is_file():
             shutil.copyfile(self.saved_parse, target / PARTIAL_PARSE)
         variables = {**dbt_environment(self.built.landing, copy, None, target), **(env or {})}
-        variables["CROSSTRACK_DB"] = COPY_NAME  # relative to the working folder: the same profile in every run
+        variables[ENV_PREFIX + "DB"] = COPY_NAME  # relative to the working folder: the same profile in every run
         completed = subprocess.run(
             dbt_command(verb, self.built.as_of, *extra),
             cwd=folder,
