@@ -78,11 +78,26 @@ checked as (
     {%- endif %}
 ),
 
+-- the primary keys more than one row holds (few): the first row of each, among the sound rows and among the others
+repeated_keys as (
+    select
+        is_sound,
+        {{ primary_key }},
+        min(landing_row) as first_landing_row
+    from checked
+    group by is_sound, {{ primary_key }}
+    having count(*) > 1
+),
+
 keyed as (
     select
-        *,
-        min(landing_row) over (partition by is_sound, {{ primary_key }}) as first_landing_row
+        checked.*,
+        repeated_keys.first_landing_row
     from checked
+    left join repeated_keys
+        on
+            checked.is_sound = repeated_keys.is_sound
+            and checked.{{ primary_key }} is not distinct from repeated_keys.{{ primary_key }}
 ),
 
 final as (
