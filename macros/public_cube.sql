@@ -230,25 +230,51 @@ protected as (
     {{- return(run_query(total).columns[0].values()[0] | int) -}}
 {% endmacro %}
 
-{#- Every relation of the cube (a cell and its children along one more dimension: the cell is their sum). -#}
+{#- Every relation of the cube (a cell and its children along one more dimension: the cell is their sum). Each
+    cell's dimensions and values are split once; dropping each of its dimensions in turn names a parent (the same
+    partition, the other dimensions and their values), and every parent is found in one join. -#}
 {% macro public_cube_links(protected) %}
-    {%- for position in range(1, public_max_dimensions() + 1) %}
-    {%- set others = range(1, public_max_dimensions() + 1) | reject('equalto', position) | list %}
+    {%- set positions = range(1, public_max_dimensions() + 1) | list %}
+with
+
+split_cells as (
     select
-        child.cell_id as child_id,
-        parent.cell_id as parent_id,
-        {{ dbt.split_part('child.dimensions', "','", position) }} as dimension
-    from {{ protected }} as child
-    inner join {{ protected }} as parent
-        on
-            child.partition_key = parent.partition_key
-            and parent.dimensions = concat_ws(',', {% for other in others %}nullif({{ dbt.split_part('child.dimensions', "','", other) }}, ''){{ ', ' if not loop.last }}{% endfor %})
-            and parent.dimension_values = concat_ws('|', {% for other in others %}case when nullif({{ dbt.split_part('child.dimensions', "','", other) }}, '') is not null then {{ dbt.split_part('child.dimension_values', "'|'", other) }} end{{ ', ' if not loop.last }}{% endfor %})
-    where nullif({{ dbt.split_part('child.dimensions', "','", position) }}, '') is not null
+        cell_id,
+        partition_key,
+        {%- for position in positions %}
+        nullif({{ dbt.split_part('dimensions', "','", position) }}, '') as dimension_{{ position }},
+        {{ dbt.split_part('dimension_values', "'|'", position) }} as value_{{ position }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ protected }}
+),
+
+parent_keys as (
+    {%- for position in positions %}
+    {%- set others = positions | reject('equalto', position) | list %}
+    select
+        cell_id as child_id,
+        partition_key,
+        dimension_{{ position }} as dimension,
+        concat_ws(',', {% for other in others %}dimension_{{ other }}{{ ', ' if not loop.last }}{% endfor %}) as parent_dimensions,
+        concat_ws('|', {% for other in others %}case when dimension_{{ other }} is not null then value_{{ other }} end{{ ', ' if not loop.last }}{% endfor %}) as parent_values
+    from split_cells
+    where dimension_{{ position }} is not null
     {%- if not loop.last %}
     union all
-    {% endif %}
+    {%- endif %}
     {%- endfor %}
+)
+
+select
+    parent_keys.child_id,
+    parent.cell_id as parent_id,
+    parent_keys.dimension
+from parent_keys
+inner join {{ protected }} as parent
+    on
+        parent_keys.partition_key = parent.partition_key
+        and parent_keys.parent_dimensions = parent.dimensions
+        and parent_keys.parent_values = parent.dimension_values
 {% endmacro %}
 
 {#- What primary suppression hides (the cell suppressed, the count withheld, or bounded away). -#}

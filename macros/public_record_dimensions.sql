@@ -52,10 +52,12 @@
     {%- endif %}
 {%- endmacro %}
 
-{#- R-PRG-1, R-PRG-2: a cohort record's program enrollments, total and per program group (R-PSI-1). -#}
+{#- R-PRG-1, R-PRG-2: a cohort record's program enrollments, total and per program group (R-PSI-1). As bigint: the
+    cells sum each of them in every grouping set, and DuckDB sums a bigint column faster than the 128-bit integers a
+    sum of counts gives (the cells' sums keep their type and values). -#}
 {% macro public_program_inputs(relation) -%}
-    {{ relation }}.program_enrollment_count
-    {%- for group in ['beh', 'edu', 'sup', 'work', 'reinvestment', 'religious'] %},
-    {{ relation }}.{{ group }}_enrollment_count
+    {%- for group in ['program', 'beh', 'edu', 'sup', 'work', 'reinvestment', 'religious'] %}
+    cast({{ relation }}.{{ group }}_enrollment_count as {{ dbt.type_bigint() }}) as {{ group }}_enrollment_count
+    {{- ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
