@@ -437,6 +437,7 @@ def export_review(con: duckdb.DuckDBPyConnection, out_dir: Path) -> int:
             join clusters as cluster_l on edges.unique_id_l = cluster_l.unique_id
             join clusters as cluster_r on edges.unique_id_r = cluster_r.unique_id
             where edges.origin = 'model' and cluster_l.cluster <> cluster_r.cluster
+                and edges.match_probability >= {REVIEW_LOW}
             qualify row_number() over (
                 partition by least(cluster_l.cluster, cluster_r.cluster), greatest(cluster_l.cluster, cluster_r.cluster)
                 order by edges.match_probability desc, edges.unique_id_l, edges.unique_id_r

@@ -113,7 +113,8 @@ def records_sql(typed_dir: Path) -> str:
 
 def load_records(con: duckdb.DuckDBPyConnection, typed_dir: Path, table: str = "person_records") -> int:
     """`table` in `con`: the delivery's person records (a repeated primary key once), with the derived columns the
-    comparisons read. Returns its row count."""
+    comparisons read, and `custody_periods`: their custody periods (`custody_sql`), which the clustering reads.
+    Returns the record count."""
     missing = [relative for _, relative, _ in person_files() if not (typed_dir / relative).is_file()]
     if missing:
         raise FileNotFoundError(f"no typed person file {missing[0]} under {typed_dir} (run the gate first)")
