@@ -204,6 +204,24 @@ def test_two_sids_join_only_through_records_of_the_same_name_and_birth_date():
     assert link._conflict(current, legacy, exact=False)
 
 
+def test_a_record_matching_one_of_two_people_much_better_joins_that_one(tmp_path):
+    rows = [  # two people under the same names and birth date, of different races; a court record without a SID
+        ("probation", "D1", "01970001", "MARCHAND", "PAUL", D(1970, 1, 1), "Male", "White"),
+        ("parole", "D2", "01970002", "MARCHAND", "PAUL", D(1970, 1, 1), "Male", "Black / African American"),
+        ("masscourts", "D3", None, "MARCHAND", "PAUL", D(1970, 1, 1), "Male", "White"),
+    ]
+    con, scores = _scored(rows)
+    weight = {
+        r: np.log2(_probability(scores, "masscourts:D3", r) / (1 - _probability(scores, "masscourts:D3", r)))
+        for r in ("probation:D1", "parole:D2")
+    }
+    assert min(_probability(scores, "masscourts:D3", r) for r in weight) >= link.MATCH_THRESHOLD  # both link
+    assert weight["probation:D1"] - weight["parole:D2"] >= link.AMBIGUITY_MARGIN_BITS
+    anchor = _anchors(con, tmp_path)
+    con.close()
+    assert anchor["masscourts", "D3"] == anchor["probation", "D1"] != anchor["parole", "D2"]
+
+
 HELD = [  # a county record and a prison record under the same names and birth date, each with its own legacy SID
     ("jms", "H1", "02100001", "BOUCHER", "ANDRE", D(1970, 2, 14), "Male", "White"),
     ("ims", "H2", "02100777", "BOUCHER", "ANDRE", D(1970, 2, 14), "Male", "White"),
