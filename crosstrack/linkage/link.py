@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from scipy.sparse import coo_matrix
@@ -27,8 +28,9 @@ MATCH_THRESHOLD = 0.99
 # A SID (from fingerprints) that agrees together with the birth date links two records whatever their names (an
 # alias, a married name): the model's independence assumption undervalues that agreement, so it is a rule.
 SID_AND_BIRTH_DATE = "l.sid = r.sid and l.birth_date = r.birth_date"
-# Pairs in [REVIEW_LOW, MATCH_THRESHOLD) are the uncertain band exported for clerical review.
-REVIEW_LOW = 0.2
+# Pairs at or above REVIEW_LOW between two persons are exported for clerical review (`export_review`): below it few
+# are the same person (docs/identity.md, "Clerical review").
+REVIEW_LOW = 0.9
 LINK_TABLE_SCHEMA = pa.schema(
     [
         ("source_system", pa.string()),
@@ -40,6 +42,13 @@ LINK_TABLE_SCHEMA = pa.schema(
 )
 # The link stage's DuckDB memory limit: within the 6 GiB the stage may use at scale 1.0, with room for Python.
 LINKAGE_MEMORY = "4GB"
+# A record or cluster without a current SID whose links reach the clusters of two or more current SIDs (two people)
+# joins the one its best link reaches only when that link's match weight passes every other's by this many bits
+# (odds 8 to 1); else it joins none of them (`_ambiguous`).
+AMBIGUITY_MARGIN_BITS = 3.0
+# Two periods of custody overlap when both hold a person on more than this many days (a transfer's day counts in
+# both files).
+CUSTODY_OVERLAP_DAYS = 1
 REVIEW_FIELDS = ("source_system_l", "source_record_id_l", "source_system_r", "source_record_id_r", "decision")
 DECISIONS = ("match", "non_match")
 
@@ -163,12 +172,25 @@ def apply_decisions(con: duckdb.DuckDBPyConnection, decisions: list[dict[str, st
     return con.execute("select count(*) from decisions").fetchall()[0][0]
 
 
+def _held_at_once(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
+    """Whether two lists of custody periods (first and last day as ordinals) hold someone in both on more than
+    CUSTODY_OVERLAP_DAYS days."""
+    return any(
+        min(end_a, end_b) - max(start_a, start_b) >= CUSTODY_OVERLAP_DAYS
+        for start_a, end_a in a
+        for start_b, end_b in b
+    )
+
+
 def _conflict(a: dict, b: dict, exact: bool) -> bool:
-    """Two clusters (their SIDs by sorted digits -> seen on a current record, their sexes and races),
-    linked by a pair of records that agree (`exact`) or not on both names and the birth date, are two people: they
-    carry SIDs and share none (a transposition keeps the digits), and either both hold a current SID, or the link's
-    names and birth date differ, or their sexes or their races have nothing in common. A person carries a second
-    SID only on legacy records, under the same name and birth date."""
+    """Two clusters (their SIDs by sorted digits -> seen on a current record, their sexes and races, their custody
+    periods), linked by a pair of records that agree (`exact`) or not on both names and the birth date, are two
+    people: they were held in custody at the same time (one person is held in one place at once); or they carry
+    SIDs and share none (a transposition keeps the digits), and either both hold a current SID, or the link's names
+    and birth date differ, or their sexes or their races have nothing in common. A person carries a second SID only
+    on legacy records, under the same name and birth date."""
+    if _held_at_once(a.get("custody", ()), b.get("custody", ())):
+        return True
     if not a["sids"] or not b["sids"] or a["sids"].keys() & b["sids"].keys():
         return False
     if not exact or (any(a["sids"].values()) and any(b["sids"].values())):
@@ -209,9 +231,12 @@ def cluster(con: duckdb.DuckDBPyConnection, threshold: float) -> int:
     rest, forced = rest[order], forced[order]
     left, right = component[links["l"][rest]], component[links["r"][rest]]
     keep = left != right
-    exact = np.asarray(links["exact"], dtype=bool)[rest][keep].tolist()
-    left, right, forced = left[keep].tolist(), right[keep].tolist(), forced[keep].tolist()
-    merged = _cluster_facts(records, component, set(left) | set(right))
+    rest, left, right, forced = rest[keep], left[keep], right[keep], forced[keep]
+    ambiguous = _ambiguous(records, component, left, right, forced, links["match_probability"][rest])
+    rest, left, right, forced = rest[~ambiguous], left[~ambiguous], right[~ambiguous], forced[~ambiguous]
+    exact = np.asarray(links["exact"], dtype=bool)[rest].tolist()
+    left, right, forced = left.tolist(), right.tolist(), forced.tolist()
+    merged = _cluster_facts(records, component, set(left) | set(right), _custody(con))
     parent = list(range(int(component.max(initial=-1)) + 1))
 
     def root(x: int) -> int:
@@ -220,7 +245,7 @@ def cluster(con: duckdb.DuckDBPyConnection, threshold: float) -> int:
             x = parent[x]
         return x
 
-    refused = 0
+    refused = int(ambiguous.sum())
     for a, b, force, same_identity in zip(left, right, forced, exact, strict=True):
         a, b = root(a), root(b)
         if a == b:
@@ -235,6 +260,7 @@ def cluster(con: duckdb.DuckDBPyConnection, threshold: float) -> int:
             into["sids"][digits] = into["sids"].get(digits, False) or is_current
         into["sex"] |= other["sex"]
         into["race"] |= other["race"]
+        into["custody"] += other["custody"]
     labels = np.fromiter((root(c) for c in component.tolist()), dtype=np.int64, count=n)
     con.register("labels", pa.table({"idx": np.arange(n, dtype=np.int64), "cluster": labels}))
     con.execute(
@@ -245,9 +271,72 @@ def cluster(con: duckdb.DuckDBPyConnection, threshold: float) -> int:
     return refused
 
 
-def _cluster_facts(records: pa.Table, component: np.ndarray, wanted: set[int]) -> dict[int, dict]:
-    """For each component in `wanted`: its SIDs (sorted digits -> seen on a current record), sexes and races."""
-    facts: dict[int, dict] = {c: {"sids": {}, "sex": set(), "race": set()} for c in wanted}
+def _ambiguous(
+    records: pa.Table,
+    component: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    forced: np.ndarray,
+    probability: np.ndarray,
+) -> np.ndarray:
+    """Which links (between components `left` and `right`, with their probabilities) are ambiguous: a component
+    without a current SID (no SID, or SIDs of legacy records only) linked to components of two or more current SIDs
+    matches two people (two current SIDs are two people, `_conflict`), so it joins none of them, unless its best link
+    to one of them passes the best to each other by AMBIGUITY_MARGIN_BITS of match weight. Reviewers' matches are
+    never ambiguous."""
+    current = _current_sids(records, component)
+    sid_l, sid_r = current[left], current[right]
+    frame = pd.DataFrame({"link": np.arange(len(left))})
+    one_side = (sid_l == "") != (sid_r == "")
+    frame["other"] = np.where(sid_l == "", left, right)
+    frame["sid"] = np.where(sid_l == "", sid_r, sid_l)
+    frame["weight"] = np.log2(probability) - np.log2(np.maximum(1 - probability, 1e-300))
+    candidates = frame[one_side & ~forced]
+    best = candidates.groupby(["other", "sid"])["weight"].max().reset_index()
+    best = best.sort_values(["other", "weight"], ascending=[True, False])
+    groups = best.groupby("other")
+    counts, rank = groups["sid"].transform("size"), groups.cumcount()
+    second = groups["weight"].shift(-1).fillna(-np.inf)  # on each best row: the next best SID's weight
+    winner = (rank == 0) & (best["weight"] - second >= AMBIGUITY_MARGIN_BITS)
+    refused = best[(counts > 1) & ~winner][["other", "sid"]]
+    marked = candidates.merge(refused, on=["other", "sid"], how="inner")["link"].to_numpy()
+    out = np.zeros(len(left), dtype=bool)
+    out[marked] = True
+    return out
+
+
+def _current_sids(records: pa.Table, component: np.ndarray) -> np.ndarray:
+    """Each component's current SID (sorted digits; "" when it has none)."""
+    digits = np.asarray(records.column("sid_digits").to_pandas().fillna(""), dtype=object)
+    is_current = np.asarray(records.column("is_current").to_pandas().fillna(False), dtype=bool)
+    out = np.full(int(component.max(initial=-1)) + 1, "", dtype=object)
+    held = (digits != "") & is_current
+    out[component[held]] = digits[held]
+    return out
+
+
+def _custody(con: duckdb.DuckDBPyConnection) -> dict[str, np.ndarray]:
+    """The custody periods of the records (`custody_periods`, records.load_records; none without it): record index,
+    first and last day as ordinals (a period still open, or without its end, as its first day)."""
+    if not con.execute("select count(*) from duckdb_tables() where table_name = 'custody_periods'").fetchall()[0][0]:
+        return {"idx": np.zeros(0, dtype=np.int64), "first": np.zeros(0), "last": np.zeros(0)}
+    return con.execute(
+        "select record_index.idx, date_diff('day', date '0001-01-01', start_date) as first, "
+        "date_diff('day', date '0001-01-01', greatest(start_date, coalesce(end_date, start_date))) as last "
+        "from custody_periods join record_index using (unique_id)"
+    ).fetchnumpy()
+
+
+def _cluster_facts(
+    records: pa.Table, component: np.ndarray, wanted: set[int], custody: dict[str, np.ndarray]
+) -> dict[int, dict]:
+    """For each component in `wanted`: its SIDs (sorted digits -> seen on a current record), sexes, races and
+    custody periods."""
+    facts: dict[int, dict] = {c: {"sids": {}, "sex": set(), "race": set(), "custody": []} for c in wanted}
+    held = component[np.asarray(custody["idx"], dtype=np.int64)]
+    for c, first, last in zip(held.tolist(), custody["first"].tolist(), custody["last"].tolist(), strict=True):
+        if c in facts:
+            facts[c]["custody"].append((first, last))
     rows = np.flatnonzero(np.isin(component, np.fromiter(wanted, dtype=component.dtype, count=len(wanted))))
     columns = {name: records.column(name).take(pa.array(rows)).to_pylist() for name in records.column_names}
     for i, c in enumerate(component[rows].tolist()):
@@ -320,9 +409,12 @@ def write_link_table(con: duckdb.DuckDBPyConnection, threshold: float, out: Path
     return persons, pairs
 
 
-def export_review(con: duckdb.DuckDBPyConnection, threshold: float, out_dir: Path) -> int:
-    """The uncertain band (REVIEW_LOW <= probability < threshold) with both records' identifiers, for clerical
-    review: `<out_dir>/review_pairs.parquet`, restricted (owner-only), never published. Returns the pair count."""
+def export_review(con: duckdb.DuckDBPyConnection, out_dir: Path) -> int:
+    """The pairs whose decision would change the persons, with both records' identifiers, for clerical review:
+    between two persons of the clustering (a pair within one person decides nothing: below the threshold it is no
+    link, and its person holds together through its links), scored at least REVIEW_LOW: the uncertain band below the
+    threshold, and the links the clustering refused (two people, or ambiguous); one pair per two persons (their
+    best). `<out_dir>/review_pairs.parquet`, restricted (owner-only), never published. Returns the pair count."""
     out_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(out_dir, 0o700)
     out = out_dir / "review_pairs.parquet"
@@ -342,8 +434,15 @@ def export_review(con: duckdb.DuckDBPyConnection, threshold: float, out_dir: Pat
             from edges
             join person_records as l on edges.unique_id_l = l.unique_id
             join person_records as r on edges.unique_id_r = r.unique_id
-            where edges.origin = 'model' and edges.match_probability < {threshold}
-            order by edges.match_probability desc
+            join clusters as cluster_l on edges.unique_id_l = cluster_l.unique_id
+            join clusters as cluster_r on edges.unique_id_r = cluster_r.unique_id
+            where edges.origin = 'model' and cluster_l.cluster <> cluster_r.cluster
+                and edges.match_probability >= {REVIEW_LOW}
+            qualify row_number() over (
+                partition by least(cluster_l.cluster, cluster_r.cluster), greatest(cluster_l.cluster, cluster_r.cluster)
+                order by edges.match_probability desc, edges.unique_id_l, edges.unique_id_r
+            ) = 1
+            order by edges.match_probability desc, edges.unique_id_l, edges.unique_id_r
         ) to '{path}' (format parquet)
         """
     )
@@ -369,7 +468,7 @@ def link_delivery(
         applied = apply_decisions(con, read_decisions(decisions_file))
         refused = cluster(con, threshold)
         persons, pairs = write_link_table(con, threshold, out)
-        review = export_review(con, threshold, review_dir) if review_dir is not None else 0
+        review = export_review(con, review_dir) if review_dir is not None else 0
     finally:
         con.close()
     return LinkSummary(records, scored, pairs, persons, review, applied, refused)

@@ -21,6 +21,14 @@ LEGACY_SYSTEMS = ("masscourts", "ims", "oms", "jms")
 LEGACY_BEFORE_YEAR = 2018
 # The staged column that dates a record, for the person files of legacy systems that carry one.
 RECORD_DATES = {"masscourts": "filing_date"}
+# The custody files: the periods a person was held (a prison admission, a county booking, a jail commitment), by the
+# staged names of the file, its start and its end, each row naming the system's person record. One person is never
+# held in two places at once, so two records whose periods overlap are two people (docs/identity.md).
+CUSTODY_FILES = (
+    ("ims/IMS_ADMISSION.parquet", "admission_date", "release_date"),
+    ("oms/Booking.parquet", "booking_date", "release_date"),
+    ("jms/commitments.parquet", "commitment_at", "release_at"),
+)
 # The reference seeds that conform each system's codes (the warehouse reads the same files).
 CODE_SEEDS = {"sex": ("assigned_sex_codes.csv", "assigned_sex"), "race": ("race_codes.csv", "race")}
 
@@ -41,6 +49,35 @@ def person_files() -> list[tuple[str, str, dict[str, str]]]:
             by_staged["source_record_id"] = landing_file.primary_key
             files.append((landing_file.system, landing_file.staged_relative_path, by_staged))
     return files
+
+
+def custody_sql(typed_dir: Path) -> str:
+    """One select of every custody period of CUSTODY_FILES: unique_id (its person record's), start_date, end_date
+    (null while held). A file absent from the delivery adds no period."""
+    files = {f.staged_relative_path: f for f in load_contract().files}
+    person_keys = {  # the staged name of each person file's primary key
+        system: next(c.staged_as for c in files[relative].columns if c.name == columns["source_record_id"])
+        for system, relative, columns in person_files()
+    }
+    parts = []
+    for relative, start, end in CUSTODY_FILES:
+        landing_file = files[relative]
+        by_staged = {c.staged_as: c.name for c in landing_file.columns}
+        person = by_staged[person_keys[landing_file.system]]
+        path = typed_dir / relative
+        if not path.is_file():
+            continue
+        parts.append(
+            f"""select '{landing_file.system}:' || cast("{person}" as varchar) as unique_id,
+                cast("{by_staged[start]}" as date) as start_date, cast("{by_staged[end]}" as date) as end_date
+            from read_parquet('{str(path.resolve()).replace("'", "''")}')"""
+        )
+    if not parts:
+        return (
+            "select cast(null as varchar) as unique_id, cast(null as date) as start_date, "
+            "cast(null as date) as end_date where false"
+        )
+    return "\nunion all\n".join(parts)
 
 
 def _normalized(column: str) -> str:
@@ -76,7 +113,8 @@ def records_sql(typed_dir: Path) -> str:
 
 def load_records(con: duckdb.DuckDBPyConnection, typed_dir: Path, table: str = "person_records") -> int:
     """`table` in `con`: the delivery's person records (a repeated primary key once), with the derived columns the
-    comparisons read. Returns its row count."""
+    comparisons read, and `custody_periods`: their custody periods (`custody_sql`), which the clustering reads.
+    Returns the record count."""
     missing = [relative for _, relative, _ in person_files() if not (typed_dir / relative).is_file()]
     if missing:
         raise FileNotFoundError(f"no typed person file {missing[0]} under {typed_dir} (run the gate first)")
@@ -98,6 +136,10 @@ def load_records(con: duckdb.DuckDBPyConnection, typed_dir: Path, table: str = "
         f"from typed_person_records as typed {' '.join(joins)}"
     )
     prepare_records(con, "raw_person_records", table)
+    con.execute(
+        f"create or replace temp table custody_periods as select * from ({custody_sql(typed_dir)}) "
+        "where unique_id is not null and start_date is not null"
+    )
     return con.execute(f"select count(*) from {table}").fetchall()[0][0]
 
 

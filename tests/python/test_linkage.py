@@ -15,7 +15,7 @@ import pytest
 from crosstrack.generator import identity_noise, names
 from crosstrack.linkage import link
 from crosstrack.linkage.model import load_model
-from crosstrack.linkage.records import prepare_records
+from crosstrack.linkage.records import custody_sql, prepare_records
 
 COLUMNS = ["source_system", "source_record_id", "sid", "last_name", "first_name", "birth_date", "sex", "race"]
 RECORD_DATE = "record_date"  # a court docket's filing date (records.RECORD_DATES), else None
@@ -161,7 +161,26 @@ def test_a_record_without_a_sid_does_not_chain_two_look_alikes(hard_pairs, tmp_p
     assert _probability(scores, "parole:L2", "masscourts:L3") >= threshold
     anchor = _anchors(con, tmp_path, threshold)
     assert anchor["probation", "L1"] != anchor["parole", "L2"]
-    assert anchor["masscourts", "L3"] in (anchor["probation", "L1"], anchor["parole", "L2"])
+    # matching both people as well, it is ambiguous: it joins neither (a person of its own), not the first found
+    assert anchor["masscourts", "L3"] not in (anchor["probation", "L1"], anchor["parole", "L2"])
+
+
+def test_review_asks_only_for_decisions_that_change_the_persons(hard_pairs, tmp_path):
+    con, scores = hard_pairs
+    anchor = _anchors(con, tmp_path)
+    assert link.export_review(con, tmp_path / "review") > 0
+    review = pq.read_table(tmp_path / "review" / "review_pairs.parquet").to_pandas()
+    persons = [
+        (anchor[row.source_system_l, row.source_record_id_l], anchor[row.source_system_r, row.source_record_id_r])
+        for row in review.itertuples()
+    ]
+    assert all(a != b for a, b in persons)  # never two records of one person
+    assert len(set(map(frozenset, persons))) == len(persons)  # one pair per two persons
+    assert (review["match_probability"] >= link.REVIEW_LOW).all()
+    # the look-alike the clustering refused (a link by its score) is the reviewers' to decide
+    assert _probability(scores, "probation:N1", "masscourts:N2") >= link.MATCH_THRESHOLD
+    refused = review[(review["source_record_id_l"] == "N1") | (review["source_record_id_r"] == "N1")]
+    assert set(refused[["source_record_id_l", "source_record_id_r"]].iloc[0]) == {"N1", "N2"}
 
 
 def test_a_second_sid_on_a_legacy_record_joins_the_person(hard_pairs, tmp_path):
@@ -183,6 +202,71 @@ def test_two_sids_join_only_through_records_of_the_same_name_and_birth_date():
     legacy = {"sids": {"01234789": False}, "sex": {"Male"}, "race": {"White"}}
     assert not link._conflict(current, legacy, exact=True)
     assert link._conflict(current, legacy, exact=False)
+
+
+def test_a_record_matching_one_of_two_people_much_better_joins_that_one(tmp_path):
+    rows = [  # two people under the same names and birth date, of different races; a court record without a SID
+        ("probation", "D1", "01970001", "MARCHAND", "PAUL", D(1970, 1, 1), "Male", "White"),
+        ("parole", "D2", "01970002", "MARCHAND", "PAUL", D(1970, 1, 1), "Male", "Black / African American"),
+        ("masscourts", "D3", None, "MARCHAND", "PAUL", D(1970, 1, 1), "Male", "White"),
+    ]
+    con, scores = _scored(rows)
+    weight = {
+        r: np.log2(_probability(scores, "masscourts:D3", r) / (1 - _probability(scores, "masscourts:D3", r)))
+        for r in ("probation:D1", "parole:D2")
+    }
+    assert min(_probability(scores, "masscourts:D3", r) for r in weight) >= link.MATCH_THRESHOLD  # both link
+    assert weight["probation:D1"] - weight["parole:D2"] >= link.AMBIGUITY_MARGIN_BITS
+    anchor = _anchors(con, tmp_path)
+    con.close()
+    assert anchor["masscourts", "D3"] == anchor["probation", "D1"] != anchor["parole", "D2"]
+
+
+HELD = [  # a county record and a prison record under the same names and birth date, each with its own legacy SID
+    ("jms", "H1", "02100001", "BOUCHER", "ANDRE", D(1970, 2, 14), "Male", "White"),
+    ("ims", "H2", "02100777", "BOUCHER", "ANDRE", D(1970, 2, 14), "Male", "White"),
+]
+
+
+@pytest.fixture(scope="module")
+def held():
+    con, scores = _scored(HELD)
+    yield con, scores
+    con.close()
+
+
+@pytest.mark.parametrize(
+    ("jail", "prison", "one_person"),
+    [
+        ((D(2010, 1, 1), D(2010, 6, 1)), (D(2010, 3, 1), D(2012, 1, 1)), False),  # held in both at once
+        ((D(2010, 1, 1), D(2010, 6, 1)), (D(2010, 6, 1), D(2012, 1, 1)), True),  # a transfer: one day in both
+        ((D(2010, 1, 1), None), (D(2010, 3, 1), D(2012, 1, 1)), True),  # no release date: its first day alone
+        ((D(2001, 1, 1), D(2001, 6, 1)), (D(2010, 3, 1), D(2012, 1, 1)), True),  # years apart
+    ],
+    ids=["overlap", "transfer", "open", "apart"],
+)
+def test_records_held_in_custody_at_the_same_time_are_two_people(held, tmp_path, jail, prison, one_person):
+    con, scores = held
+    assert _probability(scores, "jms:H1", "ims:H2") >= link.MATCH_THRESHOLD  # the score alone links
+    con.execute("create or replace temp table custody_periods (unique_id varchar, start_date date, end_date date)")
+    con.executemany("insert into custody_periods values (?, ?, ?)", [("jms:H1", *jail), ("ims:H2", *prison)])
+    anchor = _anchors(con, tmp_path)
+    assert (anchor["jms", "H1"] == anchor["ims", "H2"]) is one_person
+
+
+def test_the_custody_periods_come_from_the_custody_files(tmp_path):
+    typed = tmp_path / "landing"
+    (typed / "jms").mkdir(parents=True)
+    pd.DataFrame(
+        {
+            "commitment_id": ["C1"],
+            "jms_person_id": ["H1"],
+            "commit_ts": [pd.Timestamp("2010-01-01 10:00")],
+            "release_ts": [pd.NaT],
+        }
+    ).to_parquet(typed / "jms" / "commitments.parquet")
+    periods = duckdb.sql(custody_sql(typed)).fetchall()
+    assert periods == [("jms:H1", D(2010, 1, 1), None)]
 
 
 def test_clusters_follow_the_links_and_reviewers_override_the_model(hard_pairs, tmp_path):
