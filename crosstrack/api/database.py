@@ -109,6 +109,11 @@ class ReadOnlyDatabase(Generic[T]):
 
     def cursor(self) -> tuple[duckdb.DuckDBPyConnection, T]:
         """A fresh cursor on the current file and what was derived from it. Raises DatabaseUnavailable."""
+        generation = self._current()
+        return generation.connection.cursor(), generation.derived
+
+    def _current(self) -> _Generation[T]:
+        """The open file, reopened first if it was replaced. Raises DatabaseUnavailable."""
         try:
             identity = _file_identity(self.path)
         except OSError as exc:
@@ -128,16 +133,24 @@ class ReadOnlyDatabase(Generic[T]):
                 # The previous connection is not closed here: a request still reading it holds its cursor, and
                 # the old instance goes away with the last reference.
                 self._generation = generation
-            return generation.connection.cursor(), generation.derived
+            return generation
 
     @contextmanager
     def reading(self) -> Iterator[tuple[duckdb.DuckDBPyConnection, T]]:
-        """A cursor for one request's reads and what was derived; a DuckDB error while reading becomes
-        DatabaseUnavailable naming the problem, and an error of the file itself (I/O, corruption, catalog) drops
-        the open file so that it is reopened after the back-off."""
+        """A cursor for one request's reads and what was derived, read under `failing_safe`."""
         cursor, derived = self.cursor()
         try:
-            yield cursor, derived
+            with self.failing_safe():
+                yield cursor, derived
+        finally:
+            cursor.close()
+
+    @contextmanager
+    def failing_safe(self) -> Iterator[None]:
+        """A DuckDB error within becomes DatabaseUnavailable naming the problem, and an error of the file itself
+        (I/O, corruption, catalog) drops the open file so that it is reopened after the back-off."""
+        try:
+            yield
         except duckdb.Error as exc:
             message = f"the {self._label} cannot be read: {describe_problem(exc)}"
             if isinstance(exc, _FILE_ERRORS) or type(exc) is duckdb.Error:
@@ -147,8 +160,6 @@ class ReadOnlyDatabase(Generic[T]):
                         self._generation = None
                         self._failed(generation.identity, message)
             raise DatabaseUnavailable(message) from exc
-        finally:
-            cursor.close()
 
     def _failed(self, identity: tuple[int, int, int, int], message: str) -> None:
         """Remember a failure on this file: the next attempt waits, twice as long each time (lock held)."""
@@ -171,9 +182,7 @@ class ReadOnlyDatabase(Generic[T]):
 
     def derived(self) -> T:
         """What was derived from the current file (reopening it if it was replaced), without a cursor."""
-        cursor, derived = self.cursor()
-        cursor.close()
-        return derived
+        return self._current().derived
 
     def _open(self, identity: tuple[int, int, int, int]) -> _Generation[T]:
         try:

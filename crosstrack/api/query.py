@@ -262,14 +262,19 @@ def _check_offender_status(request: QueryRequest) -> None:
             )
 
 
-def run_query(cursor: duckdb.DuckDBPyConnection, request: QueryRequest) -> QueryResult:
-    """Look up the published cells of the request's grouping set, ordered by partition then dimension values."""
+def run_query(cursor: duckdb.DuckDBPyConnection | None, request: QueryRequest) -> QueryResult:
+    """Look up the published cells of the request's grouping set, ordered by partition then dimension values.
+    `cursor` reads the grouping set's cells when the cohort's are not held in memory, and may be None when they are."""
     cohort = request.cohort
     columns = request.columns
     grouping_key = ",".join(request.grouping_set)
     if cohort.row_ranges is not None and grouping_key not in cohort.row_ranges:
         return QueryResult(request=request, columns=columns, rows=[])  # the cube has no cell of this grouping set
-    cells = cohort.cells if cohort.cells is not None else read_grouping_set(cursor, cohort, grouping_key)
+    cells = cohort.cells
+    if cells is None:
+        if cursor is None:
+            raise ValueError("a cohort whose cells are not held is read with a cursor")
+        cells = read_grouping_set(cursor, cohort, grouping_key)
     order = [column.name for column in columns if column.role in ("partition", "dimension")]
     # Each filter column's value as text (cast to varchar) equals the filter's.
     selected = cells.select(grouping_key, request.filters, order)

@@ -298,3 +298,27 @@ def test_a_large_answer_is_kept_compressed_for_a_client_that_takes_gzip(
             assert body == (raw if encoding == "gzip" else plain.content)
             assert response.headers.get("content-encoding") == ("gzip" if encoding == "gzip" else None)
     assert len(lookups) == 3  # the compressed answer was looked up once, the plain one (too large) each time
+
+
+def test_a_lookup_of_cells_held_in_memory_takes_no_cursor(
+    api_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Performance only (docs/api.md, "How the files are read"): once the release is open with its cells held, an
+    answer not in the cache is looked up without a cursor on the file (nor a second look at it)."""
+    app = create_app(api_settings)
+    public = app.state.public
+    cursors: list[bool] = []
+    real_cursor = public.cursor
+
+    def counted() -> Any:
+        cursors.append(True)
+        return real_cursor()
+
+    monkeypatch.setattr(public, "cursor", counted)
+    with TestClient(app) as client:
+        assert client.get(CACHED).status_code == 200  # opens the release (its cells held)
+        assert all(cohort.cells is not None for cohort in public.derived().cohorts.values())
+        cursors.clear()
+        answers = [client.get(url) for url in (TABLE, f"{TABLE}&format=csv", HEAVY)]
+    assert [response.status_code for response in answers] == [200, 200, 200]
+    assert cursors == []

@@ -261,16 +261,25 @@ def _look_up(
     again when a publication came between the parsing and the lookup). For a client that takes gzip, a whole
     answer of GZIP_MINIMUM_BYTES or more is compressed here, once: it is cached compressed, so a repeated large
     answer costs neither a lookup nor a compression (and fits the cache where the plain one would not)."""
-    with public.reading() as (cursor, current):
-        if current is not catalog:
-            parsed = parse_query(current, request.query_params.multi_items())
-        answer = _query_answer(cursor, current, parsed, base)
+    if parsed.cohort.cells is not None:
+        # The release's cells are held in memory since it was opened (crosstrack/api/cells.py): the lookup reads
+        # nothing from the file, so it takes no cursor (and no second look at the file). A publication since the
+        # parsing is noticed by the next request, as one coming just before it would be.
+        with public.failing_safe():
+            current, answer = catalog, _query_answer(None, catalog, parsed, base)
+    else:
+        with public.reading() as (cursor, current):
+            if current is not catalog:
+                parsed = parse_query(current, request.query_params.multi_items())
+            answer = _query_answer(cursor, current, parsed, base)
     if gzip and answer.body is not None and len(answer.body) >= GZIP_MINIMUM_BYTES:
         answer = _Answer(answer.media_type, {**answer.headers, **GZIP_HEADERS}, body=gzipped(answer.body))
     return current, answer
 
 
-def _query_answer(cursor: duckdb.DuckDBPyConnection, catalog: Catalog, parsed: QueryRequest, base: str) -> _Answer:
+def _query_answer(
+    cursor: duckdb.DuckDBPyConnection | None, catalog: Catalog, parsed: QueryRequest, base: str
+) -> _Answer:
     """The rendered page of the answer: CSV (R-API-2) or the JSON document."""
     result = run_query(cursor, parsed)
     page = page_of(result)
