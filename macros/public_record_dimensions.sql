@@ -56,8 +56,10 @@
     cells sum each of them in every grouping set, and DuckDB sums a bigint column faster than the 128-bit integers a
     sum of counts gives (the cells' sums keep their type and values). -#}
 {% macro public_program_inputs(relation) -%}
-    {%- for group in ['program', 'beh', 'edu', 'sup', 'work', 'reinvestment', 'religious'] %}
-    cast({{ relation }}.{{ group }}_enrollment_count as {{ dbt.type_bigint() }}) as {{ group }}_enrollment_count
+    {%- set columns = ['program_enrollment_count'] %}
+    {%- for group in program_groups() %}{% do columns.append(program_group_count_column(group) | trim) %}{% endfor %}
+    {%- for column in columns %}
+    cast({{ relation }}.{{ column }} as {{ dbt.type_bigint() }}) as {{ column }}
     {{- ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
