@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -26,3 +27,13 @@ def test_a_failed_dbt_build_names_the_stage_and_installs_nothing(tmp_path, with_
     assert not warehouse.exists()  # readers keep the warehouse they had (none here)
     assert dict(os.environ) == before  # the variables handed to dbt are gone with the run
     assert Path.cwd() == folder  # and the working folder is the one the build started in
+
+
+def test_the_docs_show_the_sql_the_build_ran(built_warehouse) -> None:
+    # The docs stage documents the build's own manifest (dbt docs generate --no-compile): every model carries the
+    # path of the SQL the build ran; a second compile of the project would write a manifest without it.
+    manifest = json.loads((built_warehouse.target / "manifest.json").read_text(encoding="utf-8"))
+    models = [node for node in manifest["nodes"].values() if node["resource_type"] == "model"]
+    assert models and all(node["build_path"] for node in models)
+    static_index = (built_warehouse.target / "static_index.html").read_text(encoding="utf-8")
+    assert all(node["build_path"] in static_index for node in models)
