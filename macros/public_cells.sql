@@ -5,6 +5,10 @@
     sorted and comma-separated; `dimension_values` their values in the same order, separated by '|'. Beside the
     true values, what their protection needs: the key of every count and the scale of every magnitude
     (`protection_columns` of the cube definition).
+    The grouping sets are one GROUP BY over the records joined to a table of the sets (one row per set, a flag per
+    dimension: the dimensions it groups, the others null), not GROUPING SETS: DuckDB runs a hash table per set
+    (about 300 per cube, all filled at once), which held 1.8-2.7 GiB for the releases cube, where one GROUP BY
+    needs one table (1.1 GiB, same CPU). The set's number is grouped on too, so two sets never share a cell.
 -#}
 {% macro public_cells(cohort) %}
     {%- set cube = public_cubes()[cohort] -%}
@@ -17,13 +21,22 @@ records as (
     select * from {{ ref(cube.records) }}
 ),
 
+grouping_sets as (
+    select * from (
+        values
+        {%- for grouping_set in public_grouping_sets(cube) %}
+        ({{ loop.index }}{% for dimension in dimensions %}, {{ 'true' if dimension in grouping_set else 'false' }}{% endfor %}){{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as grouping_sets (grouping_set_id{% for dimension in dimensions %}, groups_{{ dimension }}{% endfor %})
+),
+
 cells as (
     select
         {%- for partition in partitions %}
-        {{ partition }},
+        records.{{ partition }},
         {%- endfor %}
         {%- for dimension in dimensions %}
-        {{ dimension }},
+        case when grouping_sets.groups_{{ dimension }} then records.{{ dimension }} end as {{ dimension }},
         {%- endfor %}
         {%- for metric in cube.metrics %}
         {{ metric.sql }} as {{ metric.name }},
@@ -32,11 +45,15 @@ cells as (
         {{ column.sql }} as {{ column.name }}{{ ',' if not loop.last }}
         {%- endfor %}
     from records
-    group by grouping sets (
-        {%- for grouping_set in public_grouping_sets(cube) %}
-        ({{ (partitions + grouping_set) | join(', ') }}){{ ',' if not loop.last }}
+    cross join grouping_sets
+    group by
+        grouping_sets.grouping_set_id,
+        {%- for partition in partitions %}
+        records.{{ partition }},
         {%- endfor %}
-    )
+        {%- for dimension in dimensions %}
+        case when grouping_sets.groups_{{ dimension }} then records.{{ dimension }} end{{ ',' if not loop.last }}
+        {%- endfor %}
 ),
 
 keyed as (

@@ -76,9 +76,13 @@
 }
     {% endraw %}{%- endset -%}
     {%- set parts = fromjson(definition) -%}
-    {#- `median_of`: the median is engine-specific SQL (the median macro). -#}
+    {#- `median_of`: the median is engine-specific SQL (the median macro), of the column as a 32-bit
+        integer (days): a median holds every value of its cell until the cell is complete, and 4 bytes a
+        value instead of 8 is 0.3 GiB less for the releases cube at scale 1.0; the median of integers is
+        the same in either type. -#}
     {%- for metric in parts.metrics if metric.median_of -%}
-        {%- do metric.update({'sql': median(metric.median_of)}) -%}
+        {%- set as_integer = 'cast(' ~ metric.median_of ~ ' as ' ~ dbt.type_int() ~ ')' -%}
+        {%- do metric.update({'sql': median(as_integer)}) -%}
     {%- endfor -%}
     {#- Each cube lists its dimensions, metrics and protection columns by their index in `parts`. -#}
     {%- set cubes = {} -%}
