@@ -245,7 +245,9 @@ def write_public_copy(warehouse: Path, folder: Path, show_progress: bool = False
         with Progress("publish", total=len(columns), unit="tables", enabled=show_progress) as progress:
             for table in columns:
                 target = f'release.{PUBLIC_SCHEMA}."{table}"'
-                con.execute(f'create table {target} as select * from warehouse.{PUBLIC_SCHEMA}."{table}"')
+                # In a fixed order (every column, left to right): the same rows give the same files, whichever order
+                # the build's parallel aggregation left them in.
+                con.execute(f'create table {target} as select * from warehouse.{PUBLIC_SCHEMA}."{table}" order by all')
                 _comment(con, "table", target, table_comments.get(table))
                 for column in columns[table]:
                     _comment(con, "column", f'{target}."{column}"', column_comments.get((table, column)))

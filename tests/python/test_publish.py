@@ -77,6 +77,18 @@ def test_a_reader_of_the_old_release_is_not_disturbed_by_a_new_one(tmp_path):
     assert not (tmp_path / "out" / "crosstrack_public.next.duckdb").exists()
 
 
+def test_the_same_rows_in_another_order_are_published_as_the_same_files(tmp_path):
+    # A build aggregates in parallel, so two builds of one delivery can store a table's rows in different orders.
+    values = [(year, agency, count) for year in (2021, 2022) for agency in ("DOC", "HOC", None) for count in (5, 9)]
+    rows = ", ".join(f"({year}, {'null' if agency is None else repr(agency)}, {count})" for year, agency, count in values)
+    table = "create table public.pub_custody as select * from (values {}) as t(snapshot_year, agency_code, record_count)"
+    published = []
+    for name, order in (("forward", "order by all"), ("backward", "order by all desc")):
+        warehouse = _warehouse(tmp_path / f"{name}.duckdb", table.format(rows) + f" {order}")
+        published.append(publish(warehouse, tmp_path / name).parquet_dir / "pub_custody.parquet")
+    assert published[0].read_bytes() == published[1].read_bytes()
+
+
 @pytest.mark.rules("R-PUB-1")
 def test_what_the_contract_marks_is_person_level_and_what_it_leaves_unmarked_is_not():
     # R-PUB-1: the landing contract decides, under the staged names: every column it marks pii, a primary
