@@ -80,8 +80,8 @@ def test_a_reader_of_the_old_release_is_not_disturbed_by_a_new_one(tmp_path):
 def test_the_same_rows_in_another_order_are_published_as_the_same_files(tmp_path):
     # A build aggregates in parallel, so two builds of one delivery can store a table's rows in different orders.
     values = [(year, agency, count) for year in (2021, 2022) for agency in ("DOC", "HOC", None) for count in (5, 9)]
-    rows = ", ".join(f"({year}, {'null' if agency is None else repr(agency)}, {count})" for year, agency, count in values)
-    table = "create table public.pub_custody as select * from (values {}) as t(snapshot_year, agency_code, record_count)"
+    rows = ", ".join(f"({year}, {'null' if agency is None else repr(agency)}, {n})" for year, agency, n in values)
+    table = "create table public.pub_custody as select * from (values {}) as t(snapshot_year, agency_code, n)"
     published = []
     for name, order in (("forward", "order by all"), ("backward", "order by all desc")):
         warehouse = _warehouse(tmp_path / f"{name}.duckdb", table.format(rows) + f" {order}")
