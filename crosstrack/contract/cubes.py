@@ -55,8 +55,18 @@ def _expand_template(document: dict[str, Any], name: str) -> list[dict[str, Any]
     ]
 
 
+# A median is taken of the column as a 32-bit integer (render_cubes.py: half the memory of its values), exact only
+# for whole numbers: days.
+MEDIAN_UNIT = "days"
+
+
 def _metric(document: dict[str, Any], name: str) -> dict[str, Any]:
     raw = document["metrics"][name]
+    if "median_of" in raw and raw.get("unit") != MEDIAN_UNIT:
+        raise ContractError(
+            f"cubes.yml: metric {name!r}: a median is of whole {MEDIAN_UNIT} (unit {raw.get('unit')!r}); "
+            "its column is taken as an integer"
+        )
     metric: dict[str, Any] = {"name": name}
     for key, value in raw.items():
         if key == "scale":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import copy
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,13 @@ import yaml
 
 from crosstrack.contract import ContractError, contract_text, load_contract, parse_contract
 from crosstrack.contract import command as contract_command
-from crosstrack.contract.cubes import PROGRAM_GROUPS_SEED, check_program_groups, public_cubes
+from crosstrack.contract.cubes import (
+    PROGRAM_GROUPS_SEED,
+    _metric,
+    check_program_groups,
+    cubes_document,
+    public_cubes,
+)
 from crosstrack.contract.render import project_rendered_files, rendered_files, stale_rendered
 from crosstrack.contract.render_cubes import CELLS_MODELS_YAML, CUBES_MACRO, PUBLIC_MODELS_YAML
 from crosstrack.contract.render_events import LANDING_EVENTS_MODEL, render_landing_events, render_timeline_macro
@@ -172,3 +179,12 @@ def test_an_event_reading_a_row_it_does_not_hang_from_is_an_error():
     document["systems"]["ims"]["files"]["IMS_STATUS.csv"]["events"][0]["date"] = "sentences.sentence_date"
     with pytest.raises(ContractError, match="not a row it hangs from"):
         render_landing_events(parse_contract(document))
+
+
+def test_a_median_of_anything_but_whole_days_is_refused():
+    # The cells take a median's column as an integer: a median of fractional values would be truncated.
+    document = copy.deepcopy(cubes_document())  # the loaded document is cached: changed on a copy only
+    document["metrics"]["median_incarceration_days"]["unit"] = "years"
+    with pytest.raises(ContractError, match="median_incarceration_days"):
+        _metric(document, "median_incarceration_days")
+    assert _metric(cubes_document(), "median_incarceration_days")["median_of"] == "incarceration_days"
