@@ -6,9 +6,9 @@
     true values, what their protection needs: the key of every count and the scale of every magnitude
     (`protection_columns` of the cube definition).
     The grouping sets are one GROUP BY over the records joined to a table of the sets (one row per set, a flag per
-    dimension: the dimensions it groups, the others null), not GROUPING SETS: DuckDB runs a hash table per set
-    (about 300 per cube, all filled at once), which held 1.8-2.7 GiB for the releases cube, where one GROUP BY
-    needs one table (1.1 GiB, same CPU). The set's number is grouped on too, so two sets never share a cell.
+    dimension: true for those it groups; the others are null in its cells), not GROUPING SETS: DuckDB runs a hash
+    table per set (about 300 per cube, all filled at once), where one GROUP BY needs one table (figures:
+    docs/public_layer.md, Cost). The set's number is grouped on too, so two sets never share a cell.
 -#}
 {% macro public_cells(cohort) %}
     {%- set cube = public_cubes()[cohort] -%}
