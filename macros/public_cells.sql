@@ -9,16 +9,24 @@
     dimension: true for those it groups; the others are null in its cells), not GROUPING SETS: DuckDB runs a hash
     table per set (about 300 per cube, all filled at once), where one GROUP BY needs one table (figures:
     docs/public_layer.md, Cost). The set's number is grouped on too, so two sets never share a cell.
+    What each aggregate reads (its `input`: `case when is_reconviction then 1 else 0 end`, the cast of a median's
+    column) is computed once per record, before the join, and not once per record and grouping set.
 -#}
 {% macro public_cells(cohort) %}
     {%- set cube = public_cubes()[cohort] -%}
     {%- set partitions = cube.partitions | map(attribute='name') | list -%}
     {%- set dimensions = cube.dimensions | map(attribute='name') | list -%}
     {%- set sorted_dimensions = dimensions | sort -%}
+    {%- set inputs = (cube.metrics + cube.protection_columns) | rejectattr('input', 'equalto', '*') | list -%}
 with
 
 records as (
-    select * from {{ ref(cube.records) }}
+    select
+        *,
+        {%- for aggregated in inputs %}
+        {{ aggregated.input }} as {{ aggregated.name }}__input{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ ref(cube.records) }}
 ),
 
 grouping_sets as (
@@ -38,11 +46,8 @@ cells as (
         {%- for dimension in dimensions %}
         case when grouping_sets.groups_{{ dimension }} then records.{{ dimension }} end as {{ dimension }},
         {%- endfor %}
-        {%- for metric in cube.metrics %}
-        {{ metric.sql }} as {{ metric.name }},
-        {%- endfor %}
-        {%- for column in cube.protection_columns %}
-        {{ column.sql }} as {{ column.name }}{{ ',' if not loop.last }}
+        {%- for aggregated in cube.metrics + cube.protection_columns %}
+        {{ public_cells_aggregate(aggregated) }} as {{ aggregated.name }}{{ ',' if not loop.last }}
         {%- endfor %}
     from records
     cross join grouping_sets
@@ -93,3 +98,14 @@ final as (
 
 select * from final
 {% endmacro %}
+
+{#- A metric's or protection column's aggregate over its input, computed per record as `<name>__input`. -#}
+{% macro public_cells_aggregate(aggregated) -%}
+    {%- if aggregated.input == '*' -%}
+    {{ aggregated.sql }}
+    {%- elif aggregated.aggregate == 'median' -%}
+    {{ median(aggregated.name ~ '__input') }}
+    {%- else -%}
+    {{ aggregated.aggregate }}({{ aggregated.name }}__input)
+    {%- endif %}
+{%- endmacro %}

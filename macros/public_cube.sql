@@ -113,7 +113,7 @@ drawn as (
 numbered as (
     select
         *,
-        row_number() over (order by partition_key, dimensions, dimension_values) as cell_id
+        {{ public_cell_number() }} as cell_id
     from drawn
 ),
 
@@ -137,6 +137,21 @@ protected as (
         {%- endfor %}
     from numbered
 )
+{%- endmacro %}
+
+{#- A number for every cell, unique in the stage: the stages join on it and nothing else reads it (no published value
+    depends on which cell gets which number), so it follows no order; numbering in the order of the cells' keys
+    sorted every cell (docs/public_layer.md, Cost). -#}
+{% macro public_cell_number() %}
+    {{- return(adapter.dispatch('public_cell_number', 'crosstrack')()) -}}
+{% endmacro %}
+
+{% macro default__public_cell_number() -%}
+    row_number() over ()
+{%- endmacro %}
+
+{% macro spark__public_cell_number() -%}
+    monotonically_increasing_id()
 {%- endmacro %}
 
 {#- The secondary suppression of a cube's subset counts, run to its fixed point (the pre-hook of the cube's model;

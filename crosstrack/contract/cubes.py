@@ -9,6 +9,7 @@ audit) reads.
 from __future__ import annotations
 
 import csv
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -58,6 +59,27 @@ def _expand_template(document: dict[str, Any], name: str) -> list[dict[str, Any]
 # A median is taken of the column as a 32-bit integer (render_cubes.py: half the memory of its values), exact only
 # for whole numbers: days.
 MEDIAN_UNIT = "days"
+
+
+# An aggregate of the cells: one function over one expression of a record's columns (`*`: count(*)).
+_AGGREGATE = re.compile(r"(?P<aggregate>count|sum|avg|min|max)\((?P<input>.+)\)")
+
+
+def _aggregate(where: str, sql: str) -> dict[str, str]:
+    """`sql` as its aggregate function and the expression of a record it aggregates: the cells compute that
+    expression once per record, before the records are joined to the grouping sets (macros/public_cells.sql)."""
+    match = _AGGREGATE.fullmatch(sql.strip())
+    depth = 0
+    for character in match["input"] if match else "":
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if depth < 0:
+            break
+    if match is None or depth != 0:
+        raise ContractError(
+            f"cubes.yml: {where}: {sql!r} is not one aggregate (count, sum, avg, min or max) of an expression of "
+            "the records"
+        )
+    return {"aggregate": match["aggregate"], "input": match["input"]}
 
 
 def _metric(document: dict[str, Any], name: str) -> dict[str, Any]:
@@ -122,7 +144,7 @@ def _protection_columns(metrics: list[dict[str, Any]]) -> list[dict[str, Any]]:
             column = metric["scale"]
         else:
             continue
-        columns.setdefault(column["name"], column)
+        columns.setdefault(column["name"], {**column, **_aggregate(f"column {column['name']!r}", column["sql"])})
     return list(columns.values())
 
 
@@ -142,6 +164,8 @@ def _expand(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
         for metric in cubes[cohort]["metrics"]:
             if metric["protect"] == "count":
                 metric.setdefault("key_column", f"{metric['name']}_key")
+            if "sql" in metric:
+                metric.update(_aggregate(f"metric {metric['name']!r}", metric["sql"]))
         cubes[cohort]["protection_columns"] = _protection_columns(cubes[cohort]["metrics"])
     return cubes
 

@@ -13,6 +13,7 @@ from crosstrack.contract import ContractError, contract_text, load_contract, par
 from crosstrack.contract import command as contract_command
 from crosstrack.contract.cubes import (
     PROGRAM_GROUPS_SEED,
+    _expand,
     _metric,
     check_program_groups,
     cubes_document,
@@ -188,3 +189,20 @@ def test_a_median_of_anything_but_whole_days_is_refused():
     with pytest.raises(ContractError, match="median_incarceration_days"):
         _metric(document, "median_incarceration_days")
     assert _metric(cubes_document(), "median_incarceration_days")["median_of"] == "incarceration_days"
+
+
+@pytest.mark.parametrize("sql", ["sum(is_reconviction) - sum(is_reincarceration)", "count(*) + 1", "stddev(days)"])
+def test_a_metric_that_is_not_one_aggregate_of_a_record_expression_is_refused(sql):
+    # The cells compute each aggregate's input once per record and aggregate it (macros/public_cells.sql): an
+    # expression of two aggregates would be split into a wrong input.
+    document = copy.deepcopy(cubes_document())  # the loaded document is cached: changed on a copy only
+    document["metrics"]["record_count"]["sql"] = sql
+    with pytest.raises(ContractError, match="'record_count'"):
+        _expand(document)
+
+
+def test_every_aggregate_of_the_cells_is_its_function_of_its_input():
+    for cube in public_cubes().values():
+        for aggregated in cube["metrics"] + cube["protection_columns"]:
+            if "sql" in aggregated:
+                assert f"{aggregated['aggregate']}({aggregated['input']})" == aggregated["sql"], aggregated["name"]
