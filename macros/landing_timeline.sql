@@ -11,3 +11,15 @@
         {'source_system': 'probation', 'file_name': 'PROBATIONER.csv'},
     ]) }}
 {% endmacro %}
+
+{#- The event-bearing files, other than a person file, whose rows give more than one event (`events`: an
+    admission and its release): landing_reconciliation counts such a row once (R-EX-2). -#}
+{% macro landing_multi_event_files() %}
+    {{ return([
+        {'source_system': 'ims', 'file_name': 'IMS_ADMISSION.csv'},
+        {'source_system': 'oms', 'file_name': 'Booking.csv'},
+        {'source_system': 'jms', 'file_name': 'commitments.csv'},
+        {'source_system': 'parole', 'file_name': 'supervision.csv'},
+        {'source_system': 'probation', 'file_name': 'SUPERVISION.csv'},
+    ]) }}
+{% endmacro %}

@@ -1,9 +1,10 @@
 """Render the landing timeline from the landing contract: the events each staged row gives, with its person record.
 
-`int_landing_events` (every event of every staged row of the event-bearing files) and the macro
+`int_landing_events` (every event of every staged row of the event-bearing files) and the macros
 `landing_person_files()` (the person-bearing file of each system, which landing_reconciliation accounts for through
-its person) are derived from the `events` of the contract's files and the `timeline` of its systems. A row finds its
-person record and agency through the rows it hangs from: its `references`, followed up to the system's person file.
+its person) and `landing_multi_event_files()` (the files whose rows give more than one event) are derived from the
+`events` of the contract's files and the `timeline` of its systems. A row finds its person record and agency
+through the rows it hangs from: its `references`, followed up to the system's person file.
 """
 
 from __future__ import annotations
@@ -187,22 +188,34 @@ def render_landing_events(contract: Contract) -> str:
     )
 
 
+def _file_list_macro(macro: str, comment: str, files: list[tuple[str, str]]) -> str:
+    entries = "".join(f"        {{'source_system': '{system}', 'file_name': '{name}'}},\n" for system, name in files)
+    return f"{comment}{{% macro {macro}() %}}\n    {{{{ return([\n{entries}    ]) }}}}\n{{% endmacro %}}\n"
+
+
 def render_timeline_macro(contract: Contract) -> str:
-    entries = ",\n".join(
-        f"        {{'source_system': '{s.name}', 'file_name': '{s.timeline.person_file}'}}"
+    person_files = [(s.name, s.timeline.person_file) for s in contract.systems if s.timeline is not None]
+    multi_event_files = [
+        (s.name, f.file_name)
         for s in contract.systems
         if s.timeline is not None
-    )
-    return (
+        for f in s.files
+        if len(f.events) > 1 and f.file_name != s.timeline.person_file
+    ]
+    persons = _file_list_macro(
+        "landing_person_files",
         f"{{#- {GENERATED}\n"
         "    The person-bearing file of each system (`timeline.person_file`): its rows are accounted for through\n"
-        "    their person (landing_reconciliation, R-EX-2). -#}\n"
-        "{% macro landing_person_files() %}\n"
-        "    {{ return([\n"
-        f"{entries},\n"
-        "    ]) }}\n"
-        "{% endmacro %}\n"
+        "    their person (landing_reconciliation, R-EX-2). -#}\n",
+        person_files,
     )
+    multi_events = _file_list_macro(
+        "landing_multi_event_files",
+        "{#- The event-bearing files, other than a person file, whose rows give more than one event (`events`: an\n"
+        "    admission and its release): landing_reconciliation counts such a row once (R-EX-2). -#}\n",
+        multi_event_files,
+    )
+    return f"{persons}\n{multi_events}"
 
 
 def rendered_timeline_files(contract: Contract) -> dict[Path, str]:

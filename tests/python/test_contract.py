@@ -21,7 +21,12 @@ from crosstrack.contract.cubes import (
 )
 from crosstrack.contract.render import project_rendered_files, rendered_files, stale_rendered
 from crosstrack.contract.render_cubes import CELLS_MODELS_YAML, CUBES_MACRO, PUBLIC_MODELS_YAML
-from crosstrack.contract.render_events import LANDING_EVENTS_MODEL, render_landing_events, render_timeline_macro
+from crosstrack.contract.render_events import (
+    LANDING_EVENTS_MODEL,
+    TIMELINE_MACRO,
+    render_landing_events,
+    render_timeline_macro,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -173,6 +178,24 @@ def test_an_event_change_makes_the_landing_timeline_stale(tmp_path):
     changed = parse_contract(document)
     assert stale_rendered(changed, tmp_path) == [LANDING_EVENTS_MODEL]
     assert "'breach' as event_type," in render_landing_events(changed)
+
+
+def test_the_files_whose_rows_give_more_than_one_event_are_rendered_from_the_contract(tmp_path):
+    # landing_reconciliation counts a row of these files once, whatever its events (R-EX-2): a file missing from
+    # the list would count an admission with its release twice, and the accounting test would fail.
+    multi_event = render_timeline_macro(load_contract()).split("landing_multi_event_files")[1]
+    for system in load_contract().systems:
+        for landing_file in system.files:
+            entry = f"{{'source_system': '{system.name}', 'file_name': '{landing_file.file_name}'}}"
+            assert (entry in multi_event) == (len(landing_file.events) > 1), landing_file.relative_path
+    _render_into(tmp_path)
+    document = yaml.safe_load(contract_text())
+    document["systems"]["parole"]["files"]["violations.csv"]["events"].append(
+        {"type": "violation hearing", "date": "violation_date", "code": None, "optional": True}
+    )
+    changed = parse_contract(document)
+    assert TIMELINE_MACRO in stale_rendered(changed, tmp_path)
+    assert "{'source_system': 'parole', 'file_name': 'violations.csv'}" in render_timeline_macro(changed)
 
 
 def test_an_event_reading_a_row_it_does_not_hang_from_is_an_error():
