@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import os
 import resource
 import shutil
@@ -52,6 +53,13 @@ REVIEW_DECISIONS = PROJECT_DIR / "seeds" / "clerical_review_decisions.csv"
 GATE_OPTIONS_SET_BY_BUILD = frozenset({"help", "landing", "out", "reconcile", "sid_capture"})
 # The run results of the build's `dbt build`, kept in the target folder beside those of `dbt docs generate`.
 BUILD_RUN_RESULTS = "build_run_results.json"
+# dbt's saved parse, which it writes into its target folder and starts the next parse from (partial parsing).
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+# The dbt vars that only a node's SQL reads when the node runs, never the parse (no config, ref, source, property or
+# test argument reads them): the build leaves them out of dbt's check of a saved parse, so that a build with another
+# as_of starts from the deployment's saved parse instead of parsing the whole project again (docs/operations.md,
+# "dbt's own cost"). tests/python/test_pipeline_parse.py checks that a parse does not depend on them.
+RUNTIME_ONLY_VARS = frozenset({"as_of"})
 
 
 class BuildError(RuntimeError):
@@ -145,6 +153,82 @@ def dbt_command(verb: list[str], as_of: str, *extra: str) -> list[str]:
     return [venv_bin("dbt"), *dbt_arguments(verb, as_of, *extra)]
 
 
+def dbt_target_folder(target_path: Path | None) -> Path:
+    """dbt's target folder: the one given, else $DBT_TARGET_PATH, else the project's target/."""
+    return target_path or Path(os.environ.get("DBT_TARGET_PATH") or PROJECT_DIR / "target")
+
+
+@contextlib.contextmanager
+def parse_check_without_runtime_vars() -> Iterator[None]:
+    """dbt's check of a saved parse (ManifestLoader.build_manifest_state_check: the --vars, profile, target and dbt
+    version, and dbt_project.yml) computed without RUNTIME_ONLY_VARS, for the duration. Both the check of the saved
+    parse and the state saved with the new one are computed so; everything else dbt checks as it does (changed
+    files, and the files whose env_var() values changed are parsed again). A `dbt ... --vars` run by hand checks
+    with every var, so it never starts from a parse the build saved, nor the build from one of its own."""
+    from dbt.parser.manifest import ManifestLoader
+
+    check = ManifestLoader.build_manifest_state_check
+
+    def check_without_runtime_vars(loader: Any) -> Any:
+        config = loader.root_project
+        cli_vars = config.cli_vars
+        config.cli_vars = {name: value for name, value in cli_vars.items() if name not in RUNTIME_ONLY_VARS}
+        try:
+            return check(loader)
+        finally:
+            config.cli_vars = cli_vars
+
+    ManifestLoader.build_manifest_state_check = check_without_runtime_vars  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        ManifestLoader.build_manifest_state_check = check  # type: ignore[method-assign]
+
+
+@dataclass(frozen=True)
+class SavedParse:
+    """A deployment's saved dbt parse, in a folder beside its warehouse: dbt's partial_parse.msgpack and the
+    environment dbt read when it parsed (the CROSSTRACK_* values, Settings.dbt_environment).
+
+    A build starts from it only when its own environment is the same (the delivery's gate output at the same paths):
+    then dbt parses only the files that changed since. With other paths dbt would re-parse just the files whose
+    env_var() values changed, but what it gives then is not always what a full parse gives (dbt 1.11 re-parses a
+    singular test without the description and meta of its properties file), so such a build parses in full."""
+
+    folder: Path
+
+    @property
+    def state(self) -> Path:
+        return self.folder / PARTIAL_PARSE_FILE
+
+    @property
+    def environment_file(self) -> Path:
+        return self.folder / "environment.json"
+
+    def start_from(self, environment: Mapping[str, str]) -> Path | None:
+        """dbt's saved state, if it was parsed in exactly `environment`; else None."""
+        try:
+            saved = json.loads(self.environment_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return self.state if saved == dict(environment) and self.state.is_file() else None
+
+    def save(self, target_path: Path | None, environment: Mapping[str, str]) -> None:
+        """The parse dbt just wrote into its target folder, with the environment it parsed in (each written beside
+        and moved into place; the environment last, so that a half-saved parse is never used)."""
+        written = dbt_target_folder(target_path) / PARTIAL_PARSE_FILE
+        if not written.is_file():
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.environment_file.unlink(missing_ok=True)
+        state_next = self.state.with_name(self.state.name + ".next")
+        shutil.copyfile(written, state_next)
+        os.replace(state_next, self.state)
+        environment_next = self.environment_file.with_name(self.environment_file.name + ".next")
+        environment_next.write_text(json.dumps(dict(environment), sort_keys=True, indent=1), encoding="utf-8")
+        os.replace(environment_next, self.environment_file)
+
+
 # ---- stages -------------------------------------------------------------------------------------------------
 
 
@@ -180,8 +264,12 @@ def run_dbt(
     target_path: Path | None = None,
     extra: tuple[str, ...] = (),
     show_progress: bool = False,
+    saved_parse: SavedParse | None = None,
 ) -> None:
-    """dbt in this process (dbtRunner) with the settings' environment; nodes done of total as progress."""
+    """dbt in this process (dbtRunner) with the settings' environment; nodes done of total as progress.
+
+    With `saved_parse` (the deployment's), dbt starts from it when it was parsed in the same environment, and the
+    parse of a successful run is saved there for the next; either way dbt's check leaves out RUNTIME_ONLY_VARS."""
     from dbt.cli.main import dbtRunner
 
     progress = Progress("dbt " + " ".join(verb), unit="nodes", enabled=show_progress)
@@ -193,14 +281,28 @@ def run_dbt(
             progress.advance()
 
     quiet = ("--quiet",) if show_progress else ()
+    variables = dbt_variables(settings, target_path)
+    parsed_in = settings.dbt_environment()
+    start = saved_parse.start_from(parsed_in) if saved_parse is not None else None
+    if start is not None:
+        variables["DBT_PARTIAL_PARSE_FILE_PATH"] = str(start.resolve())
+    elif saved_parse is not None:
+        variables["DBT_PARTIAL_PARSE"] = "false"  # in full, whatever saved parse the target folder may hold
     # The environment dbt reads, set for this run only; the working folder kept whatever dbt does with it.
-    with environment_set(dbt_variables(settings, target_path)), contextlib.chdir(os.getcwd()), progress:
+    with (
+        environment_set(variables),
+        contextlib.chdir(os.getcwd()),
+        parse_check_without_runtime_vars(),
+        progress,
+    ):
         try:
             outcome = dbtRunner(callbacks=[on_event]).invoke(dbt_arguments([*verb, *quiet], as_of, *extra))
         finally:
             _close_dbt_database()
     if not outcome.success:
         raise StageFailed(_dbt_failures(outcome))
+    if saved_parse is not None:
+        saved_parse.save(target_path, parsed_in)
 
 
 def _close_dbt_database() -> None:
@@ -352,6 +454,11 @@ class Build:
         return self.settings.registry_for(self.warehouse)
 
     @property
+    def saved_parse(self) -> SavedParse:
+        """The deployment's saved dbt parse, beside the warehouse: the next build parses only what changed since."""
+        return SavedParse(self.warehouse.with_name(self.warehouse.name + ".parse"))
+
+    @property
     def gate_dir(self) -> Path:
         """The gate's outputs: the quality folder, else beside the warehouse (dbt's sources read its typed records,
         so the gate always runs)."""
@@ -421,7 +528,7 @@ class Build:
                 "link_table": self.link_table,
             }
         )
-        run_dbt(verb, self.as_of, settings, self.target_path, extra, self.show_progress)
+        run_dbt(verb, self.as_of, settings, self.target_path, extra, self.show_progress, self.saved_parse)
 
     def dbt_build(self) -> None:
         """`dbt build` into a new file beside the warehouse."""
@@ -447,7 +554,7 @@ class Build:
     @property
     def docs_dir(self) -> Path:
         """dbt's target folder: the docs, manifest and run results."""
-        return self.target_path or Path(os.environ.get("DBT_TARGET_PATH") or PROJECT_DIR / "target")
+        return dbt_target_folder(self.target_path)
 
     def docs(self) -> None:
         """The dbt docs site (also as one self-contained static_index.html, which opens from disk), with the
