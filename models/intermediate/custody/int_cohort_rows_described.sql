@@ -165,9 +165,11 @@ program_counts as (
             sum(case when enrollments_linked.program_group = '{{ program_group }}' then 1 else 0 end)
                 as {{ program_group_count_column(program_group) }},
         {% endfor %}
-        count(*) as program_enrollment_count
+        count(enrollments_linked.enrollment_key) as program_enrollment_count
     from described_rows
-    inner join enrollments_linked
+    -- a left join (a row without enrollments counts zero either way): as an inner join DuckDB joined the rows to
+    -- every record of their person first (3.4 M rows at scale 1.0) and matched the enrollments after
+    left join enrollments_linked
         on
             described_rows.person_key = enrollments_linked.person_key
             and described_rows.agency_code = enrollments_linked.agency_code
@@ -175,6 +177,14 @@ program_counts as (
             between described_rows.continuous_custody_admission_date and described_rows.cohort_date
     where described_rows.cohort in ('custodial', 'releases', 'recidivism')
     group by described_rows.cohort, described_rows.cohort_row_key
+),
+
+-- R-AGE-1 once an age, not once a row: the macro's subquery over every row made DuckDB store the rows whole
+cohort_age_groups as (
+    select
+        cohort_ages.age_at_cohort_date,
+        {{ age_group('cohort_ages.age_at_cohort_date') }} as age_group
+    from (select distinct age_at_cohort_date from described_rows) as cohort_ages
 ),
 
 final as (
@@ -198,7 +208,7 @@ final as (
         described_rows.is_release_to_community,
         -- R-AGE-1
         described_rows.age_at_cohort_date,
-        {{ age_group('described_rows.age_at_cohort_date') }} as age_group,
+        cohort_age_groups.age_group,
         -- R-SEX-1, R-RACE-3 (race as recorded by the system holding the person), R-ETH-1, R-SELF-1
         coalesce(demographics.assigned_sex, {{ unknown_value('assigned_sex') }}) as assigned_sex,
         coalesce(demographics.gender_identity, {{ unknown_value('gender_identity') }}) as gender_identity,
@@ -268,6 +278,8 @@ final as (
                 governing_offenses.valid_to_date is null
                 or described_rows.cohort_date < governing_offenses.valid_to_date
             )
+    left join cohort_age_groups
+        on described_rows.age_at_cohort_date = cohort_age_groups.age_at_cohort_date
     left join admission_charges
         on described_rows.admission_key = admission_charges.admission_key
     left join leading_charges
