@@ -44,8 +44,9 @@ VENDOR_FILES := vega.min.js vega-lite.min.js vega-embed.min.js vega-interpreter.
 help:
 	@echo "make demo   set up, generate synthetic extracts (scale $(DEMO_SCALE)), validate, build, document"
 	@echo "make test   set up, lint SQL and Python, run pytest (including a small-scale dbt build)"
-	@echo "make bench  time each stage and the slowest dbt models, median of 3 runs (BENCH_SCALE=1.0, BENCH_RUNS=3,"
-	@echo "            BENCH_DATA=DIR reuses a delivery, BENCH_STAGES=gate,dbt,... runs some stages only)"
+	@echo "make bench  time each stage (wall, CPU, floor, steal) and the slowest dbt models, median of 3 runs"
+	@echo "            (BENCH_SCALE=1.0, BENCH_RUNS=3, BENCH_DATA=DIR reuses a delivery, BENCH_STAGES=gate,dbt,... runs"
+	@echo "            some stages only)"
 	@echo "make docs   the docs site into $(SITE)/ (after make demo): narrative, dbt docs, the latest build's reports"
 	@echo "make serve  run the API and the query builder on http://127.0.0.1:8000 (after make demo)"
 	@echo "make linkage-report  splink against the deterministic rules, measured against the truth (LINKAGE_SCALE=0.1)"

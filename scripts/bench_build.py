@@ -14,6 +14,13 @@ generate unless --data names a delivery. Every figure is the median of the runs 
 "crosstrack build" line is the sum of the build's stages in each run. The ten slowest dbt models come from each
 run's run_results.json (median execution time). Figures are printed and written to OUT/bench.json; nothing is
 asserted (speed is not a timed test). Run it on an otherwise idle machine.
+
+Beside each wall time: the stage's CPU seconds (user and system time of its process, all its threads), the least
+wall time that work can take on this machine's cores (CPU seconds / cores: no schedule of the same work runs
+faster), and the share of the machine's time its hypervisor gave to other guests during the stage (steal, from
+/proc/stat; on a shared virtual machine a stage's wall time, and even its CPU time, moves with it). A wall time
+above its floor is time the cores were not all busy with the stage; a target below the floor needs less work, not
+a better schedule.
 """
 
 from __future__ import annotations
@@ -26,13 +33,17 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 GENERATE = "generate"
 BUILD_STAGES = ("gate", "link", "dbt", "docs", "reconcile", "publish")
 STAGES = (GENERATE, *BUILD_STAGES)
 STAGE_NEEDS = {"reconcile": ("gate", "dbt"), "docs": ("dbt",), "publish": ("dbt",)}
 TOP_MODELS = 10
+PROC_STAT = Path("/proc/stat")
+STEAL = 7  # the steal column of /proc/stat's cpu line, from 0 (user)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -116,9 +127,50 @@ def run_child(args: argparse.Namespace, stages: list[str]) -> None:
         build.install()  # after the last stage that reads the new file: move it into place (not timed apart)
 
 
-def measure(argv: list[str], stage: str) -> tuple[float, float]:
-    """Run this script for one stage in a child process: its wall seconds and peak resident memory (MiB)."""
-    command = [sys.executable, __file__, *argv, "--child", stage]
+@dataclass(frozen=True)
+class StageRun:
+    """One stage's run, in its own process."""
+
+    seconds: float  # wall
+    peak_mib: float  # peak resident memory
+    cpu_seconds: float  # user and system time, over all its threads
+    steal: float | None  # share of the machine's time given to other guests meanwhile (None: not known here)
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def cpu_counters(stat: Path = PROC_STAT) -> list[int] | None:
+    """The machine's CPU time counters (the first line of /proc/stat: user, nice, system, idle, iowait, irq,
+    softirq, steal, ...), in ticks; None where there is no such file."""
+    try:
+        first = stat.read_text(encoding="ascii").splitlines()[0].split()
+    except (OSError, IndexError):
+        return None
+    return [int(value) for value in first[1:]] if first and first[0] == "cpu" else None
+
+
+def steal_share(before: list[int] | None, after: list[int] | None) -> float | None:
+    """The share of the machine's time between two readings of cpu_counters that its hypervisor ran other guests
+    on its cores (steal over all the time counted); None without both readings or their steal column."""
+    if before is None or after is None or len(before) <= STEAL or len(after) <= STEAL:
+        return None
+    # guest and guest_nice (after steal) are already counted in user and nice: not added twice.
+    elapsed = [now - then for then, now in zip(before[: STEAL + 1], after[: STEAL + 1], strict=True)]
+    total = sum(elapsed)
+    return elapsed[STEAL] / total if total > 0 else None
+
+
+def measure(argv: list[str], stage: str) -> StageRun:
+    """Run this script for one stage in a child process."""
+    return run_process([sys.executable, __file__, *argv, "--child", stage], stage)
+
+
+def run_process(command: list[str], stage: str) -> StageRun:
+    """Run one stage's process: its wall and CPU seconds, peak resident memory, and the machine's steal meanwhile."""
+    counters = cpu_counters()
     started = time.perf_counter()
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
         output = process.stdout.read() if process.stdout else ""
@@ -128,7 +180,12 @@ def measure(argv: list[str], stage: str) -> tuple[float, float]:
     if process.returncode != 0:
         tail = "\n".join(output.splitlines()[-40:])
         raise SystemExit(f"stage {stage} failed (exit {process.returncode}):\n{tail}")
-    return seconds, usage.ru_maxrss / 1024  # KiB on Linux
+    return StageRun(
+        seconds=seconds,
+        peak_mib=usage.ru_maxrss / 1024,  # KiB on Linux
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        steal=steal_share(counters, cpu_counters()),
+    )
 
 
 # ---- the runs ------------------------------------------------------------------------------------------------
@@ -143,6 +200,20 @@ def spread(values: list[float], decimals: int = 1) -> str:
     """The median, then the spread (min-max), in two aligned columns."""
     low_high = f"{min(values):.{decimals}f}-{max(values):.{decimals}f}"
     return f"{statistics.median(values):>10.{decimals}f} {low_high:>17}"
+
+
+def floor(cpu_seconds: list[float]) -> float:
+    """The least wall time the median run's CPU work takes on this machine's cores."""
+    return statistics.median(cpu_seconds) / cores()
+
+
+def median_known(shares: list[float | None]) -> float | None:
+    known = [share for share in shares if share is not None]
+    return statistics.median(known) if known else None
+
+
+def percent(share: float | None) -> str:
+    return f"{100 * share:6.1f}" if share is not None else f"{'n/a':>6}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -170,21 +241,30 @@ def main(argv: list[str] | None = None) -> int:
 
     shutil.rmtree(args.out, ignore_errors=True)
     args.out.mkdir(parents=True)
-    figures: dict[str, dict[str, list[float]]] = {stage: {"seconds": [], "peak_mib": []} for stage in stages}
+    figures: dict[str, dict[str, list[Any]]] = {
+        stage: {"seconds": [], "cpu_seconds": [], "peak_mib": [], "steal": []} for stage in stages
+    }
     totals: list[float] = []
+    total_cpu: list[float] = []
     models: dict[str, list[float]] = {}
     for number in range(1, args.runs + 1):
         shutil.rmtree(args.out / "run", ignore_errors=True)  # each run builds anew (and a fresh key registry)
         if "link" in stages and "gate" not in stages:
             reused_gate_output(paths(args, stages))
-        total = 0.0
+        total = cpu = 0.0
         for stage in stages:
-            seconds, peak = measure(argv, stage)
-            figures[stage]["seconds"].append(seconds)
-            figures[stage]["peak_mib"].append(peak)
-            total += seconds if stage in BUILD_STAGES else 0.0
-            print(f"run {number}: {stage:<10} {seconds:8.1f} s  peak {peak:8.0f} MiB", flush=True)
+            run = measure(argv, stage)
+            for name, value in asdict(run).items():
+                figures[stage][name].append(value)
+            if stage in BUILD_STAGES:
+                total, cpu = total + run.seconds, cpu + run.cpu_seconds
+            print(
+                f"run {number}: {stage:<10} {run.seconds:8.1f} s  CPU {run.cpu_seconds:8.1f} s  "
+                f"peak {run.peak_mib:8.0f} MiB  steal {percent(run.steal)}",
+                flush=True,
+            )
         totals.append(total)
+        total_cpu.append(cpu)
         if "dbt" in stages:
             for model, seconds in model_times(paths(args, stages)["target"] / "build_run_results.json").items():
                 models.setdefault(model, []).append(seconds)
@@ -193,12 +273,23 @@ def main(argv: list[str] | None = None) -> int:
     manifest = data / "manifest.json"
     rows = sum(json.loads(manifest.read_text())["row_counts"].values()) if manifest.exists() else None
     print(f"\n{data}: {rows:,} landing rows; {args.runs} run(s), median (min-max)" if rows else f"\n{data}")
-    print(f"{'stage':<20}{'wall s':>10} {'min-max':>17}{'peak MiB':>10} {'min-max':>17}")
+    print(
+        f"{'stage':<20}{'wall s':>10} {'min-max':>17}{'CPU s':>10} {'min-max':>17}{'floor s':>9}"
+        f"{'peak MiB':>10} {'min-max':>17}{'steal':>7}"
+    )
     for stage in stages:
-        seconds, peak = figures[stage]["seconds"], figures[stage]["peak_mib"]
-        print(f"{stage:<20}{spread(seconds)}{spread(peak, 0)}")
+        figure = figures[stage]
+        steal = percent(median_known(figure["steal"]))
+        print(
+            f"{stage:<20}{spread(figure['seconds'])}{spread(figure['cpu_seconds'])}"
+            f"{floor(figure['cpu_seconds']):>9.1f}{spread(figure['peak_mib'], 0)}{steal}"
+        )
     if set(BUILD_STAGES) & set(stages):
-        print(f"{'crosstrack build':<20}{spread(totals)}   (the build's stages above, summed per run)")
+        print(
+            f"{'crosstrack build':<20}{spread(totals)}{spread(total_cpu)}{floor(total_cpu):>9.1f}"
+            "   (the build's stages above, summed per run)"
+        )
+    print(f"floor: CPU seconds / {cores()} cores, a lower bound of the wall time of that work here; steal: median, %")
     slowest = sorted(models.items(), key=lambda item: statistics.median(item[1]), reverse=True)[:TOP_MODELS]
     if slowest:
         print(f"\nthe {len(slowest)} slowest dbt models (execution time, s)")
@@ -210,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
         "runs": args.runs,
         "stages": figures,
         "crosstrack_build_seconds": totals if set(BUILD_STAGES) & set(stages) else None,
+        "crosstrack_build_cpu_seconds": total_cpu if set(BUILD_STAGES) & set(stages) else None,
+        "cores": cores(),
         "slowest_models": {model: seconds for model, seconds in slowest},
     }
     (args.out / "bench.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
