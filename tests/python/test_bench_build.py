@@ -41,7 +41,7 @@ def test_steal_is_unknown_without_both_readings_or_a_steal_column(tmp_path: Path
 
 def test_the_floor_is_the_median_cpu_work_spread_over_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bench_build, "cores", lambda: 2)
-    assert bench_build.floor([300.0, 420.0, 360.0]) == pytest.approx(180.0)
+    assert bench_build.floor([300.0, 420.0, 330.0]) == pytest.approx(165.0)  # the median, not the mean (175)
 
 
 def test_a_stage_reports_the_cpu_time_of_its_process_and_all_its_threads(tmp_path: Path) -> None:
