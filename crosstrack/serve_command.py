@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from crosstrack.cli import CliError
+from crosstrack.machine import usable_cores
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -48,11 +49,7 @@ MAX_DEFAULT_WORKERS = 4
 
 def default_workers() -> int:
     """One worker per core this process may run on, at most MAX_DEFAULT_WORKERS."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_DEFAULT_WORKERS))
+    return max(1, min(usable_cores(), MAX_DEFAULT_WORKERS))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -33,9 +33,11 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
+
+from crosstrack.machine import usable_cores
 
 GENERATE = "generate"
 BUILD_STAGES = ("gate", "link", "dbt", "docs", "reconcile", "publish")
@@ -137,11 +139,6 @@ class StageRun:
     steal: float | None  # share of the machine's time given to other guests meanwhile (None: not known here)
 
 
-def cores() -> int:
-    """The cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def cpu_counters(stat: Path = PROC_STAT) -> list[int] | None:
     """The machine's CPU time counters (the first line of /proc/stat: user, nice, system, idle, iowait, irq,
     softirq, steal, ...), in ticks; None where there is no such file."""
@@ -204,7 +201,7 @@ def spread(values: list[float], decimals: int = 1) -> str:
 
 def floor(cpu_seconds: list[float]) -> float:
     """The least wall time the median run's CPU work takes on this machine's cores."""
-    return statistics.median(cpu_seconds) / cores()
+    return statistics.median(cpu_seconds) / usable_cores()
 
 
 def median_known(shares: list[float | None]) -> float | None:
@@ -242,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(args.out, ignore_errors=True)
     args.out.mkdir(parents=True)
     figures: dict[str, dict[str, list[Any]]] = {
-        stage: {"seconds": [], "cpu_seconds": [], "peak_mib": [], "steal": []} for stage in stages
+        stage: {field.name: [] for field in fields(StageRun)} for stage in stages
     }
     totals: list[float] = []
     total_cpu: list[float] = []
@@ -289,7 +286,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{'crosstrack build':<20}{spread(totals)}{spread(total_cpu)}{floor(total_cpu):>9.1f}"
             "   (the build's stages above, summed per run)"
         )
-    print(f"floor: CPU seconds / {cores()} cores, a lower bound of the wall time of that work here; steal: median, %")
+    print(
+        f"floor: CPU seconds / {usable_cores()} cores, a lower bound of the wall time of that work here; "
+        "steal: median, %"
+    )
     slowest = sorted(models.items(), key=lambda item: statistics.median(item[1]), reverse=True)[:TOP_MODELS]
     if slowest:
         print(f"\nthe {len(slowest)} slowest dbt models (execution time, s)")
@@ -302,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         "stages": figures,
         "crosstrack_build_seconds": totals if set(BUILD_STAGES) & set(stages) else None,
         "crosstrack_build_cpu_seconds": total_cpu if set(BUILD_STAGES) & set(stages) else None,
-        "cores": cores(),
+        "cores": usable_cores(),
         "slowest_models": {model: seconds for model, seconds in slowest},
     }
     (args.out / "bench.json").write_text(json.dumps(report, indent=2), encoding="utf-8")

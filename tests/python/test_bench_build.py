@@ -40,7 +40,7 @@ def test_steal_is_unknown_without_both_readings_or_a_steal_column(tmp_path: Path
 
 
 def test_the_floor_is_the_median_cpu_work_spread_over_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bench_build, "cores", lambda: 2)
+    monkeypatch.setattr(bench_build, "usable_cores", lambda: 2)
     assert bench_build.floor([300.0, 420.0, 330.0]) == pytest.approx(165.0)  # the median, not the mean (175)
 
 
